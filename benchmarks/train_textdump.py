@@ -1,0 +1,250 @@
+"""Train the text-dump cleaner's line model and write `cleaners/data/textdump_model.json`.
+
+usage: python benchmarks/train_textdump.py [--eval-dir /work/shared/eval/dev] [--cv] [--out PATH]
+
+Labels come from aligning each dump unit (logical line) with the set's true body:
+a unit of 4+ tokens is body when at least half of its 4-gram shingles occur in the
+truth (each truth shingle consumed once, so a teaser repeating the lead further down
+is not body twice); a shorter unit is body when its token sequence occurs in the truth
+and a neighbouring unit (within 2) is body, or when it equals a whole truth line.
+Truth bodies themselves are added as all-body documents, so the model learns to keep
+an already clean article (the HTML post-pass relies on that).
+
+The model is two logistic regressions fitted with Newton's method (numpy only, L2,
+deterministic): stage one on the unit features, stage two on stage one's probability
+smoothed over neighbours plus the unit features. Stage two is trained on out-of-fold
+stage-one probabilities (5 folds by document) so it does not learn from overconfident
+in-sample scores.
+
+--cv prints cross-set figures (train on one set, score the other) and 5-fold-by-site
+figures on each set, using the same scorer as `/work/shared/eval/score.py`.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+from urllib.parse import urlparse
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from cleaners import textdump  # noqa: E402
+from cleaners.textdump_features import (  # noqa: E402
+    feature_names, features, stage2_features, stage2_names, units_of,
+)
+
+SETS = ("scrapinghub", "wcxb-articles")
+_TOK = re.compile(r"\w+")
+L2 = 1.0  # ridge penalty on standardised features; 0.3..3 all give the same F1 to 0.002
+
+
+def load_set(eval_dir: Path, name: str) -> list[dict]:
+    docs = []
+    for line in open(eval_dir / name / "truth.jsonl", encoding="utf-8"):
+        t = json.loads(line)
+        t["dump"] = (eval_dir / name / "dumps" / f"{t['id']}.txt").read_text(encoding="utf-8")
+        t["site"] = urlparse(t.get("url") or "").netloc.removeprefix("www.") or t["id"]
+        t["set"] = name
+        docs.append(t)
+    return docs
+
+
+def label_units(units, body: str) -> np.ndarray:
+    truth_toks = [t.lower() for t in _TOK.findall(body)]
+    shingles = Counter(tuple(truth_toks[i:i + 4]) for i in range(len(truth_toks) - 3))
+    grams = {k: set(tuple(truth_toks[i:i + k]) for i in range(len(truth_toks) - k + 1)) for k in (1, 2, 3)}
+    truth_lines = {" ".join(_TOK.findall(l.lower())) for l in body.split("\n") if l.strip()}
+    y = np.zeros(len(units))
+    short = []
+    for i, u in enumerate(units):
+        toks = [t.lower() for t in _TOK.findall(u.text)]
+        if len(toks) >= 4:
+            sh = [tuple(toks[j:j + 4]) for j in range(len(toks) - 3)]
+            hit = [s for s in sh if shingles.get(s, 0) > 0]
+            if len(hit) >= 0.5 * len(sh):
+                y[i] = 1
+                for s in hit:
+                    shingles[s] -= 1
+        elif toks:
+            if " ".join(toks) in truth_lines:
+                y[i] = 1
+            elif tuple(toks) in grams[len(toks)]:
+                short.append(i)
+    for i in short:
+        if y[max(0, i - 2):i + 3].sum() > 0:
+            y[i] = 1
+    return y
+
+
+def doc_rows(text: str, body: str | None):
+    _, units = units_of(text)
+    X = features(units)
+    y = label_units(units, body) if body is not None else np.ones(len(units))
+    return units, X, y
+
+
+def fit_lr(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = None, l2: float = L2):
+    """L2-regularised logistic regression by Newton's method. Returns (mean, std, coef, bias)."""
+    mu = X.mean(axis=0)
+    sd = X.std(axis=0)
+    sd[sd < 1e-9] = 1.0
+    Z = np.hstack([(X - mu) / sd, np.ones((len(X), 1))])
+    w = np.ones(len(X)) if w is None else w
+    beta = np.zeros(Z.shape[1])
+    reg = np.full(Z.shape[1], l2)
+    reg[-1] = 0.0
+    for _ in range(30):
+        p = 1 / (1 + np.exp(-np.clip(Z @ beta, -30, 30)))
+        g = Z.T @ (w * (p - y)) + reg * beta
+        H = (Z * (w * p * (1 - p))[:, None]).T @ Z + np.diag(reg + 1e-8)
+        step = np.linalg.solve(H, g)
+        beta -= step
+        if np.abs(step).max() < 1e-7:
+            break
+    return mu, sd, beta[:-1], float(beta[-1])
+
+
+def predict(params, X: np.ndarray) -> np.ndarray:
+    mu, sd, coef, bias = params
+    return 1 / (1 + np.exp(-np.clip(((X - mu) / sd) @ coef + bias, -30, 30)))
+
+
+def prepare(docs: list[dict], with_clean: bool = True) -> list[dict]:
+    """Per document: feature rows and labels of its dump (and of its clean body)."""
+    out = []
+    for d in docs:
+        units, X, y = doc_rows(d["dump"], d["body"])
+        out.append({"doc": d, "X": X, "y": y, "group": d["site"], "clean": False})
+        if with_clean and d["body"].strip():
+            _, Xc, yc = doc_rows(d["body"], None)
+            out.append({"doc": d, "X": Xc, "y": yc, "group": d["site"], "clean": True})
+    return out
+
+
+def train(rows: list[dict], folds: int = 5) -> dict:
+    groups = sorted({r["group"] for r in rows})
+    fold_of = {g: i % folds for i, g in enumerate(groups)}
+    X1 = np.vstack([r["X"] for r in rows])
+    y = np.concatenate([r["y"] for r in rows])
+    # Clean copies weigh less: they teach "keep a clean article", the dumps teach the rest.
+    w = np.concatenate([np.full(len(r["y"]), 0.3 if r["clean"] else 1.0) for r in rows])
+    fold = np.concatenate([np.full(len(r["y"]), fold_of[r["group"]]) for r in rows])
+    stage1 = fit_lr(X1, y, w)
+    oof = np.zeros(len(y))
+    for k in range(folds):
+        m = fold == k
+        if m.any() and (~m).any():
+            oof[m] = predict(fit_lr(X1[~m], y[~m], w[~m]), X1[m])
+    X2 = []
+    start = 0
+    for r in rows:
+        n = len(r["y"])
+        X2.append(np.hstack([stage2_features(oof[start:start + n]), r["X"]]))
+        start += n
+    stage2 = fit_lr(np.vstack(X2), y, w)
+    return {"stage1": stage1, "stage2": stage2}
+
+
+def to_json(model: dict) -> dict:
+    def enc(p):
+        mu, sd, coef, bias = p
+        return {"mean": [round(float(x), 6) for x in mu], "std": [round(float(x), 6) for x in sd],
+                "coef": [round(float(x), 6) for x in coef], "bias": round(bias, 6)}
+
+    return {
+        "version": "textdump_lr_v1",
+        "stage1_features": feature_names(),
+        "stage2_features": stage2_names() + feature_names(),
+        "stage1": enc(model["stage1"]),
+        "stage2": enc(model["stage2"]),
+    }
+
+
+def score_docs(model_json: dict, docs: list[dict], threshold: float = 0.5) -> str:
+    sys.path.insert(0, "/work/shared/eval")
+    from textmetrics import leak_rate, norm, shingle_prf
+
+    from cleaners.config import ExtractConfig
+
+    cfg = ExtractConfig(dump_min_line_score=threshold)
+    pairs, leaks, titles = [], [], [0, 0]
+    for d in docs:
+        r = textdump.clean_dump(d["dump"], cfg, model=model_json)
+        pairs.append((d["body"], r.text))
+        leaks.append((d.get("without") or [], r.text))
+        if d.get("title"):
+            titles[1] += 1
+            titles[0] += norm(r.title or "") == norm(d["title"])
+    f1, p, rc = shingle_prf(pairs)
+    out = f"F1 {f1:.3f}  P {p:.3f}  R {rc:.3f}"
+    if any(l for l, _ in leaks):
+        out += f"  leak {leak_rate(leaks):.3f}"
+    if titles[1]:
+        out += f"  title {titles[0] / titles[1]:.3f}"
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--eval-dir", type=Path, default=Path("/work/shared/eval/dev"))
+    ap.add_argument("--out", type=Path, default=ROOT / "cleaners" / "data" / "textdump_model.json")
+    ap.add_argument("--cv", action="store_true", help="print cross-validated figures too")
+    ap.add_argument("--no-write", action="store_true")
+    args = ap.parse_args(argv)
+    sets = {name: load_set(args.eval_dir, name) for name in SETS}
+    rows = {name: prepare(docs) for name, docs in sets.items()}
+    if args.cv:
+        for test in SETS:
+            train_rows = [r for name in SETS if name != test for r in rows[name]]
+            m = to_json(train(train_rows))
+            print(f"cross-set  train {'+'.join(n for n in SETS if n != test)} -> {test}: "
+                  f"{score_docs(m, sets[test])}", flush=True)
+        for name in SETS:
+            groups = sorted({d["site"] for d in sets[name]})
+            fold_of = {g: i % 5 for i, g in enumerate(groups)}
+            others = [r for n in SETS if n != name for r in rows[n]]
+            outputs = []
+            for k in range(5):
+                tr = [r for r in rows[name] if fold_of[r["group"]] != k] + others
+                m = to_json(train(tr))
+                outputs += [(d, m) for d in sets[name] if fold_of[d["site"]] == k]
+            print(f"5-fold by site (+ other set in training) on {name}: "
+                  f"{score_grouped(outputs)}", flush=True)
+    model = to_json(train([r for name in SETS for r in rows[name]]))
+    for name in SETS:
+        print(f"in-sample {name}: {score_docs(model, sets[name])}", flush=True)
+    if not args.no_write:
+        args.out.write_text(json.dumps(model, separators=(",", ":")) + "\n", encoding="utf-8")
+        print(f"wrote {args.out}")
+
+
+def score_grouped(outputs: list[tuple[dict, dict]]) -> str:
+    """Score documents each cleaned by its own fold's model (one pass of the scorer)."""
+    sys.path.insert(0, "/work/shared/eval")
+    from textmetrics import leak_rate, norm, shingle_prf
+
+    pairs, leaks, titles = [], [], [0, 0]
+    for d, m in outputs:
+        r = textdump.clean_dump(d["dump"], model=m)
+        pairs.append((d["body"], r.text))
+        leaks.append((d.get("without") or [], r.text))
+        if d.get("title"):
+            titles[1] += 1
+            titles[0] += norm(r.title or "") == norm(d["title"])
+    f1, p, rc = shingle_prf(pairs)
+    out = f"F1 {f1:.3f}  P {p:.3f}  R {rc:.3f}"
+    if any(l for l, _ in leaks):
+        out += f"  leak {leak_rate(leaks):.3f}"
+    if titles[1]:
+        out += f"  title {titles[0] / titles[1]:.3f}"
+    return out
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,461 @@
+"""Fetch URLs politely and safely, and archive the pages in a WARC that `iter_warc` reads.
+
+`parse_url_list` turns a URL list file into URLs (and `bad_url` rejects); `fetch_to_warc`
+fetches a batch and writes every HTML page as a WARC response record (plus its request
+record), in input order, and returns a `Reject` (stage `fetch`) for every URL that failed.
+Every URL ends in exactly one place: a response record or a reject.
+
+Reasons: `bad_url`, `blocked_address`, `connect_error`, `timeout`, `http_<status>`
+(e.g. `http_404`), `not_html`, `too_large`, `too_many_redirects`, `protocol_error`
+(a malformed response or content encoding).
+
+Safety and politeness:
+- only http and https; redirects are followed by hand, every hop re-checked;
+- the host is resolved here and the request refused (`blocked_address`) if *any* of its
+  addresses is loopback, private, link-local, multicast, reserved or otherwise not global
+  (unless `allow_private_addresses`); the connection then goes to that vetted IP (Host
+  header and TLS SNI/certificate check keep the name), so a second DNS answer cannot
+  redirect the request (DNS rebinding);
+- no environment proxies (they would bypass the vetting), no cookies, no keep-alive
+  (a pooled connection is tied to an IP, and a TLS session to one certificate name);
+- per-host and overall concurrency caps; a User-Agent naming docprep;
+- connect, read and total timeouts; bodies are streamed and aborted past the size cap;
+- retries with exponential backoff only for transient failures (connect errors,
+  timeouts, 429, 500, 502, 503, 504), honouring Retry-After up to a cap.
+"""
+from __future__ import annotations
+
+import email.utils
+import http.cookiejar
+import ipaddress
+import os
+import socket
+import ssl
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+import certifi
+import httpx
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from cleaners.config import FetchConfig
+from cleaners.errors import OutputError
+from cleaners.record import Reject, Source, document_id, sha256_hex
+from cleaners.warc import FETCHED_AT_HEADER, REQUESTED_URI_HEADER, is_html
+
+STAGE = "fetch"
+SCHEMES = ("http", "https")
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
+MAX_URL_CHARS = 8192  # far above any real page URL; longer lines are junk, not URLs
+
+# The body is stored decoded, so these no longer describe it.
+_DROPPED_RESPONSE_HEADERS = frozenset({"content-encoding", "transfer-encoding", "content-length"})
+
+
+class _Failure(Exception):
+    """One failed attempt: the reject reason, and whether trying again may help."""
+
+    def __init__(self, reason: str, detail: str, transient: bool = False,
+                 retry_after: float | None = None, status: int | None = None) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+        self.transient = transient
+        self.retry_after = retry_after
+        self.status = status
+
+
+@dataclass(frozen=True)
+class _Redirect:
+    location: str
+    status: int
+
+
+@dataclass(frozen=True)
+class _Page:
+    """A successful fetch, ready to be archived."""
+
+    requested: str
+    final_url: str
+    ip: str
+    status: int
+    reason_phrase: str
+    headers: list[tuple[str, str]]
+    request_headers: list[tuple[str, str]]
+    request_target: str
+    body: bytes
+    fetched_at: str
+
+
+# ---------------------------------------------------------------------------- URL lists
+
+
+def check_url(text: str) -> httpx.URL:
+    """Parse a URL docprep may fetch, or raise `_Failure('bad_url')` saying why not."""
+    if not text or len(text) > MAX_URL_CHARS:
+        raise _Failure("bad_url", f"not a URL (length {len(text)})")
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in text):
+        raise _Failure("bad_url", "URL contains whitespace or control characters")
+    try:
+        url = httpx.URL(text)
+    except (httpx.InvalidURL, ValueError, TypeError, UnicodeError) as exc:
+        raise _Failure("bad_url", f"cannot parse URL: {exc}") from None
+    if url.scheme not in SCHEMES:
+        shown = url.scheme or "none"
+        raise _Failure("bad_url", f"unsupported scheme {shown!r}: only http and https are fetched")
+    if not url.raw_host:
+        raise _Failure("bad_url", "URL has no host")
+    return url
+
+
+def parse_url_list(data: bytes, uri: str) -> Iterator[str | Reject]:
+    """One URL a line; blank lines and lines starting with '#' are ignored.
+
+    Yields each usable URL (stripped, otherwise as written) or a `bad_url` reject whose
+    source is the list file's line (`format="url_list"`, `position` = 1-based line number).
+    """
+    for number, line in enumerate(data.splitlines(), start=1):
+        if number == 1 and line.startswith(b"\xef\xbb\xbf"):
+            line = line[3:]
+        stripped = line.strip()
+        if not stripped or stripped.startswith(b"#"):
+            continue
+        try:
+            text = stripped.decode("utf-8")
+            check_url(text)
+        except UnicodeDecodeError:
+            yield _list_reject(uri, number, line, "line is not valid UTF-8")
+            continue
+        except _Failure as failure:
+            yield _list_reject(uri, number, line, failure.detail)
+            continue
+        yield text
+
+
+def _list_reject(uri: str, number: int, line: bytes, detail: str) -> Reject:
+    source = Source(uri=uri, sha256=sha256_hex(line), format="url_list", position=number)
+    return Reject(source=source, stage=STAGE, reason="bad_url", detail=detail, id=document_id(source))
+
+
+# ---------------------------------------------------------------------------- addresses
+
+
+def is_public_address(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """True for an address on the public internet. IPv6 forms that embed an IPv4 address
+    (mapped, 6to4, NAT64) are judged by the embedded address."""
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = ip.ipv4_mapped or ip.sixtofour
+        if embedded is None and ip in _NAT64:
+            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        if embedded is not None:
+            return is_public_address(embedded)
+        if ip.teredo is not None:
+            return False  # a tunnel endpoint; no reason to fetch pages through one
+    return ip.is_global and not (
+        ip.is_multicast or ip.is_private or ip.is_loopback or ip.is_link_local
+        or ip.is_reserved or ip.is_unspecified
+    )
+
+
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+
+
+def resolve(host: str, port: int, allow_private: bool) -> str:
+    """The address to connect to for `host`, after checking all its addresses.
+
+    Raises `_Failure('blocked_address')` if any address is not public (a name with one
+    public and one private address could be steered to the private one), or
+    `_Failure('connect_error')` if the name does not resolve.
+    """
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        transient = exc.errno in (socket.EAI_AGAIN, getattr(socket, "EAI_SYSTEM", None))
+        raise _Failure("connect_error", f"cannot resolve {host}: {exc.strerror or exc}", transient=transient) from None
+    except (UnicodeError, OSError) as exc:
+        raise _Failure("connect_error", f"cannot resolve {host}: {exc}") from None
+    addresses: list[ipaddress.IPv4Address | ipaddress.IPv6Address] = []
+    for info in infos:
+        ip = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
+        if ip not in addresses:
+            addresses.append(ip)
+    if not addresses:
+        raise _Failure("connect_error", f"{host} has no address")
+    if not allow_private:
+        blocked = [str(ip) for ip in addresses if not is_public_address(ip)]
+        if blocked:
+            raise _Failure(
+                "blocked_address",
+                f"{host} resolves to non-public address {', '.join(blocked)}; set "
+                "fetch.allow_private_addresses to fetch from internal networks",
+            )
+    return str(addresses[0])
+
+
+# ---------------------------------------------------------------------------- fetching
+
+
+class _Fetcher:
+    """Fetches one URL at a time per call; safe to call from many threads."""
+
+    def __init__(self, cfg: FetchConfig) -> None:
+        self.cfg = cfg
+        verify: ssl.SSLContext = ssl.create_default_context(cafile=certifi.where())
+        if cfg.ca_bundle:
+            verify.load_verify_locations(cafile=cfg.ca_bundle)
+        self.client = httpx.Client(
+            timeout=httpx.Timeout(
+                connect=cfg.connect_timeout_s, read=cfg.read_timeout_s,
+                write=cfg.read_timeout_s, pool=cfg.total_timeout_s,
+            ),
+            limits=httpx.Limits(max_connections=cfg.max_concurrency, max_keepalive_connections=0),
+            follow_redirects=False,
+            trust_env=False,  # HTTP(S)_PROXY would receive the request: no vetting, no pinning
+            verify=verify,
+        )
+        self.client.cookies.jar.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+        self._slots: dict[str, threading.BoundedSemaphore] = {}
+        self._slots_lock = threading.Lock()
+
+    def close(self) -> None:
+        self.client.close()
+
+    def fetch(self, requested: str) -> _Page | Reject:
+        url: httpx.URL | None = None
+        redirected = False
+        try:
+            url = check_url(requested)
+            for _ in range(self.cfg.max_redirects + 1):
+                outcome = self._with_retries(url, requested)
+                if isinstance(outcome, _Page):
+                    return outcome
+                try:
+                    url = check_url(str(url.join(outcome.location)))
+                except _Failure as failure:
+                    detail = f"redirect to an unusable URL {outcome.location!r}: {failure.detail}"
+                    raise _Failure("bad_url", detail, status=outcome.status) from None
+                redirected = True
+            raise _Failure(
+                "too_many_redirects",
+                f"more than {self.cfg.max_redirects} redirects (fetch.max_redirects); the last went to {url}",
+                status=outcome.status,
+            )
+        except _Failure as failure:
+            return _fetch_reject(requested, failure, str(url) if redirected else None, failure.status)
+
+    def _with_retries(self, url: httpx.URL, requested: str) -> _Page | _Redirect:
+        attempt = 0
+        while True:
+            try:
+                return self._attempt(url, requested)
+            except _Failure as failure:
+                if not failure.transient or attempt >= self.cfg.retries:
+                    if failure.transient and attempt:
+                        failure.detail += f" (after {attempt} retries)"
+                    raise
+                delay = self.cfg.backoff_s * 2**attempt
+                if failure.retry_after is not None:
+                    if failure.retry_after > self.cfg.max_retry_after_s:
+                        failure.detail += (
+                            f"; the server asks to retry after {failure.retry_after:.0f} s, "
+                            f"over fetch.max_retry_after_s ({self.cfg.max_retry_after_s:.0f} s)"
+                        )
+                        raise
+                    delay = max(delay, failure.retry_after)
+                time.sleep(delay)
+                attempt += 1
+
+    def _slot(self, host: str) -> threading.BoundedSemaphore:
+        with self._slots_lock:
+            slot = self._slots.get(host)
+            if slot is None:
+                slot = self._slots[host] = threading.BoundedSemaphore(self.cfg.per_host_concurrency)
+            return slot
+
+    def _attempt(self, url: httpx.URL, requested: str) -> _Page | _Redirect:
+        host = url.raw_host.decode("ascii").lower()
+        ip = resolve(host, url.port or (443 if url.scheme == "https" else 80), self.cfg.allow_private_addresses)
+        request_target = url.raw_path.decode("ascii")
+        headers = [
+            ("Host", url.netloc.decode("ascii")),
+            ("User-Agent", self.cfg.user_agent),
+            ("Accept", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"),
+            ("Accept-Encoding", "gzip, deflate"),
+        ]
+        extensions: dict[str, Any] = {}
+        if url.scheme == "https":
+            extensions["sni_hostname"] = host  # TLS certificate checked against the name, not the IP
+        with self._slot(host):
+            started = time.monotonic()
+            try:
+                with self.client.stream("GET", url.copy_with(host=ip), headers=headers, extensions=extensions) as response:
+                    return self._read(response, url, requested, ip, headers, request_target, started)
+            except httpx.TimeoutException as exc:
+                raise _Failure("timeout", f"{type(exc).__name__} fetching {url}", transient=True) from None
+            except httpx.ConnectError as exc:
+                if _certificate_error(exc):
+                    raise _Failure("connect_error", f"TLS certificate of {host} not trusted: {exc}") from None
+                raise _Failure("connect_error", f"cannot connect to {host} ({ip}): {exc}", transient=True) from None
+            except httpx.NetworkError as exc:
+                raise _Failure("connect_error", f"connection to {host} ({ip}) failed: {exc}", transient=True) from None
+            except (httpx.ProtocolError, httpx.DecodingError) as exc:
+                raise _Failure("protocol_error", f"malformed response from {url}: {exc}") from None
+            except httpx.HTTPError as exc:  # anything else httpx reports is still the URL's failure
+                raise _Failure("protocol_error", f"{type(exc).__name__} fetching {url}: {exc}") from None
+            except (OSError, ssl.SSLError) as exc:
+                raise _Failure("connect_error", f"connection to {host} ({ip}) failed: {exc}") from None
+
+    def _read(self, response: httpx.Response, url: httpx.URL, requested: str, ip: str,
+              request_headers: list[tuple[str, str]], request_target: str, started: float) -> _Page | _Redirect:
+        status = response.status_code
+        if status in REDIRECT_STATUSES and response.headers.get("Location"):
+            return _Redirect(response.headers["Location"], status)
+        if status in TRANSIENT_STATUSES:
+            raise _Failure(f"http_{status}", f"HTTP {status} from {url}", transient=True,
+                           retry_after=_retry_after(response.headers.get("Retry-After")), status=status)
+        if not 200 <= status < 300:
+            raise _Failure(f"http_{status}", f"HTTP {status} from {url}", status=status)
+        content_type = response.headers.get("Content-Type")
+        if not is_html(content_type):
+            raise _Failure("not_html", f"Content-Type is {content_type or 'missing'}, not HTML", status=status)
+        limit = self.cfg.max_body_bytes
+        declared = response.headers.get("Content-Length", "").strip()
+        if declared.isdigit() and int(declared) > limit:
+            raise _Failure("too_large", f"Content-Length {declared} is over {limit} bytes (fetch.max_body_bytes)", status=status)
+        body = bytearray()
+        for chunk in response.iter_bytes():
+            body += chunk
+            if len(body) > limit:
+                raise _Failure("too_large", f"body is over {limit} bytes (fetch.max_body_bytes); download aborted", status=status)
+            if time.monotonic() - started > self.cfg.total_timeout_s:
+                raise _Failure("timeout", f"body not complete after {self.cfg.total_timeout_s} s (fetch.total_timeout_s)", status=status)
+        return _Page(
+            requested=requested,
+            final_url=str(url),
+            ip=ip,
+            status=status,
+            reason_phrase=response.reason_phrase or "",
+            headers=[(k, v) for k, v in response.headers.multi_items() if k.lower() not in _DROPPED_RESPONSE_HEADERS]
+            + [("Content-Length", str(len(body)))],
+            request_headers=request_headers,
+            request_target=request_target,
+            body=bytes(body),
+            fetched_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        )
+
+
+def _certificate_error(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+def _fetch_reject(requested: str, failure: _Failure, final_url: str | None, status: int | None) -> Reject:
+    # No body is kept for a failure, so the unit's bytes are the URL itself.
+    extra = tuple(sorted((k, v) for k, v in (("final_url", final_url), ("http_status", status)) if v is not None))
+    source = Source(uri=requested, sha256=sha256_hex(requested.encode("utf-8", "surrogateescape")),
+                    format="url", extra=extra)
+    return Reject(source=source, stage=STAGE, reason=failure.reason, detail=failure.detail, id=document_id(source))
+
+
+# ---------------------------------------------------------------------------- archiving
+
+
+def fetch_to_warc(urls: Sequence[str], warc_path: Path, cfg: FetchConfig) -> list[Reject]:
+    """Fetch `urls` and write each HTML page to the gzipped WARC `warc_path`, in input order.
+
+    Returns the rejects (stage `fetch`), also in input order. Fetches run concurrently
+    (`max_concurrency`, `per_host_concurrency`) but records are written in URL order, so
+    the archive's record order never depends on timing. The file appears only when
+    complete (written as `<name>.part`, then renamed). A URL listed twice is fetched twice.
+
+    Raises `OutputError` if the WARC cannot be written; a URL never raises.
+    """
+    warc_path = Path(warc_path)
+    part = warc_path.with_name(warc_path.name + ".part")
+    rejects: list[Reject] = []
+    # Pages finished out of order wait in memory; the window bounds how many.
+    window = 4 * cfg.max_concurrency
+    fetcher = _Fetcher(cfg)
+    pool = ThreadPoolExecutor(cfg.max_concurrency, thread_name_prefix="docprep-fetch")
+    try:
+        with open(part, "wb") as fh:
+            writer = WARCWriter(fh, gzip=True)
+            writer.write_record(writer.create_warcinfo_record(
+                warc_path.name, {"software": cfg.user_agent, "description": "docprep fetch_to_warc"}
+            ))
+            pending: deque[Future[_Page | Reject]] = deque()
+            for url in urls:
+                pending.append(pool.submit(fetcher.fetch, url))
+                while len(pending) >= window:
+                    _archive(pending.popleft().result(), writer, rejects)
+            while pending:
+                _archive(pending.popleft().result(), writer, rejects)
+        os.replace(part, warc_path)
+    except OSError as exc:
+        part.unlink(missing_ok=True)
+        raise OutputError(f"cannot write the fetch archive {warc_path}: {exc.strerror or exc}") from exc
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        fetcher.close()
+    return rejects
+
+
+def _archive(outcome: _Page | Reject, writer: WARCWriter, rejects: list[Reject]) -> None:
+    if isinstance(outcome, Reject):
+        rejects.append(outcome)
+        return
+    response = writer.create_warc_record(
+        outcome.final_url, "response",
+        payload=BytesIO(outcome.body),
+        http_headers=StatusAndHeaders(f"{outcome.status} {outcome.reason_phrase}".strip(), outcome.headers, protocol="HTTP/1.1"),
+        warc_headers_dict={
+            "WARC-Date": outcome.fetched_at,
+            "WARC-IP-Address": outcome.ip,
+            REQUESTED_URI_HEADER: outcome.requested,
+            FETCHED_AT_HEADER: outcome.fetched_at,
+        },
+    )
+    request = writer.create_warc_record(
+        outcome.final_url, "request",
+        payload=BytesIO(b""),
+        http_headers=StatusAndHeaders(f"GET {outcome.request_target} HTTP/1.1", outcome.request_headers, is_http_request=True),
+        warc_headers_dict={
+            "WARC-Date": outcome.fetched_at,
+            "WARC-Concurrent-To": response.rec_headers.get_header("WARC-Record-ID"),
+        },
+    )
+    writer.write_record(response)
+    writer.write_record(request)

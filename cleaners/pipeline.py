@@ -1,0 +1,468 @@
+"""The pipeline: a short list of named steps, and the three phases of a run.
+
+Per document (`process_unit`), in order:
+    decode -> extract -> repair -> language -> quality -> signature
+each a plain function in its own module returning the document (with a provenance entry
+appended) or a `Reject`. Then, once per run and serially in input order:
+    dedup -> write
+
+A run has three phases, so it can be split over workers and resumed:
+
+1. `prepare_run`: expand the inputs into work items, cut them into batches (by input
+   order, independent of the number of workers) and derive the run id.
+2. `run_batch` (in `cleaners.worker`): process one batch, in a supervised subprocess with
+   a time limit per document, into `OUT/.work/batches/<key>.jsonl`. Batches are keyed by
+   content and config, so a rerun after a crash skips the finished ones.
+3. `finalize_run`: read the batch results in order, deduplicate against the persistent
+   index, write shards and rejects, check the accounting and write the manifest last.
+
+`run` chains the three with a local thread pool; the Prefect flow (`flows/`) chains the
+same three functions as tasks. Both give byte-identical shards.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Sequence
+
+from cleaners import __version__
+from cleaners.config import Config
+from cleaners.decode import decode
+from cleaners.errors import AccountingError, OutputError
+from cleaners.extract import extract
+from cleaners.language import language
+from cleaners.quality import judge
+from cleaners.read import WorkItem, plan_inputs, read_item
+from cleaners.record import Document, Reject, Source
+from cleaners.repair import repair
+from cleaners.write import AtomicLines, ShardWriter, atomic_write_json, remove_unlisted_shards, to_record
+
+#: Per-document steps in order: (name, function of (doc, config) -> doc | reject).
+STEPS: tuple[tuple[str, Callable[[Document, Config], Document | Reject]], ...] = (
+    ("decode", lambda d, c: decode(d, c.decode)),
+    ("extract", lambda d, c: extract(d, c.extract)),
+    ("repair", lambda d, c: repair(d, c.repair)),
+    ("language", lambda d, c: language(d, c.language)),
+    ("quality", lambda d, c: judge(d, c.quality, c.language)),
+    ("signature", lambda d, c: _signature(d, c)),
+)
+#: Stages in the order a document meets them (for counts and the report).
+STAGES = ("read", "fetch") + tuple(name for name, _ in STEPS) + ("dedup", "write")
+
+BATCH_ITEMS = 100  # work items per batch: hundreds of documents per Prefect task
+BATCH_BYTES = 32 * 1024**2
+WORK = ".work"
+
+
+def _signature(doc: Document, cfg: Config) -> Document:
+    from cleaners.dedup import signature
+
+    doc.signals["signature"] = signature(doc.text, cfg.dedup).to_json()
+    return doc
+
+
+def process_unit(doc: Document, cfg: Config, timing: dict[str, float] | None = None) -> Document | Reject:
+    """Run one document through the per-document steps. Never raises for bad data."""
+    for name, step in STEPS:
+        t0 = time.perf_counter()
+        try:
+            result = step(doc, cfg)
+        except RecursionError:
+            result = Reject(doc.source, name, "too_deep", "nesting too deep to parse", id=doc.id)
+        except MemoryError:
+            result = Reject(doc.source, name, "out_of_memory", "document too large to process", id=doc.id)
+        except Exception as exc:  # a bug or a library failure on this document: keep the run going, say so
+            result = Reject(doc.source, name, "error", f"{type(exc).__name__}: {exc}"[:500], id=doc.id)
+        if timing is not None:
+            timing[name] = timing.get(name, 0.0) + time.perf_counter() - t0
+        if isinstance(result, Reject):
+            return result
+        doc = result
+    return doc
+
+
+# --- batches ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Batch:
+    index: int
+    key: str
+    items: tuple[WorkItem, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"index": self.index, "key": self.key, "items": [i.to_dict() for i in self.items]}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Batch":
+        return cls(d["index"], d["key"], tuple(WorkItem(**i) for i in d["items"]))
+
+
+def make_batches(items: Sequence[WorkItem], config_hash: str) -> list[Batch]:
+    batches: list[Batch] = []
+    current: list[WorkItem] = []
+    size = 0
+
+    def flush() -> None:
+        nonlocal current, size
+        if current:
+            h = hashlib.sha256(f"{__version__}\x00{config_hash}".encode())
+            for it in current:
+                h.update(f"\x00{it.uri}\x00{it.sha256 or it.url}".encode("utf-8", "surrogateescape"))
+            batches.append(Batch(len(batches), h.hexdigest()[:20], tuple(current)))
+            current, size = [], 0
+
+    for it in items:
+        if current and (len(current) >= BATCH_ITEMS or size + it.size > BATCH_BYTES):
+            flush()
+        current.append(it)
+        size += it.size
+    flush()
+    return batches
+
+
+def iter_units(batch: Batch, cfg: Config) -> Iterator[Document | Reject]:
+    """The input units of a batch, in order: file units, then fetched URLs in place."""
+    pending_urls: list[WorkItem] = []
+    for item in batch.items:
+        if item.format == "url":
+            pending_urls.append(item)
+            continue
+        if pending_urls:
+            yield from _fetch_units(pending_urls, cfg)
+            pending_urls = []
+        yield from read_item(item, cfg.read)
+    if pending_urls:
+        yield from _fetch_units(pending_urls, cfg)
+
+
+def _fetch_units(items: list[WorkItem], cfg: Config) -> Iterator[Document | Reject]:
+    import tempfile
+
+    from cleaners.fetch import fetch_to_warc
+    from cleaners.warc import iter_warc
+
+    with tempfile.TemporaryDirectory(prefix="docprep-fetch-") as tmp:
+        warc_path = Path(tmp) / "fetched.warc.gz"
+        rejects = fetch_to_warc([i.url for i in items], warc_path, cfg.fetch)
+        yield from rejects
+        if warc_path.exists():
+            with open(warc_path, "rb") as f:
+                yield from iter_warc(f, str(warc_path), cfg.read)
+
+
+def result_line(i: int, outcome: Document | Reject) -> dict[str, Any]:
+    """What a worker sends back for unit `i`: a record (without run-level provenance,
+    added at finalize) and its dedup signature, or a reject."""
+    if isinstance(outcome, Reject):
+        return {"i": i, "reject": outcome.to_dict()}
+    rec = to_record(outcome, {})
+    return {"i": i, "record": rec, "signature": outcome.signals.get("signature")}
+
+
+def process_batch(batch: Batch, cfg: Config, start: int = 0, timing: dict | None = None,
+                  on_start: Callable[[int, Document | Reject], None] | None = None) -> Iterator[dict[str, Any]]:
+    """Result lines for the batch's units from index `start` on (units before it are
+    read again but not processed: that is how a worker resumes after a timeout)."""
+    for i, unit in enumerate(iter_units(batch, cfg)):
+        if i < start:
+            continue
+        if on_start:
+            on_start(i, unit)
+        outcome = unit if isinstance(unit, Reject) else process_unit(unit, cfg, timing)
+        yield result_line(i, outcome)
+
+
+# --- a run -----------------------------------------------------------------------------
+
+
+@dataclass
+class RunPlan:
+    """Everything phase 2 and 3 need, small enough to pass between Prefect tasks."""
+
+    run_id: str
+    out: str
+    config: dict[str, Any]
+    config_hash: str
+    batches: list[dict[str, Any]]
+    inputs: list[dict[str, Any]]
+    plan_rejects: list[dict[str, Any]]
+    previous_run: str | None
+    started_at: str
+    skipped_inputs: list[dict[str, Any]] = field(default_factory=list)
+
+    def config_obj(self) -> Config:
+        return Config.model_validate(self.config)
+
+    def work_dir(self) -> Path:
+        return Path(self.out) / WORK / "batches"
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def read_manifest(out: Path) -> dict[str, Any] | None:
+    path = out / "manifest.json"
+    if not path.exists():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise OutputError(f"{path} is not valid JSON ({exc}); it is not a docprep corpus or it was edited by hand") from exc
+
+
+def prepare_run(inputs: Sequence[str], out: str | Path, cfg: Config) -> RunPlan:
+    """Phase 1: plan the work. The run id is derived from the config, the inputs and the
+    corpus' previous run, so the same command on the same corpus state gets the same id
+    (and a rerun after a crash resumes instead of starting over)."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    items, rejects = plan_inputs(inputs, cfg.read)
+    previous = read_manifest(out)
+    previous_run = previous["runs"][-1]["run_id"] if previous and previous.get("runs") else None
+    config_hash = cfg.hash()
+    h = hashlib.sha256(f"{__version__}\x00{config_hash}\x00{previous_run or ''}".encode())
+    for it in items:
+        h.update(f"\x00{it.uri}\x00{it.sha256 or it.url}".encode("utf-8", "surrogateescape"))
+    run_id = h.hexdigest()[:16]
+    batches = make_batches(items, config_hash)
+    return RunPlan(
+        run_id=run_id,
+        out=str(out),
+        config=cfg.model_dump(mode="json"),
+        config_hash=config_hash,
+        batches=[b.to_dict() for b in batches],
+        inputs=[{"uri": i.uri, "format": i.format, "sha256": i.sha256, "size": i.size} for i in items],
+        plan_rejects=[r.to_dict() for r in rejects],
+        previous_run=previous_run,
+        started_at=now_iso(),
+    )
+
+
+def batch_paths(plan: RunPlan, batch: dict[str, Any]) -> tuple[Path, Path]:
+    base = plan.work_dir() / batch["key"]
+    return base.with_suffix(".jsonl"), base.with_suffix(".done.json")
+
+
+def finalize_run(plan: RunPlan, summaries: Sequence[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Phase 3: dedup in input order, write shards and rejects, check, write the manifest."""
+    from cleaners.dedup import DedupIndex, Signature
+
+    cfg = plan.config_obj()
+    out = Path(plan.out)
+    t_start = time.perf_counter()
+    previous = read_manifest(out) or {}
+    old_shards = list(previous.get("shards", []))
+    remove_unlisted_shards(out, {s["path"] for s in old_shards})
+    first_index = len(old_shards)
+    run_meta = {"docprep": __version__, "config_hash": plan.config_hash, "run_id": plan.run_id}
+
+    index_path = Path(cfg.dedup.index) if cfg.dedup.index else out / "dedup.sqlite"
+    index = DedupIndex(index_path, cfg.dedup)
+    index.begin_run(plan.run_id)
+    writer = ShardWriter(out, first_index, cfg.write.shard_records, cfg.write.compress)
+    runs_dir = out / "runs" / plan.run_id
+    runs_dir.mkdir(parents=True, exist_ok=True)
+    rejects_out = AtomicLines(runs_dir / "rejects.jsonl")
+    counts: dict[str, Counter] = defaultdict(Counter)
+    langs: Counter = Counter()
+    units_expected = 0
+    timing: Counter = Counter()
+    dedup_kinds: Counter = Counter()
+    try:
+        for r in plan.plan_rejects:
+            rejects_out.write(r)
+            counts[r["stage"]][r["reason"]] += 1
+            units_expected += 1
+        for b in plan.batches:
+            results, done = batch_paths(plan, b)
+            summary = json.loads(done.read_text())
+            units_expected += summary["units"]
+            for k, v in summary.get("timing", {}).items():
+                timing[k] += v
+            with open(results, "rb") as f:
+                for raw in f:
+                    line = json.loads(raw)
+                    if "reject" in line:
+                        rej = line["reject"]
+                        rejects_out.write(rej)
+                        counts[rej["stage"]][rej["reason"]] += 1
+                        continue
+                    rec = line["record"]
+                    sig = Signature.from_json(line["signature"])
+                    match = index.check(sig)
+                    if match is not None:
+                        rej = Reject(
+                            Source.from_dict(rec["source"]), "dedup", match.kind,
+                            f"{match.kind.replace('_', ' ')} of {match.duplicate_of} (run {match.run_id})",
+                            id=rec["id"], duplicate_of=match.duplicate_of, duplicate_of_run=match.run_id,
+                            similarity=round(match.similarity, 4),
+                        ).to_dict()
+                        rejects_out.write(rej)
+                        counts["dedup"][match.kind] += 1
+                        dedup_kinds[match.duplicate_of] += 1
+                        continue
+                    index.add(rec["id"], sig)
+                    rec["provenance"] = {**run_meta, "steps": rec["provenance"]["steps"]}
+                    writer.write(rec)
+                    counts["write"]["kept"] += 1
+                    langs[rec["lang"]] += 1
+        shards = writer.close()
+        rejects_info = rejects_out.commit()
+    except BaseException:
+        rejects_out.abort()
+        raise
+    timing["dedup+write"] = time.perf_counter() - t_start
+    kept = counts["write"]["kept"]
+    rejected = sum(n for stage, c in counts.items() if stage != "write" for n in c.values())
+    if kept + rejected != units_expected or kept != sum(s["records"] for s in shards):
+        raise AccountingError(
+            f"run {plan.run_id}: {units_expected} input units but {kept} records + {rejected} rejects; "
+            "this is a bug in docprep, please report it with the manifest"
+        )
+    run_manifest = {
+        "run_id": plan.run_id,
+        "previous_run": plan.previous_run,
+        "started_at": plan.started_at,
+        "finished_at": now_iso(),
+        "docprep": __version__,
+        "libraries": library_versions(),
+        "config_hash": plan.config_hash,
+        "config": plan.config,
+        "inputs": plan.inputs,
+        "counts": {
+            "inputs": units_expected,
+            "records": kept,
+            "rejects": rejected,
+            "by_stage": stage_table(counts, units_expected),
+        },
+        "languages": dict(sorted(langs.items(), key=lambda kv: (-kv[1], kv[0] or ""))),
+        "dedup": {"clusters": len(dedup_kinds), "dropped": sum(dedup_kinds.values()), **index.stats()},
+        "timing_s": {k: round(v, 3) for k, v in timing.items()},
+        "shards": [{**s, "run": plan.run_id} for s in shards],
+        "rejects": {"path": str((runs_dir / "rejects.jsonl").relative_to(out)), **rejects_info},
+    }
+    atomic_write_json(runs_dir / "manifest.json", run_manifest)
+    corpus = build_corpus_manifest(previous, run_manifest, out)
+    atomic_write_json(out / "manifest.json", corpus)
+    index.commit_run()
+    index.close()
+    return corpus
+
+
+def stage_table(counts: dict[str, Counter], units: int) -> list[dict[str, Any]]:
+    """Per stage, in pipeline order: documents in, rejected by reason, out. in == out of
+    the stage before; the last `out` is the number of records."""
+    table = []
+    remaining = units
+    for stage in STAGES:
+        if stage == "write":
+            continue
+        rejected = dict(sorted(counts.get(stage, Counter()).items()))
+        n = sum(rejected.values())
+        table.append({"stage": stage, "in": remaining, "rejected": rejected, "out": remaining - n})
+        remaining -= n
+    return table
+
+
+def build_corpus_manifest(previous: dict[str, Any], run: dict[str, Any], out: Path) -> dict[str, Any]:
+    """The corpus-level manifest: every shard of every run, the catalog of runs, and the
+    latest run's summary at the top (what `score.py` and downstream readers read)."""
+    runs = list(previous.get("runs", []))
+    runs.append({
+        "run_id": run["run_id"],
+        "finished_at": run["finished_at"],
+        "manifest": f"runs/{run['run_id']}/manifest.json",
+        "records": run["counts"]["records"],
+        "rejects": run["counts"]["rejects"],
+        "shards": [s["path"] for s in run["shards"]],
+    })
+    _concat_rejects(out, runs)
+    return {
+        "format": "docprep-corpus/1",
+        "run_id": run["run_id"],
+        "started_at": run["started_at"],
+        "finished_at": run["finished_at"],
+        "docprep": run["docprep"],
+        "libraries": run["libraries"],
+        "config_hash": run["config_hash"],
+        "config": run["config"],
+        "inputs": run["inputs"],
+        "counts": run["counts"],
+        "languages": run["languages"],
+        "dedup": run["dedup"],
+        "timing_s": run["timing_s"],
+        "shards": list(previous.get("shards", [])) + run["shards"],
+        "rejects": {"path": "rejects.jsonl"},
+        "runs": runs,
+    }
+
+
+def _concat_rejects(out: Path, runs: list[dict[str, Any]]) -> None:
+    """OUT/rejects.jsonl: the rejects of every run, oldest first."""
+    target = AtomicLines(out / "rejects.jsonl")
+    try:
+        for r in runs:
+            path = out / "runs" / r["run_id"] / "rejects.jsonl"
+            if path.exists():
+                with open(path, "rb") as f:
+                    for line in f:
+                        target._out.write(line)
+                        target.count += 1
+        target.commit()
+    except BaseException:
+        target.abort()
+        raise
+
+
+def library_versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for name in ("trafilatura", "ftfy", "langdetect", "charset-normalizer", "rensa", "datasketch", "warcio", "prefect"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            pass
+    return out
+
+
+def run(inputs: Sequence[str], out: str | Path, cfg: Config | None = None, workers: int | None = None,
+        progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+    """Clean `inputs` into the corpus at `out` (the library entry point; the Prefect flow
+    runs the same three phases as tasks). `workers=0` processes in this process, without
+    subprocesses or per-document time limits (for debugging)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from cleaners.worker import run_batch
+
+    cfg = cfg or Config()
+    plan = prepare_run(inputs, out, cfg)
+    workers = default_workers() if workers is None else workers
+    summaries = []
+    if workers == 0:
+        for b in plan.batches:
+            summaries.append(run_batch(plan, b, in_process=True))
+            if progress:
+                progress(len(summaries), len(plan.batches))
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for s in pool.map(lambda b: run_batch(plan, b), plan.batches):
+                summaries.append(s)
+                if progress:
+                    progress(len(summaries), len(plan.batches))
+    return finalize_run(plan, summaries)
+
+
+def default_workers() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))

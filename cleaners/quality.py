@@ -1,0 +1,39 @@
+"""Step `quality`: decide whether an annotated document is kept.
+
+Score, then decide: `score` measures (words, characters), `judge` applies the
+configured minimums and the language filter. A failing document is a reject with its
+reason (`empty`, `too_short`, `too_long`, `lang_filtered`) and the measured value.
+"""
+from __future__ import annotations
+
+import re
+
+from cleaners.config import LanguageConfig, QualityConfig
+from cleaners.record import Document, Reject
+
+STAGE = "quality"
+# A "word" is a run of letters/digits; each CJK/kana/hangul character counts as one,
+# since those scripts do not separate words with spaces.
+_WORD = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]|[^\W\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+")
+
+
+def score(text: str) -> dict[str, int]:
+    return {"words": len(_WORD.findall(text)), "chars": len(text)}
+
+
+def judge(doc: Document, cfg: QualityConfig, lang_cfg: LanguageConfig | None = None) -> Document | Reject:
+    s = score(doc.text)
+    reason = detail = None
+    if s["chars"] == 0:
+        reason, detail = "empty", "nothing left after extraction"
+    elif s["words"] < cfg.min_words:
+        reason, detail = "too_short", f"{s['words']} words < quality.min_words={cfg.min_words}"
+    elif s["chars"] < cfg.min_chars:
+        reason, detail = "too_short", f"{s['chars']} characters < quality.min_chars={cfg.min_chars}"
+    elif s["chars"] > cfg.max_chars:
+        reason, detail = "too_long", f"{s['chars']} characters > quality.max_chars={cfg.max_chars}"
+    elif lang_cfg and lang_cfg.keep and doc.lang not in lang_cfg.keep:
+        reason, detail = "lang_filtered", f"lang {doc.lang} not in language.keep={list(lang_cfg.keep)}"
+    if reason:
+        return Reject(doc.source, STAGE, reason, detail, id=doc.id, extra=(("words", s["words"]),))
+    return doc.did(STAGE, **s)

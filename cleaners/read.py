@@ -1,0 +1,294 @@
+"""Step `read`: inputs (files, folders, URLs) to input units (`Document` with raw bytes) or `Reject`s.
+
+Two phases, so a run can be planned, split and resumed:
+
+* `plan_inputs` expands what the user gave (files, folders walked recursively in sorted
+  order, URL-list files, URLs) into an ordered list of `WorkItem`s, hashing each file.
+  Problems found here (a symlink loop, an unreadable file) are rejects at stage `read`.
+* `read_item` turns one `WorkItem` into its units: one for a `.txt`/`.html` page, one per
+  line of a JSONL dump, one per response record of a WARC file, one per fetched URL.
+
+Formats by name (each optionally `.gz`): `.txt` `.text` -> text dump; `.html` `.htm`
+`.xhtml` -> HTML; `.jsonl` `.ndjson` -> JSONL dump (lines with `text` or `html`, plus
+`url`, `title`, `date`, `author`); `.warc` `.arc` (`.gz`) -> WARC/ARC; `.urls`
+`.urls.txt` -> a list of URLs to fetch. Anything else is sniffed: markup -> HTML, else
+text (binary garbage is then rejected by `decode`).
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Iterator, Sequence
+
+from cleaners.config import ReadConfig
+from cleaners.errors import InputError
+from cleaners.record import Document, Reject, Source, sha256_hex
+
+STAGE = "read"
+
+_TEXT = (".txt", ".text", ".md")
+_HTML = (".html", ".htm", ".xhtml", ".shtml")
+_JSONL = (".jsonl", ".ndjson")
+_WARC = (".warc", ".arc", ".warc.gz", ".arc.gz")
+_URLS = (".urls", ".urls.txt")
+_BINARY = (".pdf", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".zip", ".tar", ".mp3", ".mp4", ".exe")
+
+
+@dataclass(frozen=True, slots=True)
+class WorkItem:
+    """One thing to read: a file (`path`) or a URL to fetch (`url`).
+
+    `uri` is how the user named it (folder + relative path, or the URL); `sha256` and
+    `size` are of the file's bytes (None for URLs, whose bytes arrive when fetched).
+    """
+
+    uri: str
+    format: str
+    path: str | None = None
+    url: str | None = None
+    sha256: str | None = None
+    size: int = 0
+
+    def to_dict(self) -> dict:
+        return {k: v for k, v in ((f, getattr(self, f)) for f in self.__slots__) if v is not None}
+
+
+def detect_format(name: str) -> str:
+    low = name.lower()
+    if low.endswith(_WARC):
+        return "warc"
+    if low.endswith(_URLS) or low.endswith(tuple(s + ".gz" for s in _URLS)):
+        return "urls"
+    if low.endswith(".gz"):
+        low = low[:-3]
+    for suffixes, fmt in ((_TEXT, "text"), (_HTML, "html"), (_JSONL, "jsonl"), (_BINARY, "binary")):
+        if low.endswith(suffixes):
+            return fmt
+    return "sniff"
+
+
+def is_url(arg: str) -> bool:
+    return arg.lower().startswith(("http://", "https://"))
+
+
+def plan_inputs(inputs: Sequence[str], cfg: ReadConfig) -> tuple[list[WorkItem], list[Reject]]:
+    """Expand inputs into ordered work items. Order: as given; folders walked sorted.
+
+    Raises InputError for an input that does not exist (a usage error, not bad data).
+    """
+    items: list[WorkItem] = []
+    rejects: list[Reject] = []
+    for arg in inputs:
+        if is_url(arg):
+            items.append(WorkItem(uri=arg, format="url", url=arg))
+            continue
+        p = Path(os.fsdecode(arg))
+        if not os.path.lexists(p):
+            raise InputError(f"input not found: {arg} (give a file, a folder or an http(s) URL)")
+        if p.is_dir():
+            _walk(p, arg, cfg, items, rejects, seen=set())
+        else:
+            _add_file(p, arg, cfg, items, rejects)
+    return items, rejects
+
+
+def _walk(folder: Path, uri: str, cfg: ReadConfig, items, rejects, seen: set) -> None:
+    try:
+        real = folder.resolve(strict=True)
+    except (OSError, RuntimeError) as exc:
+        rejects.append(_plan_reject(uri, "symlink_loop" if isinstance(exc, RuntimeError) else "unreadable", str(exc)))
+        return
+    if real in seen:
+        rejects.append(_plan_reject(uri, "symlink_loop", f"{uri} leads back to a folder already being read"))
+        return
+    seen = seen | {real}
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: os.fsencode(e.name))
+    except OSError as exc:
+        rejects.append(_plan_reject(uri, "unreadable", f"cannot list folder: {exc.strerror or exc}"))
+        return
+    for entry in entries:
+        name = os.fsdecode(os.fsencode(entry.name))  # surrogate-escaped if not valid UTF-8
+        child_uri = f"{uri.rstrip('/')}/{name}"
+        path = Path(entry.path)
+        try:
+            is_link = entry.is_symlink()
+            if is_link and not cfg.follow_symlinks:
+                continue
+            if entry.is_dir(follow_symlinks=True):
+                _walk(path, child_uri, cfg, items, rejects, seen)
+            elif entry.is_file(follow_symlinks=True):
+                _add_file(path, child_uri, cfg, items, rejects)
+            elif is_link:
+                rejects.append(_plan_reject(child_uri, "broken_link", "symlink points nowhere (or loops)"))
+        except OSError as exc:
+            rejects.append(_plan_reject(child_uri, "unreadable", exc.strerror or str(exc)))
+
+
+def _add_file(path: Path, uri: str, cfg: ReadConfig, items, rejects) -> None:
+    name = path.name
+    if name.startswith(".") or name.endswith("~"):
+        return  # hidden files and editor backups are not inputs (documented)
+    fmt = detect_format(name)
+    try:
+        size = path.stat().st_size
+        if size > cfg.max_input_bytes:
+            rejects.append(_plan_reject(uri, "too_large", f"{size} bytes > read.max_input_bytes={cfg.max_input_bytes}"))
+            return
+        digest = file_sha256(path)
+    except OSError as exc:
+        rejects.append(_plan_reject(uri, "unreadable", exc.strerror or str(exc)))
+        return
+    items.append(WorkItem(uri=uri, format=fmt, path=str(path), sha256=digest, size=size))
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _plan_reject(uri: str, reason: str, detail: str) -> Reject:
+    return Reject(Source(uri, "", "file"), STAGE, reason, detail)
+
+
+class LimitExceeded(Exception):
+    pass
+
+
+class _CappedStream:
+    """A file object that raises LimitExceeded past `cap` bytes (gzip bombs stay bounded)."""
+
+    def __init__(self, stream: BinaryIO, cap: int):
+        self.stream, self.cap, self.count = stream, cap, 0
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.stream.read(self.cap + 1 - self.count if n < 0 else min(n, self.cap + 1 - self.count))
+        self._add(len(data))
+        return data
+
+    def readline(self, limit: int = -1) -> bytes:
+        data = self.stream.readline(limit)
+        self._add(len(data))
+        return data
+
+    def _add(self, n: int) -> None:
+        self.count += n
+        if self.count > self.cap:
+            raise LimitExceeded(f"expands past {self.cap} bytes (read.max_decompressed_bytes)")
+
+
+def open_capped(path: str, cfg: ReadConfig):
+    raw = open(path, "rb")
+    if path.lower().endswith(".gz"):
+        return raw, _CappedStream(gzip.GzipFile(fileobj=raw), cfg.max_decompressed_bytes)
+    return raw, _CappedStream(raw, cfg.max_input_bytes)
+
+
+_CORRUPT = (OSError, EOFError, zlib.error)
+
+
+def _failure(item: WorkItem, exc: Exception) -> Reject:
+    base = Source(item.uri, item.sha256 or "", item.format)
+    if isinstance(exc, LimitExceeded):
+        return Reject(base, STAGE, "decompression_limit", str(exc))
+    if item.path and item.path.lower().endswith(".gz") and not isinstance(exc, (PermissionError, FileNotFoundError)):
+        return Reject(base, STAGE, "corrupt_gzip", f"{type(exc).__name__}: {exc}")
+    return Reject(base, STAGE, "unreadable", getattr(exc, "strerror", None) or str(exc))
+
+
+def read_item(item: WorkItem, cfg: ReadConfig) -> Iterator[Document | Reject]:
+    """The input units of one file work item (URL items are read by `fetch`).
+
+    Never raises for bad data: a corrupt, oversized or unreadable file is a reject.
+    """
+    fmt = item.format
+    if fmt == "binary":
+        yield Reject(Source(item.uri, item.sha256 or "", fmt), STAGE, "unsupported_format",
+                     "binary file type (by name): not a text, HTML, JSONL or WARC input")
+        return
+    try:
+        raw, stream = open_capped(item.path, cfg)
+    except OSError as exc:
+        yield _failure(item, exc)
+        return
+    with raw:
+        if fmt == "warc":
+            from cleaners.warc import iter_warc
+
+            try:
+                yield from iter_warc(raw, item.uri, cfg)
+            except (LimitExceeded, *_CORRUPT) as exc:  # iter_warc rejects what it can itself
+                yield _failure(item, exc)
+            return
+        if fmt == "jsonl":
+            try:
+                yield from iter_jsonl(stream, item.uri, cfg)
+            except (LimitExceeded, *_CORRUPT) as exc:
+                yield _failure(item, exc)
+            return
+        try:
+            data = stream.read(cfg.max_document_bytes + 1)
+        except (LimitExceeded, *_CORRUPT) as exc:
+            yield _failure(item, exc)
+            return
+    if fmt == "sniff":
+        fmt = sniff_format(data)
+    src = Source(item.uri, sha256_hex(data), fmt)
+    if not data.strip():
+        yield Reject(src, STAGE, "empty", "the file has no content")
+    elif len(data) > cfg.max_document_bytes:
+        yield Reject(src, STAGE, "too_large", f"more than read.max_document_bytes={cfg.max_document_bytes} bytes")
+    else:
+        yield Document(source=src, kind=fmt, raw=data)
+
+
+def sniff_format(data: bytes) -> str:
+    head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith((b"<!doctype html", b"<html", b"<?xml", b"<head", b"<body")):
+        return "html"
+    return "text"
+
+
+def iter_jsonl(stream, uri: str, cfg: ReadConfig) -> Iterator[Document | Reject]:
+    """One unit per non-blank line, streamed. A broken line is a reject with its line
+    number; the good lines still go through. `position` is the 1-based line number."""
+    lineno = 0
+    while True:
+        line = stream.readline(cfg.max_document_bytes + 1)
+        if not line:
+            return
+        lineno += 1
+        if len(line) > cfg.max_document_bytes and not line.endswith(b"\n"):
+            h = hashlib.sha256(line)
+            while line and not line.endswith(b"\n"):  # skip the rest of the oversized line
+                line = stream.readline(1 << 20)
+                h.update(line.rstrip(b"\r\n"))
+            yield Reject(Source(uri, h.hexdigest(), "jsonl", lineno), STAGE, "too_large",
+                         f"line {lineno} is longer than read.max_document_bytes={cfg.max_document_bytes}")
+            continue
+        if not line.strip():
+            continue
+        src = Source(uri, sha256_hex(line.rstrip(b"\r\n")), "jsonl", lineno)
+        try:
+            obj = json.loads(line)
+        except (ValueError, UnicodeDecodeError) as exc:
+            yield Reject(src, STAGE, "bad_json_line", f"line {lineno} is not valid JSON: {exc}")
+            continue
+        if not isinstance(obj, dict):
+            yield Reject(src, STAGE, "bad_json_line", f"line {lineno} is JSON but not an object")
+            continue
+        body = obj.get("html") if isinstance(obj.get("html"), str) and obj.get("html") else obj.get("text")
+        kind = "html" if body is obj.get("html") and body else "text"
+        if not isinstance(body, str) or not body.strip():
+            yield Reject(src, STAGE, "no_content", f"line {lineno} has no non-empty 'text' or 'html' field")
+            continue
+        hints = {k: obj[k] for k in ("url", "title", "date", "author") if isinstance(obj.get(k), str) and obj[k]}
+        yield Document(source=src, kind=kind, content=body, hints=hints)

@@ -1,0 +1,372 @@
+"""The plain-text dump cleaner: keep an article's body, drop the page around it.
+
+Input is a web page rendered to text (html_text, w3m, lynx, a browser's "save as
+text") or an already extracted body (the HTML post-pass). `clean_dump` returns the
+body paragraphs, the headline, the visible publication date, and a verdict with a
+reason for every input line.
+
+How (one named step each):
+
+1. `units_of`: the dump's logical lines (hard-wrapped paragraphs are joined back).
+2. `score_units`: a body probability per unit from a two-stage logistic regression
+   over line features (length, stop-word density, punctuation, boilerplate patterns,
+   repetition, position; then the stage-one probability smoothed over neighbours).
+   Weights: `cleaners/data/textdump_model.json`, made by `benchmarks/train_textdump.py`.
+3. `apply_rules`: patterns that are boilerplate wherever they stand override the
+   model ("Read more:" link lines, reading-time lines, cookie banners, repeats).
+4. `find_title` / `find_date`: the headline and the date line just before the body.
+5. Repeat 2–4 on the kept text until nothing more is removed, so that
+   `clean_dump(clean_dump(x).text).text == clean_dump(x).text`.
+
+Reason codes (`LineVerdict.reason`), one vocabulary for kept and removed lines:
+
+- kept: ``body``
+- moved to metadata: ``title``, ``date``
+- removed: ``blank`` (an empty line; paragraph breaks are re-made in `text`),
+  ``repeated`` (same text as an earlier line), ``link`` ("Read more:", "Related:" …
+  teaser lines), ``reading_time``, ``caption`` (photo captions and credits),
+  ``tags``, ``boilerplate:cookie``, ``boilerplate:subscribe`` (newsletter, donation,
+  paywall, ads), ``boilerplate:social``, ``boilerplate:legal``,
+  ``boilerplate:comment``, ``nav`` (menus, "See all", "Most Popular"),
+  ``link_list`` (a run of short link-like lines), ``short`` (a short line the model
+  scored as not body), ``low_score`` (a longer line the model scored as not body).
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from datetime import date as _date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from cleaners.config import ExtractConfig
+from cleaners.textdump_features import (
+    BASE_FEATURES, DATE_RE, READING_TIME_RE, Unit, _TOKEN, features, has_boilerplate,
+    stage2_features, units_of,
+)
+
+_COL = {name: i for i, name in enumerate(BASE_FEATURES)}
+
+KEPT_REASONS = ("body",)
+META_REASONS = ("title", "date")
+REMOVED_REASONS = (
+    "blank", "repeated", "link", "reading_time", "caption", "tags",
+    "boilerplate:cookie", "boilerplate:subscribe", "boilerplate:social",
+    "boilerplate:legal", "boilerplate:comment", "nav", "link_list", "short", "low_score",
+)
+REASONS = KEPT_REASONS + META_REASONS + REMOVED_REASONS
+
+MODEL_PATH = Path(__file__).resolve().parent / "data" / "textdump_model.json"
+
+#: The passes `clean_dump` may run before its output is a fixed point. Each pass that
+#: changes anything removes at least one unit; in practice the second pass is the last.
+MAX_PASSES = 6
+
+
+@dataclass(frozen=True, slots=True)
+class LineVerdict:
+    index: int
+    text: str
+    keep: bool
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class DumpResult:
+    text: str
+    title: str | None
+    date: str | None
+    lines: tuple[LineVerdict, ...]
+
+
+# --- rules: boilerplate wherever it stands --------------------------------------------
+
+_LINK_PREFIX = re.compile(
+    r"^\s*(?:read more|more|related(?: content| articles?| stories| news)?|see also|also read|"
+    r"read also|recommended|must read|don't miss|watch|listen|read next|up next|"
+    r"lire aussi|à lire aussi|voir aussi|weiterlesen|lesen sie auch|mehr dazu|siehe auch|"
+    r"leer más|lea también|te puede interesar|ver también|czytaj (?:też|także|więcej)|"
+    r"zobacz (?:też|także)|читайте также|смотрите также|διαβάστε (?:επίσης|ακόμη)|"
+    r"相关阅读|延伸阅读|推荐阅读)\s*[:：>»|]\s*\S",
+    re.I,
+)
+_TAGS_PREFIX = re.compile(
+    r"^\s*(?:tags?|topics?|filed under|published under|categor(?:y|ies)|keywords|"
+    r"schlagwörter|themen|étiquettes|mots-clés|etiquetas|temas|tagi|tematy|теги|темы|"
+    r"ετικέτες|标签|关键词)\s*[:：]?\s",
+    re.I,
+)
+_CAPTION = re.compile(
+    r"\((?:photo|image|picture|foto|bild|credit)[^)]*\)|(?:photo|image|picture) credit|"
+    r"^\s*(?:photo|image|picture|foto|bild|credit|source|fuente|źródło|фото|φωτογραφία)\s*[:：]|"
+    r"/\s*(?:getty images|ap|afp|reuters|shutterstock|istock)\s*$|"
+    r"\bin this (?:\w+ \d+, \d{4},? )?(?:file )?photo\b|\(AP Photo",
+    re.I,
+)
+_NAV_PHRASE = re.compile(
+    r"^\s*(?:see all|see more|view all|view more|load more|show more|more\b.*\bnews|"
+    r"most popular|most read|most viewed|trending|related content|you may also like|"
+    r"recommended for you|more stories|next article|previous article|back to top|"
+    r"skip to (?:main )?content|menu|home|search)\b",
+    re.I,
+)
+
+
+def _rule_reason(text: str, repeated: bool, row: np.ndarray) -> str | None:
+    """A reason that removes the unit whatever the model says, or None."""
+    if row[_COL["reading_time"]]:
+        return "reading_time"
+    if repeated and len(text) < 200:
+        return "repeated"
+    if len(text) < 300 and _LINK_PREFIX.match(text):
+        return "link"
+    if row[_COL["bp_tags"]] and len(text) < 200 and _TAGS_PREFIX.match(text):
+        return "tags"
+    if row[_COL["bp_caption"]] and len(text) < 400 and _CAPTION.search(text):
+        return "caption"
+    if row[_COL["bp_cookie"]] and "cookie" in text.lower():
+        return "boilerplate:cookie"
+    return None
+
+
+def _removed_reason(text: str, ntok: int, short_run: bool, row: np.ndarray) -> str:
+    """Why the model dropped a unit, named by the first pattern that explains it."""
+    for code in ("cookie", "subscribe", "comment", "social", "legal"):
+        if row[_COL[f"bp_{code}"]] and (ntok <= 25 or code == "cookie"):
+            return f"boilerplate:{code}"
+    if _NAV_PHRASE.match(text) or (row[_COL["bp_nav"]] and ntok <= 6):
+        return "nav"
+    if short_run:
+        return "link_list"
+    return "short" if ntok < 4 else "low_score"
+
+
+# --- model ------------------------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def load_model(path: str = str(MODEL_PATH)) -> dict[str, Any]:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def _prepared(model: dict[str, Any]) -> tuple:
+    cache = model.get("_np")
+    if cache is None:
+        cache = tuple(
+            (np.asarray(model[s]["mean"]), np.asarray(model[s]["std"]),
+             np.asarray(model[s]["coef"]), float(model[s]["bias"]))
+            for s in ("stage1", "stage2")
+        )
+        model["_np"] = cache
+    return cache
+
+
+def _lr(params: tuple, X: np.ndarray) -> np.ndarray:
+    mu, sd, coef, bias = params
+    z = ((X - mu) / sd) @ coef + bias
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+
+
+def score_units(units: list[Unit], model: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """Body probability of each unit, and the unit features it was computed from."""
+    X = features(units)
+    if not units:
+        return np.zeros(0), X
+    s1, s2 = _prepared(model)
+    p1 = _lr(s1, X)
+    return _lr(s2, np.hstack([stage2_features(p1), X])), X
+
+
+# --- title and date ---------------------------------------------------------------------
+
+_SITE_SPLIT = re.compile(r"\s+[|–—\-:·•»]\s+")
+
+
+def _toks(text: str) -> list[str]:
+    return [t.lower() for t in _TOKEN.findall(text)]
+
+
+def _heading_like(text: str) -> bool:
+    toks = _TOKEN.findall(text)
+    if not toks or len(text) > 250:
+        return False
+    cjk = sum(1 for c in text if "\u4e00" <= c <= "\u9fff")
+    if cjk < 4 and not 2 <= len(toks) <= 30:
+        return False
+    if text.rstrip().endswith((".", ",", ";")) and not text.rstrip().endswith("..."):
+        return False
+    if DATE_RE.search(text) and len(toks) <= 8:
+        return False
+    return not (_CAPTION.search(text) or _LINK_PREFIX.match(text) or has_boilerplate(text, "cookie"))
+
+
+def _overlap(a: list[str], b: set[str]) -> float:
+    return sum(1 for t in a if t in b) / len(a) if a else 0.0
+
+
+def find_title(units: list[Unit], first_body: int) -> int | None:
+    """Index of the headline unit among the units before the body, or None.
+
+    The headline is the heading-like unit nearest the body that shares most of its
+    words with the page's first line (html_text puts the <title> there); failing that,
+    the first heading-like unit of the page head.
+    """
+    head = range(0, min(first_body, len(units)))
+    cands = [i for i in head if _heading_like(units[i].text)]
+    if not cands:
+        return None
+    first = set(_toks(_SITE_SPLIT.split(units[0].text)[0])) | set(_toks(units[0].text))
+    similar = [i for i in cands if i > 0 and _overlap(_toks(units[i].text), first) >= 0.6
+               and not re.search(r"\s[>›»/|]\s", units[i].text)]
+    if similar:
+        return similar[-1]
+    return cands[0]
+
+
+_MONTH_NUM = {}
+for _n, _names in enumerate((
+    "jan january januar janvier enero stycznia января ιανουαρίου",
+    "feb february februar février febrero lutego февраля φεβρουαρίου",
+    "mar march märz mars marzo marca марта μαρτίου",
+    "apr april avril abril kwietnia апреля απριλίου",
+    "may mai mayo maja мая μαΐου",
+    "jun june juni juin junio czerwca июня ιουνίου",
+    "jul july juli juillet julio lipca июля ιουλίου",
+    "aug august août agosto sierpnia августа αυγούστου",
+    "sep sept september septembre septiembre września сентября σεπτεμβρίου",
+    "oct october oktober octobre octubre października октября οκτωβρίου",
+    "nov november novembre noviembre listopada ноября νοεμβρίου",
+    "dec december dezember décembre diciembre grudnia декабря δεκεμβρίου",
+), start=1):
+    for _w in _names.split():
+        _MONTH_NUM[_w] = _n
+
+
+def parse_date(text: str) -> str | None:
+    """The first date in text as ISO YYYY-MM-DD, or None (numeric d/m vs m/d: day
+    first unless the first number cannot be a day... i.e. month first only when the
+    second number is over 12)."""
+    m = DATE_RE.search(text)
+    if not m:
+        return None
+    s = m.group(0)
+    nums = [int(x) for x in re.findall(r"\d+", s)]
+    words = [w.lower().rstrip(".") for w in re.findall(r"[^\W\d_]+", s)]
+    month = next((_MONTH_NUM[w] for w in words if w in _MONTH_NUM), None)
+    try:
+        if month is not None:
+            year = next(n for n in nums if n > 31)
+            day = next(n for n in nums if n <= 31)
+            y, mo, d = year, month, day
+        elif re.match(r"\d{4}", s):
+            y, mo, d = nums[0], nums[1], nums[2]
+        else:
+            a, b, y = nums[0], nums[1], nums[2]
+            if y < 100:
+                y += 2000 if y < 70 else 1900
+            d, mo = (b, a) if b > 12 or (a <= 12 and "/" in s) else (a, b)
+        return _date(y, mo, d).isoformat()
+    except (StopIteration, ValueError, IndexError):
+        return None
+
+
+def find_date(units: list[Unit], first_body: int) -> tuple[int | None, str | None]:
+    """The date line nearest the body start (before it, or among its first units)."""
+    lo, hi = max(0, first_body - 15), min(len(units), first_body + 3)
+    order = list(range(first_body - 1, lo - 1, -1)) + list(range(first_body, hi))
+    for i in order:
+        text = units[i].text
+        if len(text) <= 120 and DATE_RE.search(text):
+            iso = parse_date(text)
+            if iso:
+                return i, iso
+    return None, None
+
+
+# --- the cleaner -------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class _Pass:
+    units: list[Unit]
+    reasons: list[str]
+    title: str | None
+    date: str | None
+
+
+def _one_pass(content: str, cfg: ExtractConfig, model: dict[str, Any]) -> tuple[list[str], _Pass]:
+    lines, units = units_of(content)
+    probs, X = score_units(units, model)
+    keys = [" ".join(_toks(u.text)) for u in units]
+    seen: set[str] = set()
+    reasons: list[str] = []
+    keep = probs >= cfg.dump_min_line_score
+    for i, u in enumerate(units):
+        rule = _rule_reason(u.text, bool(keys[i]) and keys[i] in seen, X[i])
+        seen.add(keys[i])
+        if rule is not None:
+            reasons.append(rule)
+        elif keep[i]:
+            reasons.append("body")
+        else:
+            reasons.append("")
+    ntoks = [len(k.split()) for k in keys]
+    for i, r in enumerate(reasons):
+        if r == "":
+            run = sum(1 for j in range(max(0, i - 2), min(len(units), i + 3))
+                      if reasons[j] != "body" and ntoks[j] <= 6)
+            reasons[i] = _removed_reason(units[i].text, ntoks[i], ntoks[i] <= 6 and run >= 3, X[i])
+    first_body = next((i for i, r in enumerate(reasons) if r == "body"), len(units))
+    title = date = None
+    t = find_title(units, first_body)
+    if t is not None:
+        title = units[t].text
+        reasons[t] = "title"
+        key = keys[t]
+        for j in range(first_body, min(len(units), first_body + 3)):
+            if reasons[j] == "body" and keys[j] == key:
+                reasons[j] = "title"
+    d, iso = find_date(units, first_body)
+    if d is not None:
+        date = iso
+        if reasons[d] != "title" and (reasons[d] != "body" or len(keys[d].split()) <= 12):
+            reasons[d] = "date"
+    return lines, _Pass(units, reasons, title, date)
+
+
+def clean_dump(content: str, cfg: ExtractConfig = ExtractConfig(), *,
+               model: dict[str, Any] | None = None) -> DumpResult:
+    """Clean one text dump. `model` overrides the shipped weights (training, tests)."""
+    model = model if model is not None else load_model()
+    lines, first = _one_pass(content, cfg, model)
+    verdict = {}  # input line index -> reason
+    owner: list[Unit] = []  # original unit of each unit of the current text
+    for u, r in zip(first.units, first.reasons):
+        for k in range(u.first, u.last + 1):
+            verdict[k] = r
+        if r == "body":
+            owner.append(u)
+    text = "\n\n".join(u.text for u, r in zip(first.units, first.reasons) if r == "body")
+    for _ in range(MAX_PASSES - 1):
+        _, again = _one_pass(text, cfg, model)
+        if len(again.units) != len(owner):  # defensive: units must map one to one
+            break
+        if all(r == "body" for r in again.reasons):
+            break
+        kept_owner = []
+        for u, src, r in zip(again.units, owner, again.reasons):
+            if r == "body":
+                kept_owner.append(src)
+            else:
+                for k in range(src.first, src.last + 1):
+                    verdict[k] = r if r not in META_REASONS else "short" if len(u.text) < 30 else "low_score"
+        owner = kept_owner
+        text = "\n\n".join(u.text for u, r in zip(again.units, again.reasons) if r == "body")
+    out = tuple(
+        LineVerdict(i, line, verdict.get(i) == "body", verdict.get(i, "blank"))
+        for i, line in enumerate(lines)
+    )
+    return DumpResult(text=text, title=first.title, date=first.date, lines=out)

@@ -1,0 +1,278 @@
+"""Read WARC and ARC archives (`.warc`, `.warc.gz`, `.arc`, `.arc.gz`) into documents.
+
+The input unit is the **response record**: each one ends as exactly one `Document` (an
+HTML page) or one `Reject` (stage `read`). Request, metadata, warcinfo, revisit, resource
+and conversion records are not units: they describe or duplicate a response, carry no page
+of their own, and are skipped without a trace. A broken archive ends with one `Reject`
+(reason `corrupt_warc`, `position` = byte offset of the broken record); every record
+before it still comes out.
+
+Reasons: `not_html` (the payload is not `text/html` / `application/xhtml+xml`, or the
+record has no HTTP headers), `http_<status>` (a non-2xx response: an error page or a
+redirect stub is not an article), `too_large` (body over `ReadConfig.max_document_bytes`),
+`corrupt_warc`.
+
+Records written by `cleaners.fetch.fetch_to_warc` carry docprep's own WARC headers
+(`WARC-Docprep-Requested-URI`, `WARC-Docprep-Fetched-At`); their documents read back as
+`Source(uri=<requested URL>, format="url")`, the same identity whichever batch file they
+were archived in.
+
+Memory is bounded by the largest document, not the file: warcio streams the archive and
+a body is read at most `max_document_bytes + 1` bytes far.
+"""
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterator
+from hashlib import sha256
+from typing import Any, BinaryIO
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
+from warcio.limitreader import LimitReader
+from warcio.recordloader import ArcWarcRecord
+from warcio.statusandheaders import StatusAndHeadersParserException
+from warcio.timeutils import timestamp_to_iso_date
+
+from cleaners.config import ReadConfig
+from cleaners.record import Document, Reject, Source, document_id, sha256_hex
+
+STAGE = "read"
+
+#: HTTP media types whose payload is a page `extract` can handle.
+HTML_MEDIA_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+
+#: docprep's WARC headers on records written by `fetch_to_warc`.
+REQUESTED_URI_HEADER = "WARC-Docprep-Requested-URI"
+FETCHED_AT_HEADER = "WARC-Docprep-Fetched-At"
+
+_CHUNK = 64 * 1024
+
+# What a damaged archive raises inside warcio: bad headers, bad gzip data, bad lengths,
+# and (on headers cut short) plain AttributeError/TypeError from half-parsed records.
+_CORRUPT = (
+    ArchiveLoadFailed, StatusAndHeadersParserException, zlib.error, EOFError, ValueError,
+    AttributeError, TypeError, KeyError, IndexError,
+)
+
+
+def parse_content_type(value: str | None) -> tuple[str | None, str | None]:
+    """`'text/html; charset="UTF-8"'` -> `('text/html', 'UTF-8')`; missing parts are None."""
+    if not value:
+        return None, None
+    media, _, params = value.partition(";")
+    media = media.strip().lower() or None
+    charset = None
+    for param in params.split(";"):
+        key, sep, val = param.partition("=")
+        if sep and key.strip().lower() == "charset":
+            charset = val.strip().strip("'\"").strip() or None
+            break
+    return media, charset
+
+
+def is_html(content_type: str | None) -> bool:
+    """One rule for the fetcher and the reader: an HTML page by its declared media type."""
+    return parse_content_type(content_type)[0] in HTML_MEDIA_TYPES
+
+
+def iter_warc(data: BinaryIO, uri: str, cfg: ReadConfig) -> Iterator[Document | Reject]:
+    """Yield one Document or Reject per response record of a WARC/ARC stream, in file order.
+
+    `uri` is the archive's name as the user gave it; `data` is read once, front to back.
+    """
+    # arc2warc=False: warcio's ARC->WARC conversion invents a random WARC-Record-ID per
+    # record, which would make the output differ from run to run. ARC headers are
+    # normalised here instead (`_facts`).
+    stream = _Counting(data)
+    records = ArchiveIterator(stream, arc2warc=False)
+    skipped: tuple[ArcWarcRecord, int | None] | None = None  # a non-unit record warcio drains
+    while True:
+        position = getattr(records, "offset", None)
+        try:
+            record = next(records)
+        except StopIteration:
+            record = None
+        except _CORRUPT as exc:
+            yield _corrupt(uri, position, f"cannot parse the record at byte {position}: {_describe(exc)}")
+            return
+        if skipped is not None and not _complete(skipped[0]):
+            yield _corrupt(uri, skipped[1], f"the record at byte {skipped[1]} is truncated")
+            return
+        if record is None:
+            # warcio ends quietly (EOFError inside) on a record cut in its headers; bytes
+            # read beyond the last whole record are that cut record.
+            end = getattr(records, "offset", None)
+            if end is not None and stream.count > end:
+                yield _corrupt(uri, end, f"the record at byte {end} is cut short in its headers")
+            return
+        position = getattr(records, "offset", position)
+        if record.rec_type != "response":
+            skipped = (record, position)
+            continue
+        skipped = None
+        try:
+            result = _read_response(record, uri, position, cfg)
+            records.get_record_offset()  # drains what is left of the record, may hit damage
+        except _CORRUPT as exc:
+            yield _corrupt(uri, position, f"the record at byte {position} is damaged: {_describe(exc)}")
+            return
+        yield result
+        if isinstance(result, Reject) and result.reason == "corrupt_warc":
+            return
+
+
+class _Counting:
+    """Counts the bytes warcio takes from the input (also gives unseekable streams a tell)."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self.raw = raw
+        self.count = 0
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self.raw.read(size)
+        self.count += len(chunk)
+        return chunk
+
+    def tell(self) -> int:
+        return self.count
+
+
+def _complete(record: ArcWarcRecord) -> bool:
+    """False when the archive ended inside the record: warcio then returns short headers or
+    a short body without complaint. Call after the record's stream has been drained."""
+    if record.format == "warc":
+        length = record.rec_headers.get_header("Content-Length")
+        if not (length and length.strip().isdigit()):
+            return False  # WARC requires it; missing or empty means the header block was cut
+    raw = record.raw_stream
+    return not (isinstance(raw, LimitReader) and raw.limit > 0)
+
+
+def _read_response(record: ArcWarcRecord, uri: str, position: int | None, cfg: ReadConfig) -> Document | Reject:
+    facts = _facts(record)
+    content_type = record.http_headers.get_header("Content-Type") if record.http_headers else None
+    status = facts.get("http_status")
+    html = record.http_headers is not None and is_html(content_type)
+    ok = status is not None and 200 <= status < 300
+
+    # Read the body only when it may become a document; otherwise hash it in passing.
+    limit = cfg.max_document_bytes
+    body, digest, size, complete = _read_body(record, keep=html and ok, limit=limit)
+    if not complete:
+        return _corrupt(
+            uri, position,
+            f"the record at byte {position} is truncated: its Content-Length promises more bytes "
+            "than the file holds (an interrupted download or copy?)",
+        )
+    source = _source(uri, position, digest, facts)
+    if record.http_headers is None:
+        return _reject(source, "not_html", f"response record without HTTP headers ({record.content_type or 'no content type'})")
+    if not html:
+        return _reject(source, "not_html", f"HTTP Content-Type is {content_type or 'missing'}, not HTML")
+    if not ok:
+        return _reject(source, f"http_{status}", f"HTTP status {record.http_headers.statusline!r}: not a page")
+    if size > limit:
+        return _reject(
+            source, "too_large",
+            f"body is over {limit} bytes (read.max_document_bytes); source.sha256 covers its first {limit + 1} bytes",
+        )
+    _, charset = parse_content_type(content_type)
+    return Document(
+        source=source,
+        kind="html",
+        raw=body,
+        hints={"url": facts.get("final_url") or facts.get("target_uri"), "charset": charset},
+    )
+
+
+def _read_body(record: ArcWarcRecord, keep: bool, limit: int) -> tuple[bytes, str, int, bool]:
+    """Stream the (dechunked, decompressed) body: (kept bytes, sha256, size read, complete).
+
+    Stops after `limit + 1` bytes. `complete` is False when the archive ends before the
+    record's declared length: warcio silently returns a short body in that case.
+    """
+    stream = record.content_stream()
+    hasher = sha256()
+    parts: list[bytes] = []
+    size = 0
+    while size <= limit:
+        chunk = stream.read(min(_CHUNK, limit + 1 - size))
+        if not chunk:
+            break
+        hasher.update(chunk)
+        size += len(chunk)
+        if keep:
+            parts.append(chunk)
+    if size <= limit:
+        while record.raw_stream.read(_CHUNK):  # the decoder may leave stored bytes unread
+            pass
+        complete = _complete(record)
+    else:
+        complete = True  # too large anyway; warcio skips the rest
+    return (b"".join(parts) if keep else b""), hasher.hexdigest(), size, complete
+
+
+def _facts(record: ArcWarcRecord) -> dict[str, Any]:
+    """The record's provenance, whatever the archive format (WARC, ARC, docprep's WARC)."""
+    headers = record.rec_headers
+    http = record.http_headers
+    status = None
+    if http is not None:
+        try:
+            status = int(http.get_statuscode())
+        except (TypeError, ValueError):
+            status = None
+    if record.format == "arc":
+        date = headers.get_header("archive-date")
+        return {
+            "target_uri": headers.get_header("uri"),
+            "warc_date": timestamp_to_iso_date(date) if date else None,
+            "record_id": None,  # ARC has none
+            "http_status": status,
+        }
+    facts: dict[str, Any] = {
+        "target_uri": headers.get_header("WARC-Target-URI"),
+        "warc_date": headers.get_header("WARC-Date"),
+        "record_id": headers.get_header("WARC-Record-ID"),
+        "http_status": status,
+    }
+    requested = headers.get_header(REQUESTED_URI_HEADER)
+    if requested:
+        facts = {
+            "requested_uri": requested,
+            "final_url": facts["target_uri"],
+            "http_status": status,
+            "fetched_at": headers.get_header(FETCHED_AT_HEADER) or facts["warc_date"],
+            "etag": http.get_header("ETag") if http is not None else None,
+            "last_modified": http.get_header("Last-Modified") if http is not None else None,
+        }
+    return facts
+
+
+def _source(uri: str, position: int | None, digest: str, facts: dict[str, Any]) -> Source:
+    # Extra is sorted by key and holds no None, so Source.from_dict(s.to_dict()) == s.
+    if "requested_uri" in facts:
+        # A fetched page is identified by its URL, not by where a batch archived it.
+        extra = {k: v for k, v in facts.items() if k != "requested_uri"}
+        return Source(uri=facts["requested_uri"], sha256=digest, format="url", position=None, extra=_extra(extra))
+    return Source(uri=uri, sha256=digest, format="warc", position=position, extra=_extra(facts))
+
+
+def _extra(facts: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
+    return tuple(sorted((k, v) for k, v in facts.items() if v is not None))
+
+
+def _reject(source: Source, reason: str, detail: str) -> Reject:
+    return Reject(source=source, stage=STAGE, reason=reason, detail=detail, id=document_id(source))
+
+
+def _corrupt(uri: str, position: int | None, detail: str) -> Reject:
+    # The damaged unit's bytes cannot be delimited, so its hash is that of no bytes.
+    source = Source(uri=uri, sha256=sha256_hex(b""), format="warc", position=position)
+    return _reject(source, "corrupt_warc", detail + ". The records before it were read.")
+
+
+def _describe(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text[:200]}" if text else type(exc).__name__

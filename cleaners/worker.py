@@ -1,0 +1,187 @@
+"""Run a batch in a supervised worker process, with a time limit per document.
+
+trafilatura has no timeout in its Python API and some pages take minutes; a thread
+cannot be stopped. So documents are processed in a child process (`python -m
+cleaners.worker`, one per calling thread, kept alive across batches to amortise its
+start-up). Before each unit the child reports which unit it starts; if no result arrives
+within the time limit the parent kills the child, records a `timeout` reject for that
+unit and starts a fresh child on the next one. A child that dies (out of memory, a crash
+in C code) gets the same treatment with reason `worker_crashed`.
+
+Results go to `OUT/.work/batches/<key>.jsonl`, then `<key>.done.json` is written
+atomically: a batch with a done file is finished and a resumed run skips it.
+"""
+from __future__ import annotations
+
+import json
+import os
+import select
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from cleaners.config import Config
+from cleaners.record import Reject, Source
+from cleaners.write import atomic_write_json
+
+_local = threading.local()
+
+
+def run_batch(plan, batch: dict[str, Any], in_process: bool = False) -> dict[str, Any]:
+    """Process one batch of `plan` (a `RunPlan`) unless its results already exist.
+    Returns a small summary (units, timing) — never the documents themselves."""
+    from cleaners.pipeline import Batch, batch_paths, process_batch
+
+    results, done = batch_paths(plan, batch)
+    if done.exists():
+        summary = json.loads(done.read_text())
+        return {**summary, "resumed": True}
+    results.parent.mkdir(parents=True, exist_ok=True)
+    cfg = plan.config_obj()
+    t0 = time.perf_counter()
+    timing: dict[str, float] = {}
+    units = 0
+    with open(results, "wb") as f:
+        if in_process:
+            for line in process_batch(Batch.from_dict(batch), cfg, timing=timing):
+                f.write(_encode(line))
+                units += 1
+        else:
+            units = _supervised(batch, plan.config, cfg, f, timing)
+        f.flush()
+        os.fsync(f.fileno())
+    summary = {"batch": batch["index"], "key": batch["key"], "units": units,
+               "timing": {k: round(v, 4) for k, v in timing.items()},
+               "seconds": round(time.perf_counter() - t0, 3)}
+    atomic_write_json(done, summary)
+    return summary
+
+
+def _encode(line: dict) -> bytes:
+    return (json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8", "surrogateescape")
+
+
+class _Child:
+    """One worker process and a line reader over its stdout with timeouts."""
+
+    def __init__(self) -> None:
+        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "cleaners.worker"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
+            cwd=str(Path(__file__).resolve().parent.parent),
+        )
+        self.buf = b""
+
+    def send(self, obj: dict) -> None:
+        self.proc.stdin.write(_encode(obj))
+        self.proc.stdin.flush()
+
+    def readline(self, timeout: float) -> bytes | None:
+        """A line, or None on timeout; b"" if the child died."""
+        deadline = time.monotonic() + timeout
+        fd = self.proc.stdout.fileno()
+        while b"\n" not in self.buf:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            ready, _, _ = select.select([fd], [], [], left)
+            if not ready:
+                return None
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                return b""
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        return line
+
+    def kill(self) -> None:
+        try:
+            self.proc.kill()
+        finally:
+            self.proc.wait()
+
+
+def _child() -> _Child:
+    child = getattr(_local, "child", None)
+    if child is None or child.proc.poll() is not None:
+        child = _local.child = _Child()
+    return child
+
+
+def _supervised(batch: dict, config: dict, cfg: Config, f, timing: dict[str, float]) -> int:
+    limit = cfg.extract.html_timeout_s
+    start = 0
+    units = 0
+    while True:
+        child = _child()
+        child.send({"batch": batch, "config": config, "start": start})
+        current: dict | None = None
+        outcome = None
+        while True:
+            # Reading a large input file before the first unit can take a while: allow
+            # the per-document limit plus generous slack between units.
+            line = child.readline(limit + 30.0 if current is None else limit)
+            if line is None:
+                outcome = "timeout"
+                break
+            if line == b"":
+                outcome = "worker_crashed"
+                break
+            msg = json.loads(line)
+            if "start" in msg:
+                current = msg
+            elif "i" in msg:
+                f.write(line + b"\n")
+                units += 1
+                current = None
+            elif "done" in msg:
+                for k, v in msg["timing"].items():
+                    timing[k] = timing.get(k, 0.0) + v
+                return units
+            elif "error" in msg:
+                raise RuntimeError(f"worker failed on batch {batch['index']}: {msg['error']}")
+        child.kill()
+        _local.child = None
+        if current is None:
+            raise RuntimeError(f"worker {outcome} before its first document in batch {batch['index']}")
+        src = Source.from_dict(current["source"])
+        detail = (f"no result within extract.html_timeout_s={limit}s" if outcome == "timeout"
+                  else "the worker process died on this document")
+        rej = Reject(src, current.get("stage", "extract"), outcome, detail, id=current.get("id"))
+        f.write(_encode({"i": current["start"], "reject": rej.to_dict()}))
+        units += 1
+        start = current["start"] + 1
+
+
+def _serve() -> None:
+    """Child side: read jobs from stdin, stream results to stdout."""
+    from cleaners.pipeline import Batch, process_batch
+
+    out = sys.stdout.buffer
+    for raw in sys.stdin.buffer:
+        job = json.loads(raw)
+        try:
+            cfg = Config.model_validate(job["config"])
+            timing: dict[str, float] = {}
+
+            def on_start(i, unit):
+                src = unit.source.to_dict()
+                out.write(_encode({"start": i, "source": src, "id": unit.id if hasattr(unit, "kind") else None}))
+                out.flush()
+
+            for line in process_batch(Batch.from_dict(job["batch"]), cfg, start=job["start"], timing=timing,
+                                      on_start=on_start):
+                out.write(_encode(line))
+                out.flush()
+            out.write(_encode({"done": True, "timing": timing}))
+        except Exception as exc:  # a bug outside per-document handling: report, do not hang
+            out.write(_encode({"error": f"{type(exc).__name__}: {exc}"}))
+        out.flush()
+
+
+if __name__ == "__main__":
+    _serve()

@@ -1,0 +1,151 @@
+"""Step `write`: records to JSONL shards, rejects to rejects.jsonl, crash-safe.
+
+Every file is written under a temporary name, flushed to disk and then renamed, so a
+file with its final name is always complete. The corpus manifest is written last; a
+shard that a crashed run left behind is not in the manifest and is removed by the next
+run (`remove_unlisted_shards`).
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from cleaners.record import Document
+
+STAGE = "write"
+
+#: Key order of an output record (a contract: see schema/record.schema.json).
+RECORD_KEYS = ("id", "text", "title", "lang", "lang_prob", "url", "date", "author", "sitename", "source", "provenance")
+
+
+def dumps(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+def to_record(doc: Document, run: dict[str, str]) -> dict[str, Any]:
+    """The output record. `run` holds the run-level provenance (docprep version,
+    config hash, run id); `doc.steps` what each step did to this document."""
+    return {
+        "id": doc.id,
+        "text": doc.text,
+        "title": doc.title,
+        "lang": doc.lang,
+        "lang_prob": doc.lang_prob,
+        "url": doc.url,
+        "date": doc.date,
+        "author": doc.author,
+        "sitename": doc.sitename,
+        "source": doc.source.to_dict(),
+        "provenance": {**run, "steps": doc.steps},
+    }
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+def atomic_write_json(path: Path, obj: Any) -> None:
+    atomic_write_bytes(path, (json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=False) + "\n").encode())
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+class AtomicLines:
+    """A JSONL file written under a temporary name and renamed into place on `commit`."""
+
+    def __init__(self, path: Path, compress: bool = False):
+        self.path = path
+        self.tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+        self._raw = open(self.tmp, "wb")
+        # mtime=0 and no file name in the gzip header: same records, same bytes.
+        self._out = gzip.GzipFile(filename="", mode="wb", fileobj=self._raw, mtime=0) if compress else self._raw
+        self._hash = hashlib.sha256()
+        self.count = 0
+
+    def write(self, obj: dict) -> None:
+        self._out.write((dumps(obj) + "\n").encode("utf-8", "surrogateescape"))
+        self.count += 1
+
+    def commit(self) -> dict[str, Any]:
+        if self._out is not self._raw:
+            self._out.close()
+        self._raw.flush()
+        os.fsync(self._raw.fileno())
+        self._raw.close()
+        with open(self.tmp, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                self._hash.update(chunk)
+        os.replace(self.tmp, self.path)
+        _fsync_dir(self.path.parent)
+        return {"records": self.count, "sha256": self._hash.hexdigest(), "bytes": self.path.stat().st_size}
+
+    def abort(self) -> None:
+        try:
+            self._raw.close()
+        finally:
+            self.tmp.unlink(missing_ok=True)
+
+
+class ShardWriter:
+    """Kept records into data/part-NNNNN.jsonl[.gz], `shard_records` per shard,
+    numbered on from `first_index` (a corpus accumulates shards across runs)."""
+
+    def __init__(self, out: Path, first_index: int, shard_records: int, compress: bool):
+        self.data = out / "data"
+        self.data.mkdir(parents=True, exist_ok=True)
+        self.out, self.index, self.limit, self.compress = out, first_index, shard_records, compress
+        self.current: AtomicLines | None = None
+        self.shards: list[dict[str, Any]] = []
+
+    def write(self, record: dict) -> None:
+        if self.current is None:
+            name = f"part-{self.index:05d}.jsonl" + (".gz" if self.compress else "")
+            self.current = AtomicLines(self.data / name, self.compress)
+        self.current.write(record)
+        if self.current.count >= self.limit:
+            self._close()
+
+    def _close(self) -> None:
+        if self.current is not None:
+            info = self.current.commit()
+            self.shards.append({"path": str(self.current.path.relative_to(self.out)), **info})
+            self.current = None
+            self.index += 1
+
+    def close(self) -> list[dict[str, Any]]:
+        self._close()
+        return self.shards
+
+
+def remove_unlisted_shards(out: Path, listed: set[str]) -> list[str]:
+    """Delete shard files (and temporaries) a crashed run left that no manifest lists."""
+    removed = []
+    data = out / "data"
+    if data.is_dir():
+        for p in sorted(data.iterdir()):
+            rel = str(p.relative_to(out))
+            if rel not in listed and (p.name.startswith(("part-", ".part-"))):
+                p.unlink()
+                removed.append(rel)
+    return removed

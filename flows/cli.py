@@ -1,0 +1,138 @@
+"""The `docprep` command line. Library errors become messages and exit codes here only.
+
+Exit codes: 0 the run completed (rejects included), 2 usage or config error,
+3 output folder problem, 4 internal accounting error (a bug).
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any, Optional
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+import typer  # noqa: E402
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
+
+from cleaners.config import load_config  # noqa: E402
+from cleaners.errors import AccountingError, ConfigError, DocprepError, InputError, OutputError  # noqa: E402
+
+app = typer.Typer(
+    name="docprep",
+    help="Raw article dumps in, clean deduplicated JSONL corpora with provenance out.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+console = Console(stderr=True)
+EXIT = {ConfigError: 2, InputError: 2, OutputError: 3, AccountingError: 4}
+
+
+def _fail(exc: DocprepError) -> None:
+    console.print(f"[bold red]error:[/] {exc}")
+    raise typer.Exit(EXIT.get(type(exc), 1))
+
+
+@app.command(epilog="Example: docprep clean seeds --out output/seeds")
+def clean(
+    inputs: list[str] = typer.Argument(..., help="Files, folders, URL-list files (*.urls) or http(s) URLs."),
+    out: Path = typer.Option(Path("output/corpus"), "--out", "-o", help="Corpus folder (created; runs accumulate)."),
+    config: Optional[Path] = typer.Option(None, "--config", "-c", help="Config file (.toml or .json)."),
+    workers: Optional[int] = typer.Option(None, "--workers", "-w", help="Parallel workers (default: all cores)."),
+    dask_address: Optional[str] = typer.Option(None, "--dask-address", help="Run batches on this Dask scheduler, e.g. tcp://10.0.0.5:8786."),
+    no_prefect: bool = typer.Option(False, "--no-prefect", help="Run the same pipeline without Prefect (no API start-up)."),
+    compress: bool = typer.Option(False, "--compress", help="Write data shards as .jsonl.gz."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary table."),
+) -> None:
+    """Clean INPUTS into a JSONL corpus with provenance.
+
+    Every input ends up as a record in OUT/data/ or a line in OUT/rejects.jsonl with its
+    stage and reason; OUT/manifest.json has the counts, config and shard hashes.
+    """
+    try:
+        cfg = load_config(config)
+        if compress:
+            cfg = cfg.with_overrides(write={"compress": True})
+        if no_prefect:
+            manifest = _run_local(inputs, out, cfg, workers, quiet)
+        else:
+            manifest = _run_flow(inputs, out, cfg, workers, dask_address)
+    except DocprepError as exc:
+        _fail(exc)
+    if not quiet:
+        _print_summary(manifest, out)
+
+
+def _run_local(inputs, out, cfg, workers, quiet) -> dict[str, Any]:
+    from rich.progress import Progress
+
+    from cleaners.pipeline import run
+
+    if quiet:
+        return run(inputs, out, cfg, workers)
+    with Progress(console=console, transient=True) as progress:
+        bar = progress.add_task("cleaning (batches)", total=None)
+        return run(inputs, out, cfg, workers, progress=lambda done, total: progress.update(bar, completed=done, total=total))
+
+
+def _run_flow(inputs, out, cfg, workers, dask_address) -> dict[str, Any]:
+    import json
+
+    from flows.clean import runnable_flow
+
+    flow = runnable_flow(workers, dask_address)
+    state = flow(inputs=list(inputs), out=str(out), config=cfg.model_dump(mode="json"), return_state=True)
+    if state.is_failed():
+        try:
+            state.result()
+        except DocprepError:
+            raise
+        except Exception as exc:  # surfaced with the flow's own message
+            raise OutputError(f"the flow run failed: {exc}") from exc
+    return json.loads((out / "manifest.json").read_text())
+
+
+def _print_summary(manifest: dict[str, Any], out: Path) -> None:
+    from cleaners.summary import summary_rows
+
+    c = manifest["counts"]
+    table = Table(title=f"docprep run {manifest['run_id']}: {c['inputs']} inputs = {c['records']} kept + {c['rejects']} rejected")
+    table.add_column("stage")
+    table.add_column("reason")
+    table.add_column("documents", justify="right")
+    for stage, reason, n in summary_rows(manifest):
+        table.add_row(stage, reason, str(n))
+    out_console = Console()
+    out_console.print(table)
+    langs = ", ".join(f"{k} {v}" for k, v in manifest.get("languages", {}).items()) or "-"
+    total = sum(manifest.get("timing_s", {}).values())
+    out_console.print(f"languages: {langs}")
+    out_console.print(f"time: {total:.1f}s in steps ({', '.join(f'{k} {v:.2f}s' for k, v in manifest.get('timing_s', {}).items())})")
+    out_console.print(f"corpus: {out}/manifest.json, rejects: {out}/rejects.jsonl")
+
+
+@app.command(epilog="Example: docprep validate output/seeds")
+def validate(out: Path = typer.Argument(..., help="A corpus folder written by docprep clean.")) -> None:
+    """Check a corpus folder: shard hashes and counts against the manifest, every record
+    against the record JSON Schema."""
+    from cleaners.validate import validate_corpus
+
+    try:
+        problems = validate_corpus(out)
+    except DocprepError as exc:
+        _fail(exc)
+    for p in problems:
+        console.print(f"[red]{p}[/]")
+    if problems:
+        raise typer.Exit(1)
+    Console().print(f"{out}: ok")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -118,8 +118,7 @@ def boilerplate_mask(low_text: str, low_toks: list[str]) -> int:
 
 
 def has_boilerplate(text: str, category: str) -> bool:
-    low = text.lower()
-    return bool(boilerplate_mask(low, _TOKEN.findall(low)) >> _BP_KEYS.index(category) & 1)
+    return bool(boilerplate_mask(text.lower(), unit_tokens(text)) >> _BP_KEYS.index(category) & 1)
 
 
 _MONTHS = (
@@ -157,19 +156,6 @@ class Unit:
     last: int
     blank_before: bool
     blank_after: bool
-
-
-@lru_cache(maxsize=None)
-def stop_table() -> dict[str, int]:
-    """word -> bit mask of the STOPLIST_LANGUAGES whose stop list contains it."""
-    import justext
-
-    table: dict[str, int] = {}
-    for bit, lang in enumerate(STOPLIST_LANGUAGES):
-        for word in justext.get_stoplist(lang):
-            w = word.lower()
-            table[w] = table.get(w, 0) | (1 << bit)
-    return table
 
 
 def wrap_width(lines: list[str]) -> int | None:
@@ -224,21 +210,25 @@ def units_of(content: str) -> tuple[list[str], list[Unit]]:
     return lines, units
 
 
-def doc_language_mask(unit_tokens: list[list[str]]) -> int:
-    """Bit of the stop list that covers most of the document's tokens (0 if none does)."""
-    table = stop_table()
-    counts = Counter()
-    for toks in unit_tokens:
+@lru_cache(maxsize=None)
+def stop_sets() -> tuple[frozenset[str], ...]:
+    import justext
+
+    return tuple(frozenset(w.lower() for w in justext.get_stoplist(lang)) for lang in STOPLIST_LANGUAGES)
+
+
+def doc_stoplist(tokens: list[list[str]]) -> frozenset[str]:
+    """The stop list that covers most of the document's tokens (empty if none does)."""
+    counts: Counter[str] = Counter()
+    for toks in tokens:
         counts.update(toks)
-    score = [0] * len(STOPLIST_LANGUAGES)
-    for w, c in counts.items():
-        m = table.get(w)
-        if m:
-            for bit in range(len(STOPLIST_LANGUAGES)):
-                if m >> bit & 1:
-                    score[bit] += c
-    best = max(range(len(score)), key=lambda b: (score[b], -b))
-    return (1 << best) if score[best] else 0
+    vocab = counts.keys()
+    best, best_score = frozenset(), 0
+    for stops in stop_sets():
+        score = sum(counts[w] for w in stops.intersection(vocab))
+        if score > best_score:
+            best, best_score = stops, score
+    return best
 
 
 #: Names of the per-unit base features, in column order.
@@ -265,52 +255,60 @@ def feature_names() -> list[str]:
     return names
 
 
-def _base_row(text: str, toks: list[str], stops: dict[str, int], mask: int) -> list[float]:
+_STRIP = "\"'.,:;!?()[]{}<>|/«»“”‘’„–—-…•·*#@"
+_END_CHARS = frozenset(".!?。！？…:;\"”»)]")
+_BULLET_START = frozenset("•·▪●◦‣∙*+-–—»›>[(0123456789")
+
+
+def _base_row(text: str, low_toks: list[str], stops: frozenset[str]) -> list[float]:
     nchar = len(text)
-    ntok = len(toks)
-    ascii_ = text.isascii()
-    cjk = 0.0 if ascii_ else len(_CJK.findall(text)) / nchar
+    ntok = len(low_toks)
+    cjk = 0.0 if text.isascii() else len(_CJK.findall(text)) / nchar
     if cjk > 0.3:
-        # CJK runs are single word tokens: count characters as words, particles as stops.
+        # CJK is not split by spaces: count characters as words, particles as stops.
         ntok_eff = max(1, int(nchar / 1.7))
         stop = min(1.0, len(_CJK_STOP.findall(text)) / ntok_eff * 2.5)
     else:
         ntok_eff = ntok
-        stop = (sum(1 for t in toks if stops.get(t.lower(), 0) & mask) / ntok) if ntok and mask else 0.0
-    low = text.lower()
-    low_toks = _TOKEN.findall(low)
-    alpha = 0
-    upper = 0
-    for t in toks:
+        stop = sum(map(stops.__contains__, low_toks)) / ntok if ntok else 0.0
+    words = text.split()
+    alpha = upper = 0
+    for t in words:
         c = t[0]
         if c.isalpha():
             alpha += 1
-            upper += c.isupper()
+            if c.isupper():
+                upper += 1
     title = upper / alpha if alpha else 0.0
-    all_caps = 1.0 if nchar >= 4 and text.isupper() and alpha else 0.0
+    all_caps = 1.0 if nchar >= 4 and alpha and text.isupper() else 0.0
+    low = text.lower()
     bpm = boilerplate_mask(low, low_toks)
     bp = [float(bpm >> b & 1) for b in range(len(_BP_KEYS))]
-    ndig = len(_DIGIT.findall(text))
+    ndig = sum(map(text.count, "0123456789"))
+    npunct = (text.count(".") + text.count(",") + text.count(";") + text.count(":")
+              + text.count("!") + text.count("?") + text.count("，") + text.count("。"))
+    nsep = text.count("|") + text.count(" · ") + text.count(" • ") + text.count(" › ") + text.count(" » ") + text.count(" / ")
     head = text.split(":", 1)[0] if ":" in text[:40] else ""
+    c0 = text[0]
     return [
         math.log1p(nchar),
         math.log1p(ntok_eff),
         stop,
-        1.0 if _END_SENTENCE.search(text) else 0.0,
-        len(_PUNCT.findall(text)) / ntok_eff if ntok_eff else 0.0,
-        ndig / nchar if nchar else 0.0,
+        1.0 if text[-1] in _END_CHARS else 0.0,
+        npunct / ntok_eff if ntok_eff else 0.0,
+        ndig / nchar,
         title,
         all_caps,
         *bp,
-        1.0 if _BULLET.match(text) else 0.0,
-        min(5, len(_SEPARATORS.findall(text))) / 5.0,
+        1.0 if c0 in _BULLET_START and _BULLET.match(text) else 0.0,
+        min(5, nsep) / 5.0,
         1.0 if ndig >= 4 and ntok_eff <= 12 and DATE_RE.search(text) else 0.0,
         1.0 if ndig and ntok_eff <= 8 and READING_TIME_RE.match(text) else 0.0,
         0.0, 0.0, 0.0, 0.0, 0.0,  # repetition, position, blanks: filled by the caller
         cjk,
-        1.0 if ("http" in low or "www." in low or "@" in low) and _URL.search(text) else 0.0,
+        1.0 if "http" in low or "www." in low or "@" in low else 0.0,
         min(5, len(_LINKMARK.findall(text))) / 5.0 if "[" in text else 0.0,
-        1.0 if text[:1].islower() else 0.0,
+        1.0 if c0.islower() else 0.0,
         1.0 if ntok_eff <= 1 else 0.0,
         1.0 if 2 <= ntok_eff <= 3 else 0.0,
         1.0 if 4 <= ntok_eff <= 6 else 0.0,
@@ -320,6 +318,11 @@ def _base_row(text: str, toks: list[str], stops: dict[str, int], mask: int) -> l
         1.0 if stop == 0.0 else 0.0,
         1.0 if head and len(head.split()) <= 4 else 0.0,
     ]
+
+
+def unit_tokens(text: str) -> list[str]:
+    """Lower-cased whitespace tokens with edge punctuation stripped (fast, not \\w+)."""
+    return [t for t in (w.strip(_STRIP) for w in text.lower().split()) if t]
 
 
 _IDX = {n: i for i, n in enumerate(BASE_FEATURES)}
@@ -343,11 +346,10 @@ def features(units: list[Unit]) -> np.ndarray:
     names = feature_names()
     if n == 0:
         return np.zeros((0, len(names)))
-    stops = stop_table()
-    tokens = [_TOKEN.findall(u.text) for u in units]
-    mask = doc_language_mask(tokens)
-    base = np.array([_base_row(u.text, t, stops, mask) for u, t in zip(units, tokens)], dtype=float)
-    keys = [" ".join(t).lower() for t in tokens]
+    tokens = [unit_tokens(u.text) for u in units]
+    stops = doc_stoplist(tokens)
+    base = np.array([_base_row(u.text, t, stops) for u, t in zip(units, tokens)], dtype=float)
+    keys = [" ".join(t) for t in tokens]
     counts = Counter(keys)
     seen: set[str] = set()
     rep = np.zeros(n)

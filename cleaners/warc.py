@@ -94,6 +94,9 @@ def iter_warc(data: BinaryIO, uri: str, cfg: ReadConfig) -> Iterator[Document | 
         except StopIteration:
             record = None
         except _CORRUPT as exc:
+            # warcio moved `offset` to the failed record's start, unless the failure came
+            # while it drained the previous record: then it still points at that one.
+            position = getattr(records, "offset", position)
             yield _corrupt(uri, position, f"cannot parse the record at byte {position}: {_describe(exc)}")
             return
         if skipped is not None and not _complete(skipped[0]):
@@ -141,10 +144,9 @@ class _Counting:
 def _complete(record: ArcWarcRecord) -> bool:
     """False when the archive ended inside the record: warcio then returns short headers or
     a short body without complaint. Call after the record's stream has been drained."""
-    if record.format == "warc":
-        length = record.rec_headers.get_header("Content-Length")
-        if not (length and length.strip().isdigit()):
-            return False  # WARC requires it; missing or empty means the header block was cut
+    length = record.rec_headers.get_header("Content-Length" if record.format == "warc" else "length")
+    if not (length and length.strip().isdigit()):
+        return False  # required; missing or not a number means a cut or a non-archive line
     raw = record.raw_stream
     return not (isinstance(raw, LimitReader) and raw.limit > 0)
 

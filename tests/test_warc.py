@@ -1,0 +1,314 @@
+"""iter_warc: WARC/ARC response records in, one Document or Reject per record out.
+
+Fixtures are built here with warcio's WARCWriter (ARC by hand: warcio cannot write ARC).
+"""
+from __future__ import annotations
+
+import gzip
+import io
+import tracemalloc
+import zlib
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from cleaners.config import ReadConfig
+from cleaners.record import Document, Reject, Source, sha256_hex
+from cleaners.warc import FETCHED_AT_HEADER, REQUESTED_URI_HEADER, iter_warc, parse_content_type
+
+CFG = ReadConfig()
+PAGE = b"<html><head><title>One</title></head><body><p>Hello WARC.</p></body></html>"
+PAGE2 = b"<html><body><p>Second page</p></body></html>"
+
+
+def _http(status: str, content_type: str | None, extra: list[tuple[str, str]] = ()) -> StatusAndHeaders:
+    headers = [("Content-Type", content_type)] if content_type else []
+    return StatusAndHeaders(status, headers + list(extra), protocol="HTTP/1.1")
+
+
+def _response(writer: WARCWriter, uri: str, body: bytes, content_type: str | None = "text/html; charset=utf-8",
+              status: str = "200 OK", extra=(), warc_headers=None):
+    return writer.create_warc_record(
+        uri, "response", payload=io.BytesIO(body), http_headers=_http(status, content_type, extra),
+        warc_headers_dict=warc_headers or {},
+    )
+
+
+def _request(writer: WARCWriter, uri: str):
+    return writer.create_warc_record(
+        uri, "request", payload=io.BytesIO(b""),
+        http_headers=StatusAndHeaders("GET / HTTP/1.1", [("Host", "example.com")], is_http_request=True),
+    )
+
+
+def build_warc(gz: bool) -> bytes:
+    """warcinfo, html response, request, pdf response, metadata, revisit, html response."""
+    buf = io.BytesIO()
+    w = WARCWriter(buf, gzip=gz)
+    w.write_record(w.create_warcinfo_record("test.warc", {"software": "tests"}))
+    w.write_record(_response(w, "http://example.com/a", PAGE, warc_headers={"WARC-Date": "2024-05-01T10:00:00Z"}))
+    w.write_record(_request(w, "http://example.com/a"))
+    w.write_record(_response(w, "http://example.com/b.pdf", b"%PDF-1.4 ...", content_type="application/pdf"))
+    w.write_record(w.create_warc_record("http://example.com/a", "metadata", payload=io.BytesIO(b"via: x\r\n"),
+                                        warc_content_type="application/warc-fields"))
+    w.write_record(w.create_revisit_record("http://example.com/a", digest="sha1:AAAA", refers_to_uri="http://example.com/a",
+                                           refers_to_date="2024-05-01T10:00:00Z"))
+    w.write_record(_response(w, "http://example.com/c", PAGE2, content_type="application/xhtml+xml"))
+    return buf.getvalue()
+
+
+def read(data: bytes, cfg: ReadConfig = CFG, uri: str = "in/test.warc") -> list[Document | Reject]:
+    return list(iter_warc(io.BytesIO(data), uri, cfg))
+
+
+def offsets(data: bytes) -> list[tuple[str, int, int]]:
+    """(type, offset, length) of every record, as warcio indexes them."""
+    out = []
+    it = ArchiveIterator(io.BytesIO(data))
+    for record in it:
+        out.append((record.rec_type, it.get_record_offset(), it.get_record_length()))
+    return out
+
+
+@pytest.mark.parametrize("gz", [False, True], ids=["warc", "warc.gz"])
+def test_one_outcome_per_response_record(gz):
+    data = build_warc(gz)
+    out = read(data)
+    responses = [(off, length) for kind, off, length in offsets(data) if kind == "response"]
+    assert [type(o).__name__ for o in out] == ["Document", "Reject", "Document"]
+    assert [o.source.position for o in out] == [off for off, _ in responses]
+
+
+@pytest.mark.parametrize("gz", [False, True], ids=["warc", "warc.gz"])
+def test_html_response_becomes_a_document(gz):
+    doc = read(build_warc(gz))[0]
+    assert isinstance(doc, Document)
+    assert doc.kind == "html"
+    assert doc.raw == PAGE
+    src = doc.source
+    assert (src.uri, src.format, src.sha256) == ("in/test.warc", "warc", sha256_hex(PAGE))
+    assert src.get("target_uri") == "http://example.com/a"
+    assert src.get("warc_date") == "2024-05-01T10:00:00Z"
+    assert src.get("http_status") == 200
+    assert src.get("record_id", "").startswith("<urn:uuid:")
+    assert doc.hints == {"url": "http://example.com/a", "charset": "utf-8"}
+    assert Source.from_dict(src.to_dict()) == src  # extra is sorted and None-free
+
+
+def test_xhtml_is_html_and_charset_may_be_absent():
+    doc = read(build_warc(False))[2]
+    assert isinstance(doc, Document) and doc.raw == PAGE2
+    assert doc.hints == {"url": "http://example.com/c", "charset": None}
+
+
+def test_non_html_response_is_rejected_with_its_position():
+    data = build_warc(True)
+    rej = read(data)[1]
+    assert isinstance(rej, Reject)
+    assert (rej.stage, rej.reason) == ("read", "not_html")
+    assert "application/pdf" in rej.detail
+    assert rej.source.get("target_uri") == "http://example.com/b.pdf"
+    assert rej.source.sha256 == sha256_hex(b"%PDF-1.4 ...")
+    assert rej.id is not None
+
+
+def test_non_response_records_are_not_units():
+    buf = io.BytesIO()
+    w = WARCWriter(buf, gzip=True)
+    w.write_record(w.create_warcinfo_record("x.warc", {"software": "tests"}))
+    w.write_record(_request(w, "http://example.com/"))
+    w.write_record(w.create_warc_record("http://example.com/", "metadata", payload=io.BytesIO(b"a: b\r\n"),
+                                        warc_content_type="application/warc-fields"))
+    assert read(buf.getvalue()) == []
+
+
+def test_error_status_is_rejected():
+    buf = io.BytesIO()
+    w = WARCWriter(buf, gzip=False)
+    w.write_record(_response(w, "http://example.com/gone", b"<html>Not found</html>", status="404 Not Found"))
+    w.write_record(_response(w, "http://example.com/moved", b"<html>Moved</html>", status="301 Moved Permanently",
+                             extra=[("Location", "/new")]))
+    assert [(r.reason, r.source.get("http_status")) for r in read(buf.getvalue())] == [("http_404", 404), ("http_301", 301)]
+
+
+def test_response_without_http_headers_is_not_html():
+    buf = io.BytesIO()
+    w = WARCWriter(buf, gzip=False)
+    w.write_record(w.create_warc_record("dns:example.com", "response", payload=io.BytesIO(b"20240501 example.com 1.2.3.4\n"),
+                                        warc_content_type="text/dns"))
+    (rej,) = read(buf.getvalue())
+    assert rej.reason == "not_html" and "text/dns" in rej.detail
+
+
+def test_chunked_and_gzip_encoded_body_is_decoded():
+    chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(gzip.compress(PAGE)), gzip.compress(PAGE))
+    buf = io.BytesIO()
+    w = WARCWriter(buf, gzip=True)
+    w.write_record(_response(w, "http://example.com/z", chunked,
+                             extra=[("Transfer-Encoding", "chunked"), ("Content-Encoding", "gzip")]))
+    (doc,) = read(buf.getvalue())
+    assert doc.raw == PAGE and doc.source.sha256 == sha256_hex(PAGE)
+
+
+def test_too_large_is_rejected_and_reading_goes_on():
+    buf = io.BytesIO()
+    w = WARCWriter(buf, gzip=True)
+    w.write_record(_response(w, "http://example.com/big", b"<html>" + b"x" * 5000 + b"</html>"))
+    w.write_record(_response(w, "http://example.com/small", PAGE))
+    big, small = read(buf.getvalue(), ReadConfig(max_document_bytes=1000))
+    assert isinstance(big, Reject) and big.reason == "too_large"
+    assert isinstance(small, Document) and small.raw == PAGE
+
+
+def test_memory_does_not_grow_with_the_record(tmp_path):
+    body = b"<html>" + bytes(range(256)) * (24 * 4096) + b"</html>"  # ~24 MB, incompressible-ish
+    path = tmp_path / "big.warc"
+    with open(path, "wb") as fh:
+        w = WARCWriter(fh, gzip=False)
+        w.write_record(_response(w, "http://example.com/huge", body))
+        w.write_record(_response(w, "http://example.com/small", PAGE))
+    del body
+    tracemalloc.start()
+    try:
+        with open(path, "rb") as fh:
+            out = [(type(o).__name__, getattr(o, "reason", None)) for o in iter_warc(fh, str(path), ReadConfig(max_document_bytes=1024**2))]
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert out == [("Reject", "too_large"), ("Document", None)]
+    assert peak < 6 * 1024**2
+
+
+def test_unseekable_stream():
+    class Pipe(io.RawIOBase):
+        def __init__(self, data: bytes):
+            self._data = io.BytesIO(data)
+
+        def readable(self):
+            return True
+
+        def readinto(self, b):
+            chunk = self._data.read(len(b))
+            b[: len(chunk)] = chunk
+            return len(chunk)
+
+        def tell(self):
+            raise OSError("unseekable")
+
+    data = build_warc(True)
+    assert [o.source for o in iter_warc(Pipe(data), "in/test.warc", CFG)] == [o.source for o in read(data)]
+
+
+@pytest.mark.parametrize("gz", [False, True], ids=["warc", "warc.gz"])
+def test_truncated_archive_at_every_byte(gz):
+    """Cut the archive at every byte: the records wholly before the cut come out as they
+    would from the whole file, and a cut inside a record ends with one corrupt_warc at
+    that record's offset; never a short document."""
+    data = build_warc(gz)
+    full = read(data)
+    records = offsets(data)
+    by_position = {o.source.position: o for o in full}
+    for cut in range(len(data)):
+        out = read(data[:cut])
+        whole = [(kind, off) for kind, off, length in records if off + length <= cut]
+        broken = [off for kind, off, length in records if off < cut < off + length]
+        if gz:  # a member cut only in its gzip trailer still holds the whole record
+            broken = [off for kind, off, length in records if off < cut < off + length - 12]
+        expected = [by_position[off] for kind, off in whole if kind == "response"]
+        if broken:
+            assert out[:-1] == expected, cut
+            assert out[-1].reason == "corrupt_warc", cut
+            assert out[-1].source.position == broken[0], cut
+        else:
+            got = [o for o in out if not (isinstance(o, Reject) and o.reason == "corrupt_warc")]
+            assert got[: len(expected)] == expected, cut
+            assert len(out) <= len(expected) + 1, cut
+
+
+def test_garbage_in_the_middle_keeps_what_came_before():
+    data = build_warc(True)
+    first_end = next(off + length for kind, off, length in offsets(data) if kind == "request")
+    damaged = data[:first_end] + b"\x1f\x8b\x08\x00garbage that is not deflate" + data[first_end:]
+    out = read(damaged)
+    assert isinstance(out[0], Document) and out[0].raw == PAGE
+    assert out[-1].reason == "corrupt_warc" and out[-1].source.position == first_end
+    assert "before it were read" in out[-1].detail
+
+
+def test_not_an_archive():
+    (rej,) = read(b"this is not a WARC file\n" * 10)
+    assert rej.reason == "corrupt_warc" and rej.source.position == 0
+
+
+def test_same_input_same_output():
+    data = build_warc(True)
+    assert read(data) == read(data)
+
+
+# ---------------------------------------------------------------------------- ARC
+
+
+def build_arc(gz: bool) -> bytes:
+    def http(body: bytes, ct: str) -> bytes:
+        return b"HTTP/1.0 200 OK\r\nContent-Type: " + ct.encode() + b"\r\nContent-Length: %d\r\n\r\n" % len(body) + body
+
+    head_body = b"1 0 Tests\nURL IP-address Archive-date Content-type Archive-length\n"
+    members = [
+        b"filedesc://test.arc 0.0.0.0 20240501100000 text/plain %d\n" % len(head_body) + head_body + b"\n",
+    ]
+    for url, body, ct in [("http://example.com/arc", PAGE, "text/html; charset=iso-8859-1"),
+                          ("http://example.com/img.png", b"\x89PNG", "image/png")]:
+        payload = http(body, ct)
+        members.append(b"%s 93.184.216.34 20240501100102 %s %d\n" % (url.encode(), ct.split(";")[0].encode(), len(payload)) + payload + b"\n")
+    if gz:
+        return b"".join(gzip.compress(m) for m in members)
+    return b"".join(members)
+
+
+@pytest.mark.parametrize("gz", [False, True], ids=["arc", "arc.gz"])
+def test_arc_records(gz):
+    data = build_arc(gz)
+    doc, rej = read(data, uri="in/test.arc.gz")
+    assert isinstance(doc, Document) and doc.raw == PAGE
+    assert doc.source.format == "warc"
+    assert doc.source.to_dict() == {
+        "uri": "in/test.arc.gz", "sha256": sha256_hex(PAGE), "format": "warc", "position": doc.source.position,
+        "target_uri": "http://example.com/arc", "warc_date": "2024-05-01T10:01:02Z", "http_status": 200,
+    }
+    assert doc.hints == {"url": "http://example.com/arc", "charset": "iso-8859-1"}
+    assert isinstance(rej, Reject) and rej.reason == "not_html"
+    assert read(data, uri="in/test.arc.gz") == [doc, rej]  # no invented record ids: same output every run
+
+
+# ---------------------------------------------------------------------------- docprep's own WARCs
+
+
+def test_fetched_record_reads_back_as_a_url_source():
+    buf = io.BytesIO()
+    w = WARCWriter(buf, gzip=True)
+    w.write_record(_response(
+        w, "https://example.com/final", PAGE,
+        extra=[("ETag", '"abc"'), ("Last-Modified", "Wed, 01 May 2024 10:00:00 GMT")],
+        warc_headers={REQUESTED_URI_HEADER: "http://example.com/start", FETCHED_AT_HEADER: "2024-05-02T08:00:00Z"},
+    ))
+    (doc,) = read(buf.getvalue(), uri="/tmp/batch-17.warc.gz")
+    assert doc.source == Source(
+        uri="http://example.com/start", sha256=sha256_hex(PAGE), format="url", position=None,
+        extra=(("etag", '"abc"'), ("fetched_at", "2024-05-02T08:00:00Z"), ("final_url", "https://example.com/final"),
+               ("http_status", 200), ("last_modified", "Wed, 01 May 2024 10:00:00 GMT")),
+    )
+    assert doc.hints["url"] == "https://example.com/final"
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("text/html; charset=UTF-8", ("text/html", "UTF-8")),
+    ('Text/HTML;Charset="windows-1252"', ("text/html", "windows-1252")),
+    ("text/html", ("text/html", None)),
+    ("", (None, None)),
+    (None, (None, None)),
+    ("application/xhtml+xml; q=1; charset=utf-8", ("application/xhtml+xml", "utf-8")),
+])
+def test_parse_content_type(value, expected):
+    assert parse_content_type(value) == expected

@@ -79,17 +79,31 @@ def to_text(raw: bytes, hint: str | None = None, kind: str = "text") -> tuple[st
             return raw.decode(declared), declared, "declared"
         except (UnicodeDecodeError, LookupError):
             pass  # a wrong declaration is common; fall through to the bytes themselves
+    utf16 = _utf16_without_bom(raw)
+    if utf16:
+        return raw.decode(utf16, errors="replace"), utf16, "detected"
     try:
         return raw.decode("utf-8"), "utf-8", "utf-8"
     except UnicodeDecodeError:
         pass
-    utf16 = _utf16_without_bom(raw)
-    if utf16:
-        return raw.decode(utf16, errors="replace"), utf16, "detected"
+    # Mostly UTF-8 with a few invalid bytes (a truncated or spliced file): keep it UTF-8
+    # and replace the bad bytes, rather than guessing a legacy charset for the whole text.
+    lenient = raw.decode("utf-8", errors="replace")
+    bad = lenient.count("\ufffd") - raw.count(b"\xef\xbf\xbd")
+    if bad <= max(3, len(raw) // 500) and any(b >= 0x80 for b in raw[:65536]) and _has_utf8_sequences(raw):
+        return lenient, "utf-8", "utf-8-with-errors"
     best = charset_normalizer.from_bytes(raw[:65536]).best()
     if best is None or best.encoding is None:
         raise UnicodeError("no charset decodes these bytes")
     return raw.decode(best.encoding, errors="replace"), best.encoding, "detected"
+
+
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def _has_utf8_sequences(raw: bytes) -> bool:
+    """Valid multi-byte UTF-8 sequences are present (not just stray high bytes)."""
+    return len(_UTF8_MULTIBYTE.findall(raw[:65536])) >= 3
 
 
 def looks_binary(text: str, share: float = 0.05) -> bool:

@@ -94,7 +94,7 @@ class DedupIndexError(OutputError):
 
 #: Invisible characters that copies of the same text gain or lose on the way (BOM at the
 #: start of a file, zero-width space/joiner, soft hyphen); dropped from the exact key.
-_INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u2060\u00ad"), None)
+_INVISIBLE = "\ufeff\u200b\u2060\u00ad"
 #: Typographic punctuation treated as a separator by the near-duplicate tokeniser, in
 #: addition to ASCII punctuation.
 _UNICODE_PUNCT = "\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u2013\u2014\u2015\u2026\u00ab\u00bb\u2039\u203a\u00b7\u2022\u00a0"
@@ -105,8 +105,10 @@ _MIX = np.uint64(0x9E3779B97F4A7C15)
 def normalise(text: str) -> str:
     """The exact-duplicate key's text: NFC, casefolded, invisible characters dropped,
     whitespace runs collapsed to one space, stripped."""
-    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
-    return " ".join(unicodedata.normalize("NFC", text.casefold()).split())
+    for ch in _INVISIBLE:
+        if ch in text:
+            text = text.replace(ch, "")
+    return " ".join(unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).casefold()).split())
 
 
 def tokens(normalised: str) -> list[bytes]:

@@ -56,6 +56,9 @@ STAGE = "fetch"
 SCHEMES = ("http", "https")
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
+#: Addresses of one name tried in turn when a connection cannot be made (e.g. an IPv6
+#: answer on an IPv4-only network). Two covers one address per family.
+ADDRESSES_TRIED = 2
 MAX_URL_CHARS = 8192  # far above any real page URL; longer lines are junk, not URLs
 
 # The body is stored decoded, so these no longer describe it.
@@ -66,13 +69,14 @@ class _Failure(Exception):
     """One failed attempt: the reject reason, and whether trying again may help."""
 
     def __init__(self, reason: str, detail: str, transient: bool = False,
-                 retry_after: float | None = None, status: int | None = None) -> None:
+                 retry_after: float | None = None, status: int | None = None, unreachable: bool = False) -> None:
         super().__init__(detail)
         self.reason = reason
         self.detail = detail
         self.transient = transient
         self.retry_after = retry_after
         self.status = status
+        self.unreachable = unreachable  # no connection was made: another address may work
 
 
 @dataclass(frozen=True)
@@ -170,8 +174,8 @@ def is_public_address(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 
 
-def resolve(host: str, port: int, allow_private: bool) -> str:
-    """The address to connect to for `host`, after checking all its addresses.
+def resolve(host: str, port: int, allow_private: bool) -> list[str]:
+    """The addresses to connect to for `host`, in resolver order, after checking them all.
 
     Raises `_Failure('blocked_address')` if any address is not public (a name with one
     public and one private address could be steered to the private one), or
@@ -199,7 +203,7 @@ def resolve(host: str, port: int, allow_private: bool) -> str:
                 f"{host} resolves to non-public address {', '.join(blocked)}; set "
                 "fetch.allow_private_addresses to fetch from internal networks",
             )
-    return str(addresses[0])
+    return [str(ip) for ip in addresses]
 
 
 # ---------------------------------------------------------------------------- fetching
@@ -284,8 +288,18 @@ class _Fetcher:
 
     def _attempt(self, url: httpx.URL, requested: str) -> _Page | _Redirect:
         host = url.raw_host.decode("ascii").lower()
-        ip = resolve(host, url.port or (443 if url.scheme == "https" else 80), self.cfg.allow_private_addresses)
-        request_target = url.raw_path.decode("ascii")
+        addresses = resolve(host, url.port or (443 if url.scheme == "https" else 80), self.cfg.allow_private_addresses)
+        tried = addresses[:ADDRESSES_TRIED]
+        with self._slot(host):
+            for n, ip in enumerate(tried, start=1):
+                try:
+                    return self._request(url, host, ip, requested)
+                except _Failure as failure:
+                    if not failure.unreachable or n == len(tried):
+                        raise
+
+    def _request(self, url: httpx.URL, host: str, ip: str, requested: str) -> _Page | _Redirect:
+        """One GET to the vetted address `ip`, keeping `host` for Host, SNI and the certificate."""
         headers = [
             ("Host", url.netloc.decode("ascii")),
             ("User-Agent", self.cfg.user_agent),
@@ -294,26 +308,28 @@ class _Fetcher:
         ]
         extensions: dict[str, Any] = {}
         if url.scheme == "https":
-            extensions["sni_hostname"] = host  # TLS certificate checked against the name, not the IP
-        with self._slot(host):
-            started = time.monotonic()
-            try:
-                with self.client.stream("GET", url.copy_with(host=ip), headers=headers, extensions=extensions) as response:
-                    return self._read(response, url, requested, ip, headers, request_target, started)
-            except httpx.TimeoutException as exc:
-                raise _Failure("timeout", f"{type(exc).__name__} fetching {url}", transient=True) from None
-            except httpx.ConnectError as exc:
-                if _certificate_error(exc):
-                    raise _Failure("connect_error", f"TLS certificate of {host} not trusted: {exc}") from None
-                raise _Failure("connect_error", f"cannot connect to {host} ({ip}): {exc}", transient=True) from None
-            except httpx.NetworkError as exc:
-                raise _Failure("connect_error", f"connection to {host} ({ip}) failed: {exc}", transient=True) from None
-            except (httpx.ProtocolError, httpx.DecodingError) as exc:
-                raise _Failure("protocol_error", f"malformed response from {url}: {exc}") from None
-            except httpx.HTTPError as exc:  # anything else httpx reports is still the URL's failure
-                raise _Failure("protocol_error", f"{type(exc).__name__} fetching {url}: {exc}") from None
-            except (OSError, ssl.SSLError) as exc:
-                raise _Failure("connect_error", f"connection to {host} ({ip}) failed: {exc}") from None
+            extensions["sni_hostname"] = host  # the certificate is checked against the name, not the IP
+        started = time.monotonic()
+        try:
+            with self.client.stream("GET", url.copy_with(host=ip), headers=headers, extensions=extensions) as response:
+                return self._read(response, url, requested, ip, headers, url.raw_path.decode("ascii"), started)
+        except httpx.ConnectTimeout:
+            raise _Failure("timeout", f"no connection to {host} ({ip}) within {self.cfg.connect_timeout_s} s",
+                           transient=True, unreachable=True) from None
+        except httpx.TimeoutException as exc:
+            raise _Failure("timeout", f"{type(exc).__name__} fetching {url}", transient=True) from None
+        except httpx.ConnectError as exc:
+            if _certificate_error(exc):
+                raise _Failure("connect_error", f"TLS certificate of {host} not trusted: {exc}") from None
+            raise _Failure("connect_error", f"cannot connect to {host} ({ip}): {exc}", transient=True, unreachable=True) from None
+        except httpx.NetworkError as exc:
+            raise _Failure("connect_error", f"connection to {host} ({ip}) failed: {exc}", transient=True) from None
+        except (httpx.ProtocolError, httpx.DecodingError) as exc:
+            raise _Failure("protocol_error", f"malformed response from {url}: {exc}") from None
+        except httpx.HTTPError as exc:  # anything else httpx reports is still this URL's failure
+            raise _Failure("protocol_error", f"{type(exc).__name__} fetching {url}: {exc}") from None
+        except (OSError, ssl.SSLError) as exc:
+            raise _Failure("connect_error", f"connection to {host} ({ip}) failed: {exc}") from None
 
     def _read(self, response: httpx.Response, url: httpx.URL, requested: str, ip: str,
               request_headers: list[tuple[str, str]], request_target: str, started: float) -> _Page | _Redirect:

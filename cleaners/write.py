@@ -139,13 +139,13 @@ class ShardWriter:
 
 
 def remove_unlisted_shards(out: Path, listed: set[str]) -> list[str]:
-    """Delete shard files (and temporaries) a crashed run left that no manifest lists."""
+    """Delete what a crashed run left: shard files no manifest lists, and temporaries."""
     removed = []
-    data = out / "data"
-    if data.is_dir():
-        for p in sorted(data.iterdir()):
-            rel = str(p.relative_to(out))
-            if rel not in listed and (p.name.startswith(("part-", ".part-"))):
-                p.unlink()
-                removed.append(rel)
+    candidates = list((out / "data").glob("*")) if (out / "data").is_dir() else []
+    candidates += list(out.glob(".*.tmp-*")) + list(out.glob("runs/*/.*.tmp-*"))
+    for p in sorted(candidates):
+        rel = str(p.relative_to(out))
+        if ".tmp-" in p.name or (p.name.startswith("part-") and rel not in listed):
+            p.unlink(missing_ok=True)
+            removed.append(rel)
     return removed

@@ -54,7 +54,8 @@ def build_warc(gz: bool) -> bytes:
     w.write_record(w.create_warc_record("http://example.com/a", "metadata", payload=io.BytesIO(b"via: x\r\n"),
                                         warc_content_type="application/warc-fields"))
     w.write_record(w.create_revisit_record("http://example.com/a", digest="sha1:AAAA", refers_to_uri="http://example.com/a",
-                                           refers_to_date="2024-05-01T10:00:00Z"))
+                                           refers_to_date="2024-05-01T10:00:00Z",
+                                           http_headers=_http("200 OK", "text/html")))
     w.write_record(_response(w, "http://example.com/c", PAGE2, content_type="application/xhtml+xml"))
     return buf.getvalue()
 

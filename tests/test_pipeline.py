@@ -1,0 +1,127 @@
+"""The whole library path on real files: accounting, schema, determinism, reruns, resume."""
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from cleaners.config import Config
+from cleaners.pipeline import finalize_run, prepare_run, run
+from cleaners.validate import iter_records, validate_corpus
+from cleaners.worker import run_batch
+from conftest import clean_seeds
+
+
+def shard_bytes(out: Path) -> list[bytes]:
+    m = json.loads((out / "manifest.json").read_text())
+    return [(out / s["path"]).read_bytes() for s in m["shards"]]
+
+
+def test_seeds_give_five_records(seeds_run):
+    records = list(iter_records(seeds_run))
+    assert len(records) == 5
+    assert all(r["title"] and r["text"] and r["lang"] == "en" for r in records)
+    assert [r["source"]["uri"] for r in records] == sorted(r["source"]["uri"] for r in records)
+
+
+def test_records_validate_against_the_schema(seeds_run):
+    assert validate_corpus(seeds_run) == []
+
+
+def test_manifest_accounts_for_every_input(seeds_run):
+    m = json.loads((seeds_run / "manifest.json").read_text())
+    c = m["counts"]
+    assert c["inputs"] == c["records"] + c["rejects"] == 5
+    chain = c["by_stage"]
+    for before, after in zip(chain, chain[1:]):
+        assert before["out"] == after["in"]
+    assert chain[-1]["out"] == c["records"]
+    assert m["inputs"][0]["sha256"] and m["config_hash"] and m["libraries"]["trafilatura"]
+    for shard in m["shards"]:
+        assert set(shard) >= {"path", "records", "sha256"}
+
+
+def test_provenance_names_each_step(seeds_run):
+    rec = next(iter_records(seeds_run))
+    steps = [s["step"] for s in rec["provenance"]["steps"]]
+    assert steps == ["decode", "extract", "repair", "language", "quality"]
+    extract = rec["provenance"]["steps"][1]
+    assert extract["method"] == "textdump" and extract["removed"]
+
+
+def test_two_runs_are_byte_identical_whatever_the_workers(tmp_path, seeds_run):
+    clean_seeds(tmp_path / "b", workers=2)
+    assert shard_bytes(seeds_run) == shard_bytes(tmp_path / "b")
+
+
+def test_rerun_into_the_same_corpus_publishes_nothing_new(tmp_path):
+    first = clean_seeds(tmp_path / "c", workers=0)
+    second = clean_seeds(tmp_path / "c", workers=0)
+    assert second["counts"]["records"] == 0
+    assert len(second["runs"]) == 2 and second["run_id"] != first["run_id"]
+    first_ids = {r["id"] for r in iter_records(tmp_path / "c")}
+    rejects = [json.loads(l) for l in open(tmp_path / "c" / "runs" / second["run_id"] / "rejects.jsonl")]
+    assert len(rejects) == 5
+    for r in rejects:
+        assert r["stage"] == "dedup" and r["reason"] == "exact_duplicate"
+        assert r["duplicate_of"] in first_ids and r["duplicate_of_run"] == first["run_id"]
+    assert validate_corpus(tmp_path / "c") == []
+
+
+def test_duplicates_within_a_run_name_the_kept_copy(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    text = Path("seeds/000_cc37ebd74bd6c639.txt").read_text() if Path("seeds").exists() else None
+    text = text or (Path(__file__).parent.parent / "seeds" / "000_cc37ebd74bd6c639.txt").read_text()
+    (src / "a.txt").write_text(text)
+    (src / "b.txt").write_text(text.replace("\n", "\r\n"))  # same text, other line ends
+    m = run([str(src)], tmp_path / "out", workers=0)
+    assert m["counts"]["records"] == 1
+    [rej] = [json.loads(l) for l in open(tmp_path / "out" / "rejects.jsonl")]
+    [kept] = list(iter_records(tmp_path / "out"))
+    assert rej["duplicate_of"] == kept["id"] and kept["source"]["uri"].endswith("a.txt")
+    assert m["dedup"]["clusters"] == 1
+
+
+def test_resume_skips_finished_batches(tmp_path):
+    cfg = Config()
+    plan = prepare_run([str(Path(__file__).parent.parent / "seeds")], tmp_path / "r", cfg)
+    first = run_batch(plan, plan.batches[0], in_process=True)
+    again = run_batch(plan, plan.batches[0], in_process=True)
+    assert again.get("resumed") and again["units"] == first["units"]
+    m = finalize_run(plan)
+    assert m["counts"]["inputs"] == 5
+
+
+def test_bad_inputs_are_all_accounted_for(tmp_path):
+    src = tmp_path / "bad"
+    src.mkdir()
+    (src / "empty.txt").write_bytes(b"")
+    (src / "garbage.txt").write_bytes(bytes(range(256)) * 40)
+    (src / "trunc.txt.gz").write_bytes(gzip.compress(b"hello " * 10000)[:200])
+    (src / "bomb.html.gz").write_bytes(gzip.compress(b"<p>" + b"a" * (64 * 1024 * 1024)))
+    (src / "dump.jsonl").write_text('{"text": "short"}\n{oops\n\n{"html": "<html><body><article><p>' + "A real paragraph of words. " * 40 + '</p></article></body></html>"}\n')
+    (src / "deep.html").write_text("<div>" * 200000 + "deep" + "</div>" * 200000)
+    (src / "cp1252.txt").write_bytes(("“Smart quotes” and the euro sign € appear in this long enough sentence about prices. " * 5).encode("cp1252"))
+    (src / "photo.png").write_bytes(b"\x89PNG\r\n")
+    m = run([str(src)], tmp_path / "out", workers=1)
+    c = m["counts"]
+    assert c["inputs"] == c["records"] + c["rejects"] == 10
+    reasons = {(r["stage"], r["reason"]) for r in map(json.loads, open(tmp_path / "out" / "rejects.jsonl"))}
+    assert {("read", "empty"), ("read", "corrupt_gzip"), ("read", "decompression_limit"),
+            ("read", "bad_json_line"), ("read", "unsupported_format"), ("quality", "too_short")} <= reasons
+    texts = [r["text"] for r in iter_records(tmp_path / "out")]
+    assert any("“Smart quotes”" in t and "€" in t for t in texts)
+
+
+def test_a_document_over_the_time_limit_is_rejected_and_the_run_goes_on(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    slow = "<html><body>" + "".join(f"<div><p>Paragraph {i} with some words in it.</p><a href='/x{i}'>link {i}</a></div>" for i in range(60000)) + "</body></html>"
+    (src / "a-slow.html").write_text(slow)
+    (src / "b-fine.txt").write_text("A fine document. " * 50)
+    cfg = Config().with_overrides(extract={"html_timeout_s": 0.5})
+    m = run([str(src)], tmp_path / "out", cfg, workers=1)
+    rejects = [json.loads(l) for l in open(tmp_path / "out" / "rejects.jsonl")]
+    assert [(r["source"]["uri"].rsplit("/", 1)[-1], r["reason"]) for r in rejects] == [("a-slow.html", "timeout")]
+    assert m["counts"]["records"] == 1

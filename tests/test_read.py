@@ -1,0 +1,134 @@
+import gzip
+import json
+import os
+
+import pytest
+
+from cleaners.config import ReadConfig
+from cleaners.errors import InputError
+from cleaners.read import detect_format, plan_inputs, read_item
+from cleaners.record import Document, Reject
+
+FORMATS = [
+    ("a.txt", "text"), ("a.TXT.gz", "text"), ("page.html", "html"), ("page.htm.gz", "html"),
+    ("dump.jsonl", "jsonl"), ("dump.ndjson.gz", "jsonl"), ("crawl.warc.gz", "warc"), ("old.arc.gz", "warc"),
+    ("list.urls", "urls"), ("photo.png", "binary"), ("README", "sniff"),
+]
+
+
+@pytest.mark.parametrize("name,fmt", FORMATS)
+def test_format_by_name(name, fmt):
+    assert detect_format(name) == fmt
+
+
+def units(tmp_path, *names, cfg=ReadConfig()):
+    items, rejects = plan_inputs([str(tmp_path / n) for n in names] if names else [str(tmp_path)], cfg)
+    out = list(rejects)
+    for it in items:
+        out.extend(read_item(it, cfg))
+    return out
+
+
+def test_folders_are_walked_recursively_in_sorted_order(tmp_path):
+    for name in ["b/2.txt", "a/1.txt", "c.txt", "a/0.html"]:
+        p = tmp_path / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(f"content of {name}")
+    items, _ = plan_inputs([str(tmp_path)], ReadConfig())
+    assert [i.uri.removeprefix(str(tmp_path)) for i in items] == ["/a/0.html", "/a/1.txt", "/b/2.txt", "/c.txt"]
+
+
+def test_uri_is_the_path_as_given(tmp_path, monkeypatch):
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "x.txt").write_text("hello")
+    monkeypatch.chdir(tmp_path)
+    items, _ = plan_inputs(["d"], ReadConfig())
+    assert items[0].uri == "d/x.txt"
+
+
+def test_missing_input_is_a_usage_error(tmp_path):
+    with pytest.raises(InputError, match="not found"):
+        plan_inputs([str(tmp_path / "nope")], ReadConfig())
+
+
+def test_gzip_text_and_sha256_of_unit(tmp_path):
+    (tmp_path / "a.txt.gz").write_bytes(gzip.compress("Zürich".encode()))
+    [doc] = units(tmp_path, "a.txt.gz")
+    assert isinstance(doc, Document) and doc.raw == "Zürich".encode() and doc.kind == "text"
+    import hashlib
+    assert doc.source.sha256 == hashlib.sha256(doc.raw).hexdigest()
+
+
+def test_jsonl_lines_broken_lines_are_rejects_with_line_numbers(tmp_path):
+    lines = [
+        json.dumps({"text": "first document", "url": "http://a/1", "title": "One"}),
+        "{broken json",
+        "",
+        json.dumps({"html": "<p>second</p>"}),
+        json.dumps({"other": 1}),
+        json.dumps(["not", "an", "object"]),
+    ]
+    (tmp_path / "d.jsonl").write_text("\n".join(lines) + "\n")
+    out = units(tmp_path, "d.jsonl")
+    assert [(type(u).__name__, u.source.position) for u in out] == [
+        ("Document", 1), ("Reject", 2), ("Document", 4), ("Reject", 5), ("Reject", 6)]
+    assert out[0].hints == {"url": "http://a/1", "title": "One"} and out[0].kind == "text"
+    assert out[2].kind == "html"
+    assert [u.reason for u in out if isinstance(u, Reject)] == ["bad_json_line", "no_content", "bad_json_line"]
+
+
+def test_empty_file_is_rejected(tmp_path):
+    (tmp_path / "e.txt").write_bytes(b"  \n")
+    [r] = units(tmp_path, "e.txt")
+    assert isinstance(r, Reject) and r.reason == "empty"
+
+
+def test_truncated_gzip_is_rejected(tmp_path):
+    data = gzip.compress(b"x" * 100000)
+    (tmp_path / "t.txt.gz").write_bytes(data[: len(data) // 2])
+    [r] = units(tmp_path, "t.txt.gz")
+    assert isinstance(r, Reject) and r.reason == "corrupt_gzip"
+
+
+def test_decompression_bomb_is_capped(tmp_path):
+    (tmp_path / "bomb.txt.gz").write_bytes(gzip.compress(b"\0" * (20 * 1024 * 1024)))
+    [r] = units(tmp_path, "bomb.txt.gz", cfg=ReadConfig(max_decompressed_bytes=1024 * 1024))
+    assert isinstance(r, Reject) and r.reason == "decompression_limit"
+
+
+def test_oversized_document_is_rejected(tmp_path):
+    (tmp_path / "big.txt").write_bytes(b"word " * 1000)
+    [r] = units(tmp_path, "big.txt", cfg=ReadConfig(max_document_bytes=100))
+    assert r.reason == "too_large"
+
+
+def test_oversized_jsonl_line_is_rejected_and_the_rest_goes_on(tmp_path):
+    (tmp_path / "d.jsonl").write_text(json.dumps({"text": "y" * 500}) + "\n" + json.dumps({"text": "ok"}) + "\n")
+    out = units(tmp_path, "d.jsonl", cfg=ReadConfig(max_document_bytes=100))
+    assert [getattr(u, "reason", "doc") for u in out] == ["too_large", "doc"]
+    assert out[1].source.position == 2
+
+
+def test_symlink_loop_is_a_reject_not_a_hang(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "x.txt").write_text("hello")
+    os.symlink(tmp_path / "a", tmp_path / "a" / "loop")
+    out = units(tmp_path)
+    assert sum(isinstance(u, Document) for u in out) == 1
+    assert any(isinstance(u, Reject) and u.reason == "symlink_loop" for u in out)
+
+
+def test_file_name_not_valid_utf8(tmp_path):
+    name = os.fsdecode(b"caf\xe9.txt")
+    (tmp_path / name).write_text("bonjour")
+    [doc] = units(tmp_path)
+    assert isinstance(doc, Document) and "caf" in doc.source.uri
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can read files without read permission")
+def test_unreadable_file(tmp_path):
+    p = tmp_path / "secret.txt"
+    p.write_text("x")
+    p.chmod(0)
+    [r] = units(tmp_path)
+    assert isinstance(r, Reject) and r.reason == "unreadable"

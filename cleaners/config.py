@@ -41,6 +41,12 @@ class ReadConfig(_Section):
         "News articles are well under 1 MB; 16 MB leaves room for huge pages.",
     )
     follow_symlinks: bool = Field(True, description="Follow symlinks in folders (loops are detected and rejected).")
+    skip_processed: bool = Field(
+        True,
+        description="Skip an input file whose bytes were already processed into this corpus "
+        "with the same config hash (incremental runs). Off: every input is processed again and "
+        "copies of published documents are rejected by dedup, naming the original.",
+    )
 
 
 class DecodeConfig(_Section):
@@ -177,51 +183,61 @@ class WriteConfig(_Section):
 class FetchConfig(_Section):
     connect_timeout_s: float = Field(
         10.0,
+        gt=0,
         description="TCP connect (and TLS handshake) timeout. A healthy server answers in "
         "well under a second; 10 s tolerates a slow route without stalling a batch.",
     )
     read_timeout_s: float = Field(
         30.0,
+        gt=0,
         description="Longest silence allowed while waiting for bytes. 30 s covers slow "
         "page generation; a hung server fails with reason timeout.",
     )
     total_timeout_s: float = Field(
         120.0,
+        gt=0,
         description="Wall-clock cap on one request (headers and body). The read timeout "
         "alone lets a server that drips a byte every few seconds hold a worker forever.",
     )
     max_body_bytes: int = Field(
         10 * 1024**2,
+        ge=0,
         description="Largest body (after content decoding) kept; a longer one is aborted "
         "mid-stream and rejected (too_large). News pages are well under 1 MB.",
     )
     max_redirects: int = Field(
         5,
+        ge=0,
         description="Redirects followed before giving up (too_many_redirects). Real sites "
         "need 1-3 (http->https, www, trailing slash); more is usually a loop.",
     )
     retries: int = Field(
         3,
+        ge=0,
         description="Extra attempts on transient failures only (connect errors, timeouts, "
         "429, 500, 502, 503, 504); other failures fail fast.",
     )
     backoff_s: float = Field(
         1.0,
+        ge=0,
         description="First retry delay, doubling each retry (1, 2, 4 s): gives a "
         "struggling server room without stalling the batch for long.",
     )
     max_retry_after_s: float = Field(
         60.0,
+        ge=0,
         description="Longest Retry-After honoured. A server asking for a longer wait gets "
         "its failure recorded (http_429/http_503) rather than a worker asleep for hours.",
     )
     per_host_concurrency: int = Field(
         2,
+        ge=1,
         description="Simultaneous requests to one host: what a browser-sized client "
         "would do, so a batch from one site does not hammer it.",
     )
     max_concurrency: int = Field(
         8,
+        ge=1,
         description="Requests in flight across all hosts (worker threads). Fetching is "
         "I/O bound; 8 keeps a batch quick without many open sockets.",
     )

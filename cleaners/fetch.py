@@ -48,7 +48,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from cleaners.config import FetchConfig
-from cleaners.errors import OutputError
+from cleaners.errors import ConfigError, OutputError
 from cleaners.record import Reject, Source, document_id, sha256_hex
 from cleaners.warc import FETCHED_AT_HEADER, REQUESTED_URI_HEADER, is_html
 
@@ -216,7 +216,12 @@ class _Fetcher:
         self.cfg = cfg
         verify: ssl.SSLContext = ssl.create_default_context(cafile=certifi.where())
         if cfg.ca_bundle:
-            verify.load_verify_locations(cafile=cfg.ca_bundle)
+            try:
+                verify.load_verify_locations(cafile=cfg.ca_bundle)
+            except (OSError, ssl.SSLError) as exc:
+                raise ConfigError(
+                    f"fetch.ca_bundle {cfg.ca_bundle!r} cannot be loaded ({exc}); give a PEM file of CA certificates"
+                ) from exc
         self.client = httpx.Client(
             timeout=httpx.Timeout(
                 connect=cfg.connect_timeout_s, read=cfg.read_timeout_s,
@@ -414,7 +419,8 @@ def fetch_to_warc(urls: Sequence[str], warc_path: Path, cfg: FetchConfig) -> lis
     the archive's record order never depends on timing. The file appears only when
     complete (written as `<name>.part`, then renamed). A URL listed twice is fetched twice.
 
-    Raises `OutputError` if the WARC cannot be written; a URL never raises.
+    Raises `OutputError` if the WARC cannot be written, `ConfigError` if `ca_bundle` cannot
+    be loaded; a failing URL never raises.
     """
     warc_path = Path(warc_path)
     part = warc_path.with_name(warc_path.name + ".part")

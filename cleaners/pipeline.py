@@ -196,6 +196,7 @@ class RunPlan:
     previous_run: str | None
     started_at: str
     skipped_inputs: list[dict[str, Any]] = field(default_factory=list)
+    superseded: list[dict[str, Any]] = field(default_factory=list)
 
     def config_obj(self) -> Config:
         return Config.model_validate(self.config)
@@ -221,31 +222,65 @@ def read_manifest(out: Path) -> dict[str, Any] | None:
         raise OutputError(f"{path} is not valid JSON ({exc}); it is not a docprep corpus or it was edited by hand") from exc
 
 
+LEDGER = "inputs.jsonl"
+
+
+def read_ledger(out: Path, published_runs: set[str]) -> list[dict[str, Any]]:
+    """What earlier runs processed: one entry per input file (uri, sha256, config hash,
+    run). Entries of a run that never reached the manifest (a crash) do not count."""
+    path = out / LEDGER
+    if not path.exists():
+        return []
+    with open(path, encoding="utf-8") as f:
+        return [e for e in map(json.loads, f) if e["run_id"] in published_runs]
+
+
 def prepare_run(inputs: Sequence[str], out: str | Path, cfg: Config) -> RunPlan:
     """Phase 1: plan the work. The run id is derived from the config, the inputs and the
     corpus' previous run, so the same command on the same corpus state gets the same id
-    (and a rerun after a crash resumes instead of starting over)."""
+    (and a rerun after a crash resumes instead of starting over).
+
+    Incremental: a file whose bytes were already processed with the same config hash
+    (`read.skip_processed`) is skipped and counted as skipped. A file whose name was
+    processed before with other bytes is processed again and listed as `superseded`.
+    """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     items, rejects = plan_inputs(inputs, cfg.read)
     previous = read_manifest(out)
-    previous_run = previous["runs"][-1]["run_id"] if previous and previous.get("runs") else None
+    runs = previous.get("runs", []) if previous else []
+    previous_run = runs[-1]["run_id"] if runs else None
     config_hash = cfg.hash()
-    h = hashlib.sha256(f"{__version__}\x00{config_hash}\x00{previous_run or ''}".encode())
+    ledger = read_ledger(out, {r["run_id"] for r in runs})
+    done = {(e["sha256"], e["config_hash"]): e for e in ledger}
+    by_uri = {e["uri"]: e for e in ledger}
+    skipped, superseded, todo = [], [], []
     for it in items:
+        seen = done.get((it.sha256, config_hash)) if it.sha256 else None
+        if seen and cfg.read.skip_processed:
+            skipped.append({"uri": it.uri, "sha256": it.sha256, "processed_in": seen["run_id"]})
+            continue
+        old = by_uri.get(it.uri)
+        if old and it.sha256 and old["sha256"] != it.sha256:
+            superseded.append({"uri": it.uri, "old_sha256": old["sha256"], "old_run": old["run_id"], "sha256": it.sha256})
+        todo.append(it)
+    h = hashlib.sha256(f"{__version__}\x00{config_hash}\x00{previous_run or ''}".encode())
+    for it in todo:
         h.update(f"\x00{it.uri}\x00{it.sha256 or it.url}".encode("utf-8", "surrogateescape"))
     run_id = h.hexdigest()[:16]
-    batches = make_batches(items, config_hash)
+    batches = make_batches(todo, config_hash)
     return RunPlan(
         run_id=run_id,
         out=str(out),
         config=cfg.model_dump(mode="json"),
         config_hash=config_hash,
         batches=[b.to_dict() for b in batches],
-        inputs=[{"uri": i.uri, "format": i.format, "sha256": i.sha256, "size": i.size} for i in items],
+        inputs=[{"uri": i.uri, "format": i.format, "sha256": i.sha256, "size": i.size} for i in todo],
         plan_rejects=[r.to_dict() for r in rejects],
         previous_run=previous_run,
         started_at=now_iso(),
+        skipped_inputs=skipped,
+        superseded=superseded,
     )
 
 
@@ -262,6 +297,10 @@ def finalize_run(plan: RunPlan, summaries: Sequence[dict[str, Any]] | None = Non
     out = Path(plan.out)
     t_start = time.perf_counter()
     previous = read_manifest(out) or {}
+    if not plan.batches and not plan.plan_rejects and previous:
+        # Nothing new (every input already processed): no run is added, and we say so.
+        return {**previous, "last_attempt": {"run_id": None, "status": "nothing_new", "at": now_iso(),
+                                             "skipped_inputs": len(plan.skipped_inputs)}}
     old_shards = list(previous.get("shards", []))
     remove_unlisted_shards(out, {s["path"] for s in old_shards})
     first_index = len(old_shards)
@@ -340,7 +379,10 @@ def finalize_run(plan: RunPlan, summaries: Sequence[dict[str, Any]] | None = Non
         "config_hash": plan.config_hash,
         "config": plan.config,
         "inputs": plan.inputs,
+        "skipped_inputs": plan.skipped_inputs,
+        "superseded": plan.superseded,
         "counts": {
+            "skipped_inputs": len(plan.skipped_inputs),
             "inputs": units_expected,
             "records": kept,
             "rejects": rejected,
@@ -353,6 +395,7 @@ def finalize_run(plan: RunPlan, summaries: Sequence[dict[str, Any]] | None = Non
         "rejects": {"path": str((runs_dir / "rejects.jsonl").relative_to(out)), **rejects_info},
     }
     atomic_write_json(runs_dir / "manifest.json", run_manifest)
+    _append_ledger(out, plan)
     corpus = build_corpus_manifest(previous, run_manifest, out)
     atomic_write_json(out / "manifest.json", corpus)
     index.commit_run()
@@ -406,6 +449,21 @@ def build_corpus_manifest(previous: dict[str, Any], run: dict[str, Any], out: Pa
         "rejects": {"path": "rejects.jsonl"},
         "runs": runs,
     }
+
+
+def _append_ledger(out: Path, plan: RunPlan) -> None:
+    """Add this run's input files to the ledger (rewritten atomically; entries of runs
+    missing from the manifest are ignored on read, so a crash here is harmless)."""
+    from cleaners.write import atomic_write_bytes
+
+    path = out / LEDGER
+    old = path.read_bytes() if path.exists() else b""
+    new = b"".join(
+        (json.dumps({"uri": i["uri"], "sha256": i["sha256"], "config_hash": plan.config_hash, "run_id": plan.run_id},
+                    ensure_ascii=False) + "\n").encode("utf-8", "surrogateescape")
+        for i in plan.inputs if i.get("sha256")
+    )
+    atomic_write_bytes(path, old + new)
 
 
 def _concat_rejects(out: Path, runs: list[dict[str, Any]]) -> None:

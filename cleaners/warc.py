@@ -120,9 +120,14 @@ def iter_warc(data: BinaryIO, uri: str, cfg: ReadConfig) -> Iterator[Document | 
         except _CORRUPT as exc:
             yield _corrupt(uri, position, f"the record at byte {position} is damaged: {_describe(exc)}")
             return
-        yield result
-        if isinstance(result, Reject) and result.reason == "corrupt_warc":
+        if not _complete(record):
+            yield _corrupt(
+                uri, position,
+                f"the record at byte {position} is truncated: its Content-Length promises more bytes "
+                "than the file holds (an interrupted download or copy?)",
+            )
             return
+        yield result
 
 
 class _Counting:
@@ -160,13 +165,7 @@ def _read_response(record: ArcWarcRecord, uri: str, position: int | None, cfg: R
 
     # Read the body only when it may become a document; otherwise hash it in passing.
     limit = cfg.max_document_bytes
-    body, digest, size, complete = _read_body(record, keep=html and ok, limit=limit)
-    if not complete:
-        return _corrupt(
-            uri, position,
-            f"the record at byte {position} is truncated: its Content-Length promises more bytes "
-            "than the file holds (an interrupted download or copy?)",
-        )
+    body, digest, size = _read_body(record, keep=html and ok, limit=limit)
     source = _source(uri, position, digest, facts)
     if record.http_headers is None:
         return _reject(source, "not_html", f"response record without HTTP headers ({record.content_type or 'no content type'})")
@@ -188,11 +187,10 @@ def _read_response(record: ArcWarcRecord, uri: str, position: int | None, cfg: R
     )
 
 
-def _read_body(record: ArcWarcRecord, keep: bool, limit: int) -> tuple[bytes, str, int, bool]:
-    """Stream the (dechunked, decompressed) body: (kept bytes, sha256, size read, complete).
+def _read_body(record: ArcWarcRecord, keep: bool, limit: int) -> tuple[bytes, str, int]:
+    """Stream the (dechunked, decompressed) body: (kept bytes, sha256, size read).
 
-    Stops after `limit + 1` bytes. `complete` is False when the archive ends before the
-    record's declared length: warcio silently returns a short body in that case.
+    Stops after `limit + 1` bytes; warcio skips the rest when it moves to the next record.
     """
     stream = record.content_stream()
     hasher = sha256()
@@ -206,13 +204,7 @@ def _read_body(record: ArcWarcRecord, keep: bool, limit: int) -> tuple[bytes, st
         size += len(chunk)
         if keep:
             parts.append(chunk)
-    if size <= limit:
-        while record.raw_stream.read(_CHUNK):  # the decoder may leave stored bytes unread
-            pass
-        complete = _complete(record)
-    else:
-        complete = True  # too large anyway; warcio skips the rest
-    return (b"".join(parts) if keep else b""), hasher.hexdigest(), size, complete
+    return b"".join(parts), hasher.hexdigest(), size
 
 
 def _facts(record: ArcWarcRecord) -> dict[str, Any]:

@@ -595,3 +595,10 @@ def test_next_address_is_tried_when_the_first_is_unreachable(server, tmp_path, h
     (doc,), rejects = run([server.url("/good", host="two.test")], tmp_path, cfg(retries=0))
     assert rejects == [] and doc.raw == PAGE
     assert loopback_only == ["127.0.0.2", "127.0.0.1"]
+
+
+def test_unloadable_ca_bundle_is_a_config_error(tmp_path):
+    from cleaners.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="ca_bundle"):
+        fetch_to_warc([], tmp_path / "x.warc.gz", cfg(ca_bundle=str(tmp_path / "missing.pem")))

@@ -54,9 +54,10 @@ def test_two_runs_are_byte_identical_whatever_the_workers(tmp_path, seeds_run):
     assert shard_bytes(seeds_run) == shard_bytes(tmp_path / "b")
 
 
-def test_rerun_into_the_same_corpus_publishes_nothing_new(tmp_path):
-    first = clean_seeds(tmp_path / "c", workers=0)
-    second = clean_seeds(tmp_path / "c", workers=0)
+def test_rerun_without_skipping_traces_every_copy_to_the_first_run(tmp_path):
+    cfg = Config().with_overrides(read={"skip_processed": False})
+    first = clean_seeds(tmp_path / "c", cfg=cfg, workers=0)
+    second = clean_seeds(tmp_path / "c", cfg=cfg, workers=0)
     assert second["counts"]["records"] == 0
     assert len(second["runs"]) == 2 and second["run_id"] != first["run_id"]
     first_ids = {r["id"] for r in iter_records(tmp_path / "c")}
@@ -125,3 +126,31 @@ def test_a_document_over_the_time_limit_is_rejected_and_the_run_goes_on(tmp_path
     rejects = [json.loads(l) for l in open(tmp_path / "out" / "rejects.jsonl")]
     assert [(r["source"]["uri"].rsplit("/", 1)[-1], r["reason"]) for r in rejects] == [("a-slow.html", "timeout")]
     assert m["counts"]["records"] == 1
+
+
+def test_incremental_rerun_adds_nothing_and_says_so(tmp_path):
+    first = clean_seeds(tmp_path / "c", workers=0)
+    again = clean_seeds(tmp_path / "c", workers=0)
+    assert again["last_attempt"]["status"] == "nothing_new" and again["last_attempt"]["skipped_inputs"] == 5
+    assert again["runs"] == first["runs"] and again["shards"] == first["shards"]
+
+
+def test_incremental_new_file_and_changed_file(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    seeds = sorted((Path(__file__).parent.parent / "seeds").glob("*.txt"))
+    for p in seeds[:3]:
+        (src / p.name).write_bytes(p.read_bytes())
+    first = run([str(src)], tmp_path / "c", workers=0)
+    assert first["counts"]["records"] == 3
+    (src / seeds[3].name).write_bytes(seeds[3].read_bytes())            # one new file
+    second = run([str(src)], tmp_path / "c", workers=0)
+    assert second["counts"]["skipped_inputs"] == 3 and second["counts"]["inputs"] == 1
+    assert second["counts"]["records"] == 1 and len(second["runs"]) == 2
+    (src / seeds[0].name).write_bytes(seeds[4].read_bytes())            # a changed file
+    third = run([str(src)], tmp_path / "c", workers=0)
+    assert third["counts"]["inputs"] == 1 and third["counts"]["records"] == 1
+    run_manifest = json.loads((tmp_path / "c" / "runs" / third["run_id"] / "manifest.json").read_text())
+    [sup] = run_manifest["superseded"]
+    assert sup["uri"].endswith(seeds[0].name) and sup["old_run"] == first["run_id"]
+    assert sum(1 for _ in iter_records(tmp_path / "c")) == 5

@@ -313,3 +313,14 @@ def test_fetched_record_reads_back_as_a_url_source():
 ])
 def test_parse_content_type(value, expected):
     assert parse_content_type(value) == expected
+
+
+def test_truncated_too_large_record_is_corrupt_not_too_large():
+    buf = io.BytesIO()
+    w = WARCWriter(buf, gzip=False)
+    w.write_record(_response(w, "http://example.com/small", PAGE))
+    w.write_record(_response(w, "http://example.com/big", b"<html>" + b"x" * 5000 + b"</html>"))
+    data = buf.getvalue()
+    small, rej = read(data[: len(data) - 1000], ReadConfig(max_document_bytes=1000))
+    assert isinstance(small, Document)
+    assert rej.reason == "corrupt_warc" and "truncated" in rej.detail

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import pickle
 import re
 import sys
 from collections import Counter
@@ -196,9 +197,19 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "cleaners" / "data" / "textdump_model.json")
     ap.add_argument("--cv", action="store_true", help="print cross-validated figures too")
     ap.add_argument("--no-write", action="store_true")
+    ap.add_argument("--cache", type=Path, help="pickle of prepared features (development speed-up)")
     args = ap.parse_args(argv)
     sets = {name: load_set(args.eval_dir, name) for name in SETS}
-    rows = {name: prepare(docs) for name, docs in sets.items()}
+    if args.cache and args.cache.exists():
+        rows = pickle.loads(args.cache.read_bytes())
+        for name in SETS:  # re-attach the documents (not pickled twice)
+            for r, d in zip(rows[name], (d for d in sets[name] for _ in (0, 1) if d["body"].strip() or _ == 0)):
+                r["doc"] = d
+    else:
+        rows = {name: prepare(docs) for name, docs in sets.items()}
+        if args.cache:
+            args.cache.write_bytes(pickle.dumps(rows))
+    print(f"prepared {sum(len(r['y']) for v in rows.values() for r in v)} units", flush=True)
     if args.cv:
         for test in SETS:
             train_rows = [r for name in SETS if name != test for r in rows[name]]
@@ -220,7 +231,8 @@ def main(argv: list[str] | None = None) -> None:
     for name in SETS:
         print(f"in-sample {name}: {score_docs(model, sets[name])}", flush=True)
     if not args.no_write:
-        args.out.write_text(json.dumps(model, separators=(",", ":")) + "\n", encoding="utf-8")
+        clean = {k: v for k, v in model.items() if not k.startswith("_")}
+        args.out.write_text(json.dumps(clean, separators=(",", ":")) + "\n", encoding="utf-8")
         print(f"wrote {args.out}")
 
 

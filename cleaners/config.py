@@ -120,7 +120,7 @@ class DedupConfig(_Section):
     )
     near: bool = Field(True, description="Drop near-duplicates found by MinHash LSH and verified.")
     threshold: float = Field(
-        0.5,
+        0.45,
         ge=0.0,
         le=1.0,
         description="Jaccard similarity of word 3-gram shingles, estimated from the two "

@@ -95,13 +95,15 @@ class Batch:
     index: int
     key: str
     items: tuple[WorkItem, ...]
+    archive: str | None = None  # where fetched responses are archived (fetch.archive_warc)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"index": self.index, "key": self.key, "items": [i.to_dict() for i in self.items]}
+        return {"index": self.index, "key": self.key, "items": [i.to_dict() for i in self.items],
+                "archive": self.archive}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Batch":
-        return cls(d["index"], d["key"], tuple(WorkItem(**i) for i in d["items"]))
+        return cls(d["index"], d["key"], tuple(WorkItem(**i) for i in d["items"]), d.get("archive"))
 
 
 def make_batches(items: Sequence[WorkItem], config_hash: str) -> list[Batch]:
@@ -135,21 +137,26 @@ def iter_units(batch: Batch, cfg: Config) -> Iterator[Document | Reject]:
             pending_urls.append(item)
             continue
         if pending_urls:
-            yield from _fetch_units(pending_urls, cfg)
+            yield from _fetch_units(pending_urls, cfg, batch, item.uri)
             pending_urls = []
         yield from read_item(item, cfg.read)
     if pending_urls:
-        yield from _fetch_units(pending_urls, cfg)
+        yield from _fetch_units(pending_urls, cfg, batch, "end")
 
 
-def _fetch_units(items: list[WorkItem], cfg: Config) -> Iterator[Document | Reject]:
+def _fetch_units(items: list[WorkItem], cfg: Config, batch: "Batch", tag: str) -> Iterator[Document | Reject]:
+    """Fetch a run of URLs into a WARC file (kept under OUT/fetched/ when archiving, so
+    the run can be replayed offline), then read it back. Fetch failures come first as
+    rejects, then the pages in URL order."""
     import tempfile
 
     from cleaners.fetch import fetch_to_warc
     from cleaners.warc import iter_warc
 
     with tempfile.TemporaryDirectory(prefix="docprep-fetch-") as tmp:
-        warc_path = Path(tmp) / "fetched.warc.gz"
+        name = f"{batch.key}-{hashlib.sha256(tag.encode('utf-8', 'surrogateescape')).hexdigest()[:8]}.warc.gz"
+        warc_path = Path(batch.archive) / name if batch.archive else Path(tmp) / name
+        warc_path.parent.mkdir(parents=True, exist_ok=True)
         rejects = fetch_to_warc([i.url for i in items], warc_path, cfg.fetch)
         yield from rejects
         if warc_path.exists():
@@ -269,6 +276,8 @@ def prepare_run(inputs: Sequence[str], out: str | Path, cfg: Config) -> RunPlan:
         h.update(f"\x00{it.uri}\x00{it.sha256 or it.url}".encode("utf-8", "surrogateescape"))
     run_id = h.hexdigest()[:16]
     batches = make_batches(todo, config_hash)
+    if cfg.fetch.archive_warc:
+        batches = [Batch(b.index, b.key, b.items, str(out / "fetched")) for b in batches]
     return RunPlan(
         run_id=run_id,
         out=str(out),

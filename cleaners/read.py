@@ -135,6 +135,9 @@ def _add_file(path: Path, uri: str, cfg: ReadConfig, items, rejects) -> None:
     if name.startswith(".") or name.endswith("~"):
         return  # hidden files and editor backups are not inputs (documented)
     fmt = detect_format(name)
+    if fmt == "urls":
+        _add_url_list(path, uri, cfg, items, rejects)
+        return
     try:
         size = path.stat().st_size
         if size > cfg.max_input_bytes:
@@ -145,6 +148,24 @@ def _add_file(path: Path, uri: str, cfg: ReadConfig, items, rejects) -> None:
         rejects.append(_plan_reject(uri, "unreadable", exc.strerror or str(exc)))
         return
     items.append(WorkItem(uri=uri, format=fmt, path=str(path), sha256=digest, size=size))
+
+
+def _add_url_list(path: Path, uri: str, cfg: ReadConfig, items, rejects) -> None:
+    """A URL list expands into one work item per URL, in list order."""
+    from cleaners.fetch import parse_url_list
+
+    try:
+        raw, stream = open_capped(str(path), cfg)
+        with raw:
+            data = stream.read(cfg.max_document_bytes + 1)
+    except (LimitExceeded, *_CORRUPT) as exc:
+        rejects.append(_failure(WorkItem(uri=uri, format="urls", path=str(path)), exc))
+        return
+    for entry in parse_url_list(data, uri):
+        if isinstance(entry, Reject):
+            rejects.append(entry)
+        else:
+            items.append(WorkItem(uri=entry, format="url", url=entry))
 
 
 def file_sha256(path: Path) -> str:

@@ -482,7 +482,7 @@ def test_per_host_concurrency_is_respected(server, tmp_path):
     urls = [server.url(f"/count/{i}") for i in range(8)]
     docs, _ = run(urls, tmp_path, cfg(max_concurrency=8, per_host_concurrency=2))
     assert len(docs) == 8
-    assert server.max_active == 2
+    assert server.max_active == 2  # 8 requests of 0.15 s each: the cap is reached, never passed
 
 
 def test_overall_concurrency_is_bounded(server, tmp_path, hosts):
@@ -492,7 +492,7 @@ def test_overall_concurrency_is_bounded(server, tmp_path, hosts):
     urls = [server.url(f"/count/{i}", host=f"h{i}.test") for i in range(8)]
     docs, _ = run(urls, tmp_path, cfg(max_concurrency=3, per_host_concurrency=2))
     assert len(docs) == 8
-    assert server.max_active == 3
+    assert 2 <= server.max_active <= 3
 
 
 def test_empty_batch_writes_a_readable_archive(tmp_path):

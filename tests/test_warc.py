@@ -7,7 +7,6 @@ from __future__ import annotations
 import gzip
 import io
 import tracemalloc
-import zlib
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator

@@ -141,17 +141,21 @@ def v_boilerplate(rng, art, ctx):
 
 
 def v_paragraph_cut(rng, art, ctx):
+    """One paragraph (not the lead, at most 20% of the words) removed."""
     ps = paragraphs(art["body"])
-    if len(ps) < 3:
+    total = sum(len(p.split()) for p in ps)
+    small = [i for i in range(1, len(ps)) if len(ps[i].split()) <= 0.2 * total]
+    if len(ps) < 3 or not small:
         return None
-    del ps[rng.randrange(1, len(ps))]
+    del ps[rng.choice(small)]
     return "\n".join(ps)
 
 
 def v_lead_rewritten(rng, art, ctx):
-    """First paragraph replaced: its sentences reordered and 30% of its words changed."""
+    """First paragraph (at most 30% of the words) replaced: its sentences reordered and 30% of
+    its words changed."""
     ps = paragraphs(art["body"])
-    if len(ps) < 2:
+    if len(ps) < 2 or len(ps[0].split()) > 0.3 * len(art["body"].split()):
         return None
     sentences = re.split(r"(?<=[.!?])\s+", ps[0])
     rng.shuffle(sentences)

@@ -13,9 +13,9 @@ Safety and politeness:
 - only http and https; redirects are followed by hand, every hop re-checked;
 - the host is resolved here and the request refused (`blocked_address`) if *any* of its
   addresses is loopback, private, link-local, multicast, reserved or otherwise not global
-  (unless `allow_private_addresses`); the connection then goes to that vetted IP (Host
-  header and TLS SNI/certificate check keep the name), so a second DNS answer cannot
-  redirect the request (DNS rebinding);
+  (unless `allow_private_addresses`); the connection then goes to a vetted IP (the first
+  that accepts, of at most two; Host header and TLS SNI/certificate check keep the name),
+  so a second DNS answer cannot redirect the request (DNS rebinding);
 - no environment proxies (they would bypass the vetting), no cookies, no keep-alive
   (a pooled connection is tied to an IP, and a TLS session to one certificate name);
 - per-host and overall concurrency caps; a User-Agent naming docprep;
@@ -426,7 +426,7 @@ def fetch_to_warc(urls: Sequence[str], warc_path: Path, cfg: FetchConfig) -> lis
     part = warc_path.with_name(warc_path.name + ".part")
     rejects: list[Reject] = []
     # Pages finished out of order wait in memory; the window bounds how many.
-    window = 4 * cfg.max_concurrency
+    window = 2 * cfg.max_concurrency
     fetcher = _Fetcher(cfg)
     pool = ThreadPoolExecutor(cfg.max_concurrency, thread_name_prefix="docprep-fetch")
     try:

@@ -130,6 +130,28 @@ def validate(out: Path = typer.Argument(..., help="A corpus folder written by do
     Console().print(f"{out}: ok")
 
 
+@app.command(epilog='Example: docprep serve seeds --out output/corpus --cron "*/5 * * * *"')
+def serve(
+    inputs: list[str] = typer.Argument(..., help="Files, folders, URL-list files (*.urls) or http(s) URLs, relative to this directory."),
+    out: Path = typer.Option(Path("output/corpus"), "--out", "-o", help="Corpus folder (created; runs accumulate)."),
+    cron: str = typer.Option("*/5 * * * *", "--cron", help="When to run (cron, five fields, UTC)."),
+    config: Optional[Path] = typer.Option(None, "--config", "-c", help="Config file (.toml or .json), read once now."),
+    name: str = typer.Option("docprep-clean", "--name", help="Deployment name: runs show as clean_corpus/NAME."),
+) -> None:
+    """Run the clean_corpus flow on a schedule until interrupted (Ctrl-C).
+
+    Registers the deployment clean_corpus/NAME with the Prefect server in PREFECT_API_URL
+    (start one with: prefect server start) and runs each scheduled or manually triggered
+    run (UI, prefect deployment run clean_corpus/NAME) in a child process of this one.
+    """
+    from flows.serve import serve as serve_flow
+
+    try:
+        serve_flow(inputs, out, cron=cron, config=config, name=name)
+    except DocprepError as exc:
+        _fail(exc)
+
+
 def main() -> None:
     app()
 

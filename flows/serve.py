@@ -52,9 +52,23 @@ def check_cron(cron: str) -> str:
     return cron
 
 
+def check_server() -> str:
+    """The API URL of the Prefect server to serve on; without one, Prefect would serve on a
+    temporary API that lives only as long as this process, and nobody could see or
+    trigger the runs."""
+    from prefect.settings import PREFECT_API_URL
+
+    url = PREFECT_API_URL.value()
+    if not url:
+        raise ConfigError("docprep serve needs a Prefect server: start one with `prefect server start`, then set "
+                          "PREFECT_API_URL=http://127.0.0.1:4200/api (or `prefect config set PREFECT_API_URL=...`)")
+    return url
+
+
 def serve(inputs: Sequence[str], out: str | Path, cron: str = DEFAULT_CRON, config: str | Path | None = None,
           name: str = DEFAULT_NAME) -> None:
     """Serve `clean_corpus` as deployment `clean_corpus/<name>` with a cron schedule; blocks."""
+    check_server()
     parameters = deployment_parameters(inputs, out, config)
     check_cron(cron)
     from flows.clean import clean_corpus

@@ -208,9 +208,14 @@ VARIATIONS = {
 
 
 def n_shared_paragraph(rng, host, src, ctx):
-    """A different story that reproduces one paragraph of `src` (not its lead)."""
+    """A different story that reproduces one paragraph of `src` (not its lead; 15+ words but
+    at most 20% of `src`, so the story is not `src` itself plus some lines)."""
     ps, sp = paragraphs(host["body"]), paragraphs(src["body"])
-    shared = sp[rng.randrange(1, len(sp))] if len(sp) > 1 else sp[0]
+    total = len(src["body"].split())
+    fits = [p for p in sp[1:] if 15 <= len(p.split()) <= 0.2 * total]
+    if not fits:
+        return None
+    shared = rng.choice(fits)
     ps.insert(rng.randrange(1, len(ps) + 1), shared)
     return "\n".join(ps)
 
@@ -264,8 +269,10 @@ def build(seed: int = 0, n_originals: int = 300, n_hosts: int = 250, order: str 
     neg_names = list(NEGATIVES)
     for i, h in enumerate(hosts):
         name = neg_names[i % len(neg_names)]
-        src = originals[rng.randrange(len(originals))]
-        text = NEGATIVES[name](rng, h, src, ctx)
+        text = None
+        while text is None:  # a source this kind of negative can be built from
+            src = originals[rng.randrange(len(originals))]
+            text = NEGATIVES[name](rng, h, src, ctx)
         rest.append({"key": f"{h['id']}:{name}", "text": text, "cluster": f"{h['id']}:{name}", "kind": "negative", "variation": name, "site": h["site"], "related": src["id"]})
     if order == "shuffled":
         docs = first + rest

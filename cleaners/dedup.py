@@ -55,6 +55,7 @@ unpublished documents "already seen". `commit_run` is a durable (synchronous=FUL
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import math
@@ -119,12 +120,15 @@ def tokens(normalised: str) -> list[bytes]:
     return normalised.encode("utf-8", "surrogatepass").translate(_ASCII_PUNCT).split()
 
 
+_SM = tuple(np.uint64(c) for c in (0x9E3779B97F4A7C15, 30, 0xBF58476D1CE4E5B9, 27, 0x94D049BB133111EB, 31))
+
+
 def _splitmix64(x: np.ndarray) -> np.ndarray:
-    with np.errstate(over="ignore"):
-        x = x + np.uint64(0x9E3779B97F4A7C15)
-        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        return x ^ (x >> np.uint64(31))
+    """splitmix64's finaliser, vectorised (uint64 arrays wrap silently in numpy)."""
+    x = x + _SM[0]
+    x = (x ^ (x >> _SM[1])) * _SM[2]
+    x = (x ^ (x >> _SM[3])) * _SM[4]
+    return x ^ (x >> _SM[5])
 
 
 def shingle_hashes(words: list[bytes], n: int) -> np.ndarray:
@@ -135,9 +139,8 @@ def shingle_hashes(words: list[bytes], n: int) -> np.ndarray:
     n = min(n, len(h))
     count = len(h) - n + 1
     acc = h[:count].copy()
-    with np.errstate(over="ignore"):
-        for k in range(1, n):
-            acc = (acc * _MIX) ^ h[k : k + count]
+    for k in range(1, n):
+        acc = (acc * _MIX) ^ h[k : k + count]
     return _splitmix64(acc)
 
 
@@ -203,37 +206,38 @@ def candidate_probability(j: float, bands: int, rows: int) -> float:
     return 1.0 - (1.0 - j**rows) ** bands
 
 
+@functools.lru_cache(maxsize=None)
 def lsh_params(threshold: float, num_perm: int, fn_weight: float = 0.9) -> tuple[int, int]:
     """Bands and rows minimising the weighted false-positive and false-negative areas
-    under the LSH S-curve around `threshold` (datasketch's `_optimal_param`, by numeric
-    integration). False negatives weigh 0.9: a missed candidate is a missed duplicate,
-    while a spurious one costs a verification against the stored signature."""
-
-    def area(lo: float, hi: float, f) -> float:
-        steps = 200
-        width = (hi - lo) / steps
-        return sum(f(lo + (i + 0.5) * width) for i in range(steps)) * width
-
+    under the LSH S-curve around `threshold` (datasketch's `_optimal_param`, integrated
+    numerically). False negatives weigh 0.9: a missed candidate is a missed duplicate,
+    while a spurious one only costs a verification against the stored signature."""
+    steps = 200
+    lo = (np.arange(steps) + 0.5) / steps * threshold
+    hi = threshold + (np.arange(steps) + 0.5) / steps * (1.0 - threshold)
     best, best_cost = (1, 1), math.inf
     for b in range(1, num_perm + 1):
         for r in range(1, num_perm // b + 1):
-            fp = area(0.0, threshold, lambda j: candidate_probability(j, b, r))
-            fn = area(threshold, 1.0, lambda j: 1.0 - candidate_probability(j, b, r))
+            fp = np.mean(1.0 - (1.0 - lo**r) ** b) * threshold
+            fn = np.mean((1.0 - hi**r) ** b) * (1.0 - threshold)
             cost = (1.0 - fn_weight) * fp + fn_weight * fn
             if cost < best_cost - 1e-12:
                 best, best_cost = (b, r), cost
     return best
 
 
+_BAND_MULT = _splitmix64(np.arange(1, 257, dtype=np.uint64)) | np.uint64(1)  # odd multipliers
+_BAND_SALT = _splitmix64(np.arange(1001, 1257, dtype=np.uint64))
+
+
 def band_keys(values: np.ndarray, bands: int, rows: int) -> list[int]:
-    """One signed 64-bit key per band: a hash of the band number and its r values."""
-    keys = []
-    raw = values[: bands * rows].astype("<u4").tobytes()
-    width = rows * 4
-    for i in range(bands):
-        digest = hashlib.blake2b(raw[i * width : (i + 1) * width], digest_size=8, salt=i.to_bytes(16, "little")).digest()
-        keys.append(int.from_bytes(digest, "little", signed=True))
-    return keys
+    """One signed 64-bit key per band: a hash of the band number and its r values
+    (a random-odd-multiplier combination, then a splitmix64 finaliser). Two different bands
+    share a key by chance with probability ~2^-64; a collision only adds a candidate,
+    which verification then rejects."""
+    grid = values[: bands * rows].astype(np.uint64).reshape(bands, rows)
+    acc = (grid * _BAND_MULT[:rows]).sum(axis=1, dtype=np.uint64) + _BAND_SALT[:bands]
+    return _splitmix64(acc).view(np.int64).tolist()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -280,6 +284,8 @@ class DedupIndex:
         self.bands, self.rows = (
             (cfg.lsh_bands, cfg.lsh_rows) if cfg.lsh_bands else lsh_params(cfg.threshold, cfg.num_perm)
         )
+        if self.bands > len(_BAND_SALT) or self.rows > len(_BAND_MULT):
+            raise DedupIndexError(f"at most {len(_BAND_SALT)} LSH bands of {len(_BAND_MULT)} rows are supported")
         if self.bands * self.rows > cfg.num_perm:
             raise DedupIndexError(
                 f"dedup.lsh_bands * dedup.lsh_rows = {self.bands * self.rows} exceeds "
@@ -308,6 +314,7 @@ class DedupIndex:
         self._pending = 0
         self._counts: dict[str, int] = {}
         self._clusters: set[int] = set()
+        self._last_keys: tuple[Signature | None, list[int]] = (None, [])
 
     # -- setup ----------------------------------------------------------------------------
 
@@ -434,7 +441,7 @@ class DedupIndex:
         values = sig.values()
         if not self.cfg.near or values is None:
             return None
-        keys = band_keys(values, self.bands, self.rows)
+        keys = self._band_keys(sig, values)
         rows = db.execute(
             "SELECT seq, doc_id, run_no, minhash FROM docs WHERE seq IN "
             f"(SELECT seq FROM bands WHERE key IN ({','.join('?' * len(keys))})) ORDER BY seq",
@@ -468,7 +475,7 @@ class DedupIndex:
         if self.cfg.near and values is not None:
             db.executemany(
                 "INSERT OR IGNORE INTO bands (key, seq) VALUES (?, ?)",
-                [(k, seq) for k in band_keys(values, self.bands, self.rows)],
+                [(k, seq) for k in self._band_keys(sig, values)],
             )
         self._counts["added"] += 1
         self._pending += 1
@@ -496,6 +503,12 @@ class DedupIndex:
         return out
 
     # -- helpers --------------------------------------------------------------------------
+
+    def _band_keys(self, sig: Signature, values: np.ndarray) -> list[int]:
+        # check() then add() of the same document: compute its band keys once.
+        if self._last_keys[0] is not sig:
+            self._last_keys = (sig, band_keys(values, self.bands, self.rows))
+        return self._last_keys[1]
 
     def _require_run(self) -> None:
         if self._run_no is None:

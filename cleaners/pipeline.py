@@ -409,6 +409,10 @@ def finalize_run(plan: RunPlan, summaries: Sequence[dict[str, Any]] | None = Non
     atomic_write_json(out / "manifest.json", corpus)
     index.commit_run()
     index.close()
+    if cfg.write.report:
+        from cleaners.report import write_report
+
+        write_report(out, plan.run_id)
     return corpus
 
 

@@ -482,7 +482,7 @@ def _length_chart(lengths: dict[str, Any], width: int = 640) -> str:
     if not lengths["documents"]:
         return '<p class="muted">no records with length information</p>'
     edges, before, after = lengths["edges"], lengths["before"], lengths["after"]
-    labels = [_short(lo) + ("+" if i == len(edges) - 1 else "–" + _short(edges[i + 1])) for i, lo in enumerate(edges)]
+    labels = [_span(lo, edges[i + 1] if i + 1 < len(edges) else None) for i, lo in enumerate(edges)]
     top = max(before + after + [1])
     plot_h, base, gw = 150, 170, (width - 40) / len(edges)
     parts = [f'<svg class="chart" role="img" width="{width}" height="{base + 40}" viewBox="0 0 {width} {base + 40}" '
@@ -506,6 +506,14 @@ def _length_chart(lengths: dict[str, Any], width: int = 640) -> str:
     return "".join(parts)
 
 
+def _span(lo: int, hi: int | None) -> str:
+    """'30–100k', '300k–1M', '1M+': a bin label short enough for its bar."""
+    if hi is None:
+        return _short(lo) + "+"
+    a, b = _short(lo), _short(hi)
+    return f"{a[:-1]}–{b}" if a[-1:] == b[-1:] and not a[-1:].isdigit() else f"{a}–{b}"
+
+
 def _short(n: int) -> str:
     for div, suffix in ((1_000_000, "M"), (1_000, "k")):
         if n >= div:
@@ -526,7 +534,8 @@ def _reason_tip(reason: str, first: int, last: int) -> str:
     return f"{where}: {reason}" + (f" ({what})" if what else " — removed")
 
 
-def render_original(lines: list[str], removed: list[list], start: int = 0, stop: int | None = None) -> str:
+def render_original(lines: list[str], removed: list[list], start: int = 0, stop: int | None = None,
+                    focus: str | None = None) -> str:
     """Lines `start..stop` of a dump as HTML: removed lines struck through and greyed, the
     reason in the `title` tooltip and as a tag beside the first line of each range.
     (The page's JS does the same from the embedded data; this one serves the samples.)"""
@@ -540,7 +549,7 @@ def render_original(lines: list[str], removed: list[list], start: int = 0, stop:
         text = e(lines[i]) or "&#8203;"
         if i in reason_at:
             reason, first, last = reason_at[i]
-            cls = "rm meta" if reason in META_REASONS else "rm"
+            cls = ("rm meta" if reason in META_REASONS else "rm") + (" focus" if reason == focus else "")
             tag = f'<span class="tag">{e(reason)}</span>' if i == first or i == start else ""
             out.append(f'<div class="ln {cls}" data-reason="{e(reason)}" title="{e(_reason_tip(reason, first, last))}">'
                        f'<span class="no">{i + 1}</span><del>{text}</del>{tag}</div>')
@@ -585,15 +594,21 @@ td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 .ln.meta{background:#eef4ff}.ln.meta del{text-decoration-color:#3b6fd8}
 .ln .tag{margin-left:auto;flex:none;font-size:11px;color:#b91c1c;padding-left:10px}
 .ln.meta .tag{color:#2451b3}
+.ln.focus{box-shadow:inset 3px 0 0 #d9534f}.ln.focus .tag{font-weight:700}
 .controls{display:flex;flex-wrap:wrap;gap:8px;align-items:center;margin:8px 0}
 .controls input,.controls select,.controls button{font:inherit;padding:3px 6px}
-#doc-table{width:100%}
+#doc-table{width:100%;table-layout:fixed}
+#doc-table th:nth-child(1){width:22%}#doc-table th:nth-child(2){width:22%}#doc-table th:nth-child(3){width:14%}
+#doc-table th:nth-child(4){width:4%}#doc-table th:nth-child(5),#doc-table th:nth-child(6){width:6%}
+#doc-table th:nth-child(8){width:4%}#doc-table td{overflow-wrap:break-word}
 #doc-table tbody tr{cursor:pointer}
 #doc-table tbody tr:hover{background:#f3f6fd}
 #doc-table tbody tr.sel{background:#e6edfb}
-.clip{max-width:360px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+.clip{overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 #viewer{margin-top:10px}
 details.sample{margin:4px 0}
+td.view{color:#2451b3;text-decoration:underline}
+footer{padding:0 28px 20px}
 """
 
 JS = r"""
@@ -644,13 +659,14 @@ JS = r"""
       if (r.id === selected) tr.className = "sel";
       var td = el("td", {"class": "clip", title: r.uri + (r.position != null ? " @" + r.position : "")}, r.uri + (r.position != null ? " @" + r.position : ""));
       tr.appendChild(td);
-      tr.appendChild(el("td", {"class": "clip", title: r.title || ""}, r.title || ""));
+      var note = r.dup ? "copy of " + (r.dup_uri || r.dup) : (r.outcome === "rejected" ? r.detail || "" : "");
+      tr.appendChild(r.title ? el("td", {"class": "clip", title: r.title}, r.title) : el("td", {"class": "clip muted", title: note}, note));
       var oc = el("td"); oc.appendChild(el("span", {"class": "pill " + r.outcome, title: r.detail || ""}, r.outcome === "kept" ? "kept" : r.stage + ": " + r.reason)); tr.appendChild(oc);
       tr.appendChild(el("td", {}, r.lang || ""));
       tr.appendChild(el("td", {"class": "n"}, r.chars_in == null ? "" : r.chars_in.toLocaleString("en")));
       tr.appendChild(el("td", {"class": "n"}, r.chars_out == null ? "" : r.chars_out.toLocaleString("en")));
       tr.appendChild(el("td", {}, r.lr.join(", ")));
-      tr.appendChild(el("td", {}, D.originals[r.id] && D.originals[r.id].lines ? "view" : ""));
+      tr.appendChild(el("td", {"class": "view"}, D.originals[r.id] && D.originals[r.id].lines ? "view" : ""));
       tr.addEventListener("click", function(){ show(r.id); });
       tbody.appendChild(tr);
     });
@@ -671,7 +687,8 @@ JS = r"""
     viewer.appendChild(el("h3", {}, (r.title || r.uri) + "  ·  " + r.id));
     var p = el("p", {"class": "note"}, "source " + r.uri + (r.position != null ? " @" + r.position : "") + " · " + (r.outcome === "kept" ? "kept" : "rejected at " + r.stage + ": " + r.reason + (r.detail ? " — " + r.detail : "")));
     viewer.appendChild(p);
-    if (r.dup){ viewer.appendChild(el("p", {"class": "note"}, "copy of " + r.dup + (r.sim != null ? " (similarity " + r.sim + ")" : ""))); }
+    if (r.dup){ viewer.appendChild(el("p", {"class": "note"}, "copy of " + (r.dup_uri || "") + " (" + r.dup + ")" + (r.sim != null ? ", similarity " + r.sim : ""))); }
+    if (r.fix){ viewer.appendChild(el("p", {"class": "note"}, "encoding repaired by ftfy (the original below is before the repair): " + r.fix)); }
     if (!o){ viewer.appendChild(el("p", {"class": "muted"}, r.outcome === "kept" ? "Original not embedded (only the first " + D.limits.max_originals + " text dumps and samples per reason are)." : "Rejected documents carry no line provenance.")); return; }
     if (!o.lines){ viewer.appendChild(el("p", {"class": "muted"}, "Original not shown: " + o.missing)); return; }
     var at = {};
@@ -699,12 +716,23 @@ JS = r"""
     a.addEventListener("click", function(ev){ ev.preventDefault(); fr.value = a.getAttribute("data-filter-reason");
       apply(); document.getElementById("documents").scrollIntoView(); });
   });
+  // The address can carry the filters and the open document, e.g.
+  // report.html#q=reuters&lang=en&reason=l:nav&source=seeds/&page=2&doc=<id>: shareable links.
   function fromHash(){
-    var h = decodeURIComponent(location.hash.slice(1));
-    if (h.indexOf("doc=") === 0 && byId[h.slice(4)]) { show(h.slice(4)); viewer.scrollIntoView(); }
+    var p = {};
+    location.hash.slice(1).split("&").forEach(function(kv){
+      var i = kv.indexOf("="); if (i > 0) p[kv.slice(0, i)] = decodeURIComponent(kv.slice(i + 1));
+    });
+    if (p.q !== undefined) q.value = p.q;
+    if (p.source !== undefined) fs.value = p.source;
+    if (p.lang !== undefined) fl.value = p.lang;
+    if (p.reason !== undefined) fr.value = p.reason;
+    apply();
+    if (p.page) { page = Math.max(0, parseInt(p.page, 10) - 1 || 0); draw(); }
+    if (p.doc && byId[p.doc]) { show(p.doc); viewer.scrollIntoView(); }
   }
   window.addEventListener("hashchange", fromHash);
-  apply(); fromHash();
+  fromHash();
 })();
 """
 
@@ -712,6 +740,7 @@ JS = r"""
 def _table_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
     """The documents table as the page's JS wants it (compact: no provenance detail)."""
     out = []
+    kept_uri = {c["kept"]["id"]: c["kept"]["uri"] for c in data["duplicates"]}
     for r in data["documents"][:MAX_TABLE_ROWS]:
         row = {"id": r["id"], "uri": r["uri"], "group": _source_group(r["uri"], r["format"]),
                "title": r["title"], "lang": r["lang"], "outcome": r["outcome"], "stage": r["stage"],
@@ -724,6 +753,10 @@ def _table_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
             row["detail"] = r["detail"]
         if r.get("duplicate_of"):
             row["dup"], row["sim"] = r["duplicate_of"], r.get("similarity")
+            row["dup_uri"] = kept_uri.get(r["duplicate_of"])
+        if r["ftfy"]:
+            row["fix"] = "; ".join(f"{field}: " + ", ".join(" ".join(map(str, x)) for x in plan)
+                                   for field, plan in r["ftfy"].items())
         out.append(row)
     return out
 
@@ -739,7 +772,7 @@ def _sample_excerpt(data: dict[str, Any], doc_id: str, reason: str) -> str:
     start, stop = max(0, first - 3), min(len(o["lines"]), last + 4, first + 15)
     more = f'<div class="ln"><span class="no"></span><span class="tx muted">… {last - stop + 1} more removed lines</span></div>' \
         if stop <= last else ""
-    return head + f'<div class="orig">{render_original(o["lines"], row["removed"], start, stop)}{more}</div>'
+    return head + f'<div class="orig">{render_original(o["lines"], row["removed"], start, stop, reason)}{more}</div>'
 
 
 def render_html(data: dict[str, Any]) -> str:
@@ -894,15 +927,15 @@ def render_html(data: dict[str, Any]) -> str:
                  '<button id="f-prev" type="button">‹ prev</button><button id="f-next" type="button">next ›</button>'
                  '<span id="f-info" class="muted"></span></div>')
     parts.append('<table id="doc-table"><thead><tr><th>source</th><th>title</th><th>outcome</th><th>lang</th>'
-                 '<th class="n">chars before</th><th class="n">after</th><th>lines removed</th><th></th></tr></thead>'
+                 '<th class="n">chars in</th><th class="n">out</th><th>lines removed</th><th></th></tr></thead>'
                  '<tbody></tbody></table><noscript><p class="muted">The documents table needs JavaScript.</p></noscript>'
                  '<div id="viewer"></div>')
     blob = {"rows": table, "rows_left_out": left_out, "originals": data["originals"], "limits": lim,
             "meta_reasons": META_REASONS}
     parts.append(f'<script type="application/json" id="report-data">{_json_for_script(blob)}</script>')
     parts.append(f"<script>{JS}</script>")
-    parts.append(f'<footer class="note" style="padding:0 28px 20px">docprep report · run {e(data["run_id"])} · '
-                 f'{data["inputs"]} input file(s)</footer></main></body></html>')
+    parts.append(f'</main><footer class="note">docprep report · run {e(data["run_id"])} · '
+                 f'{data["inputs"]} input file(s)</footer></body></html>')
     return "\n".join(parts) + "\n"
 
 

@@ -66,6 +66,11 @@ MODEL_PATH = Path(__file__).resolve().parent / "data" / "textdump_model.json"
 #: The passes `clean_dump` may run before its output is a fixed point. Each pass that
 #: changes anything removes at least one unit; in practice the second pass is the last.
 MAX_PASSES = 6
+#: When no unit reaches the threshold, units scoring at least FALLBACK_RATIO of the best
+#: score are kept (if the best reaches FALLBACK_MIN_SCORE): an empty output scores zero
+#: precision and zero recall, a short article in a sea of menus is better kept.
+FALLBACK_RATIO = 0.5
+FALLBACK_MIN_SCORE = 0.02
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,13 +161,30 @@ def load_model(path: str = str(MODEL_PATH)) -> dict[str, Any]:
 def _prepared(model: dict[str, Any]) -> tuple:
     cache = model.get("_np")
     if cache is None:
-        cache = tuple(
-            (np.asarray(model[s]["mean"]), np.asarray(model[s]["std"]),
-             np.asarray(model[s]["coef"]), float(model[s]["bias"]))
-            for s in ("stage1", "stage2")
+        s1 = model["stage1"]
+        s2 = model["stage2"]
+        cache = (
+            (np.asarray(s1["mean"]), np.asarray(s1["std"]), np.asarray(s1["coef"]), float(s1["bias"])),
+            (float(s2["base"]), int(s2["depth"]), np.asarray(s2["feature"], dtype=np.int64),
+             np.asarray(s2["threshold"]), np.asarray(s2["leaf"])),
         )
         model["_np"] = cache
     return cache
+
+
+def _trees(params: tuple, X: np.ndarray) -> np.ndarray:
+    """Probability from complete depth-d trees stored level by level (children of
+    node i are 2i+1 and 2i+2; go right when x >= threshold), all trees at once."""
+    base, depth, feat, thr, leaf = params
+    n, t = len(X), feat.shape[0]
+    tree = np.arange(t)[None, :]
+    row = np.arange(n)[:, None]
+    node = np.zeros((n, t), dtype=np.int64)
+    for _ in range(depth):
+        f = feat[tree, node]
+        node = 2 * node + 1 + (X[row, f] >= thr[tree, node])
+    raw = base + leaf[tree, node - (2 ** depth - 1)].sum(axis=1)
+    return 1.0 / (1.0 + np.exp(-np.clip(raw, -30, 30)))
 
 
 def _lr(params: tuple, X: np.ndarray) -> np.ndarray:
@@ -178,7 +200,7 @@ def score_units(units: list[Unit], model: dict[str, Any]) -> tuple[np.ndarray, n
         return np.zeros(0), X
     s1, s2 = _prepared(model)
     p1 = _lr(s1, X)
-    return _lr(s2, np.hstack([stage2_features(p1), X])), X
+    return _trees(s2, np.hstack([stage2_features(p1), X])), X
 
 
 # --- title and date ---------------------------------------------------------------------
@@ -313,6 +335,12 @@ def _one_pass(content: str, cfg: ExtractConfig, model: dict[str, Any]) -> tuple[
             reasons.append("body")
         else:
             reasons.append("")
+    if not keep.any() or not any(r == "body" for r in reasons):
+        # Never return nothing when there is prose: keep the best-scored units.
+        best = float(probs.max()) if len(probs) else 0.0
+        for i, r in enumerate(reasons):
+            if r == "" and best >= FALLBACK_MIN_SCORE and probs[i] >= FALLBACK_RATIO * best:
+                reasons[i] = "body"
     ntoks = [len(k.split()) for k in keys]
     for i, r in enumerate(reasons):
         if r == "":

@@ -13,6 +13,7 @@ URL with backoff inside the fetch code, on transient failures only.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
@@ -63,10 +64,19 @@ def clean_corpus(inputs: list[str], out: str = "output/corpus", config: dict[str
     manifest = finalize_task(plan, summaries)
     create_markdown_artifact(
         key="docprep-run-summary",
-        markdown=summary_markdown(manifest),
+        markdown=summary_markdown(manifest) + _report_section(out, manifest),
         description=f"docprep run {manifest['run_id']}",
     )
     return {"run_id": manifest["run_id"], "counts": manifest["counts"], "out": out}
+
+
+def _report_section(out: str, manifest: dict[str, Any]) -> str:
+    """The run report's summary, when this run wrote one (write.report)."""
+    if manifest.get("run_id") is None or not manifest.get("config", {}).get("write", {}).get("report", True):
+        return ""
+    from cleaners.report import build_report_data, report_markdown
+
+    return "\n" + report_markdown(build_report_data(Path(out), manifest["run_id"], originals=False))
 
 
 def runnable_flow(workers: int | None = None, dask_address: str | None = None):

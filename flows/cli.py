@@ -113,6 +113,22 @@ def _print_summary(manifest: dict[str, Any], out: Path) -> None:
     out_console.print(f"corpus: {out}/manifest.json, rejects: {out}/rejects.jsonl")
 
 
+@app.command(epilog="Example: docprep report output/seeds")
+def report(
+    out: Path = typer.Argument(..., help="A corpus folder written by docprep clean."),
+    run: Optional[str] = typer.Option(None, "--run", help="Run id (default: the latest run)."),
+) -> None:
+    """Write OUT/report.html: counts per stage and reason, languages, lengths, removed lines
+    and why, duplicate clusters, encoding repairs, time per step. Opens from disk."""
+    from cleaners.report import write_report
+
+    try:
+        path = write_report(out, run)
+    except DocprepError as exc:
+        _fail(exc)
+    Console().print(f"report: {path}")
+
+
 @app.command(epilog="Example: docprep validate output/seeds")
 def validate(out: Path = typer.Argument(..., help="A corpus folder written by docprep clean.")) -> None:
     """Check a corpus folder: shard hashes and counts against the manifest, every record

@@ -62,6 +62,13 @@ def check_server() -> str:
     if not url:
         raise ConfigError("docprep serve needs a Prefect server: start one with `prefect server start`, then set "
                           "PREFECT_API_URL=http://127.0.0.1:4200/api (or `prefect config set PREFECT_API_URL=...`)")
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        problem = client.api_healthcheck()
+    if problem is not None:
+        raise ConfigError(f"cannot reach the Prefect server at PREFECT_API_URL={url} ({type(problem).__name__}: "
+                          f"{problem}); is `prefect server start` running?")
     return url
 
 

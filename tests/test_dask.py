@@ -1,0 +1,81 @@
+"""The flow on a Dask cluster (`--dask-address`): worker processes on 127.0.0.1, each
+batch's supervised child process started from inside a Dask worker; output
+byte-identical to a single-process library run of the same inputs."""
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from test_pipeline import shard_bytes
+
+ROOT = Path(__file__).resolve().parent.parent
+N_FILES = 250  # with the 5 seeds: 3 batches of at most BATCH_ITEMS = 100
+pytestmark = pytest.mark.timeout(300)
+
+
+def write_corpus(folder: Path, n: int, seed: int = 7) -> None:
+    """`n` small, distinct text dumps made of the seeds' words (seeded, so stable)."""
+    words = sorted({w for p in sorted((ROOT / "seeds").iterdir()) for w in p.read_text().split() if w.isalpha()})
+    rng = random.Random(seed)
+    folder.mkdir(parents=True)
+    for i in range(n):
+        paragraphs = [" ".join(rng.choice(words) for _ in range(rng.randint(25, 60))).capitalize() + "."
+                      for _ in range(rng.randint(2, 4))]
+        title = " ".join(rng.choice(words) for _ in range(6)).capitalize()
+        (folder / f"doc_{i:04d}.txt").write_text(title + "\n\n" + "\n\n".join(paragraphs) + "\n")
+
+
+@pytest.fixture(scope="module")
+def dask_cluster():
+    from distributed import LocalCluster
+
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                           dashboard_address=None)
+    try:
+        yield cluster
+    finally:
+        cluster.close()
+
+
+@pytest.fixture(scope="module")
+def prefect_api():
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+def test_dask_run_is_byte_identical_to_a_single_process_run(dask_cluster, prefect_api, tmp_path, monkeypatch):
+    from distributed import Client
+
+    from cleaners.pipeline import BATCH_ITEMS, run
+    from flows.clean import runnable_flow
+
+    generated = tmp_path / "generated"
+    write_corpus(generated, N_FILES)
+    inputs = ["seeds", str(generated)]
+    monkeypatch.chdir(ROOT)
+
+    local = run(inputs, tmp_path / "local", workers=0)
+    assert local["counts"]["inputs"] == N_FILES + 5 > 2 * BATCH_ITEMS
+    assert local["counts"]["records"] > 0
+
+    result = runnable_flow(dask_address=dask_cluster.scheduler_address)(inputs=inputs, out=str(tmp_path / "dask"))
+    assert result["run_id"] == local["run_id"]
+    assert result["counts"] == local["counts"]
+    assert shard_bytes(tmp_path / "dask") == shard_bytes(tmp_path / "local")
+
+    # The batches ran inside the Dask workers: there, and only there, the supervised
+    # per-batch child processes (`python -m cleaners.worker`) were started.
+    with Client(dask_cluster.scheduler_address) as client:
+        children = client.run(batch_children)
+    assert sum(children.values()) >= 1, children
+
+
+def batch_children() -> int:
+    """How many `cleaners.worker` child processes this (Dask worker) process has."""
+    import psutil
+
+    return sum(1 for p in psutil.Process().children() if "cleaners.worker" in " ".join(p.cmdline()))

@@ -23,6 +23,18 @@ copy is seen first; every copy is judged against it); `--order shuffled` is arbi
 and recall over same-cluster pairs, the adjusted Rand index, recall per variation (a copy
 counts if it lands in its original's predicted cluster) and the false-merge rate per kind of
 hard negative.
+
+Results (2026-11-21, seed 0, rensa 0.5.0, defaults: word 2-grams, threshold 0.45, 128 values,
+LSH 29x3; 3,881 documents, 887 true clusters, 16,433 true same-cluster pairs):
+
+    order           precision  recall  ARI     copies missed
+    original-first  1.0000     0.9982  0.9991  3 (mojibake_broken: Korean, Russian text)
+    shuffled        1.0000     0.9957  0.9979  7 (4 mojibake_broken, 3 truncated_70)
+
+Recall per variation is 1.000 for all but mojibake_broken (0.990). No hard negative is merged
+at 0.35 or above; the first false merges appear at 0.30 (a shared paragraph in a short
+host). datasketch signatures give the same figures. CPU per document (mean 1,700 words):
+`signature` 0.69 ms, check+add 0.13 ms (in-memory index).
 """
 from __future__ import annotations
 
@@ -442,20 +454,20 @@ def compare_backends(docs: list[dict], cfg: DedupConfig) -> None:
 
     texts = [d["text"] for d in docs]
     shingles = [dedup.shingle_hashes(dedup.tokens(dedup.normalise(t)), cfg.shingle_words) for t in texts]
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     r_sigs = [dedup.minhash_values(s, cfg) for s in shingles]
-    t_r = (time.perf_counter() - t0) / len(texts)
-    t0 = time.perf_counter()
+    t_r = (time.process_time() - t0) / len(texts)
+    t0 = time.process_time()
     d_sigs = []
     for s in shingles:
         m = datasketch.MinHash(num_perm=cfg.num_perm, seed=cfg.seed)
         m.update_batch([x.tobytes() for x in s])
         d_sigs.append(m.hashvalues.astype(np.uint32))
-    t_d = (time.perf_counter() - t0) / len(texts)
-    t0 = time.perf_counter()
+    t_d = (time.process_time() - t0) / len(texts)
+    t0 = time.process_time()
     for t in texts:
         dedup.signature(t, cfg)
-    t_full = (time.perf_counter() - t0) / len(texts)
+    t_full = (time.process_time() - t0) / len(texts)
     pairs = labelled_pairs(docs, ctx_top=50)
     sets = {}
     err_r, err_d = [], []
@@ -466,7 +478,7 @@ def compare_backends(docs: list[dict], cfg: DedupConfig) -> None:
         exact = jaccard(sets[i], sets[j])
         err_r.append(abs(np.mean(r_sigs[i] == r_sigs[j]) - exact))
         err_d.append(abs(np.mean(d_sigs[i] == d_sigs[j]) - exact))
-    print("\n== MinHash backend on identical shingles")
+    print("\n== MinHash backend on identical shingles (CPU time per document)")
     print(f"  rensa {dedup._rensa and getattr(dedup._rensa, '__version__', '0.5')} RMinHash : {t_r * 1e3:.3f} ms/doc; |est-exact| mean {np.mean(err_r):.4f} p99 {np.percentile(err_r, 99):.4f}")
     print(f"  datasketch {datasketch.__version__} MinHash: {t_d * 1e3:.3f} ms/doc; |est-exact| mean {np.mean(err_d):.4f} p99 {np.percentile(err_d, 99):.4f}")
     print(f"  full signature() with rensa (normalise + sha256 + tokens + shingles + MinHash): {t_full * 1e3:.3f} ms/doc")
@@ -496,19 +508,20 @@ def main(argv: list[str] | None = None) -> int:
           f"{cfg.shingle_words}-word shingles, num_perm {cfg.num_perm}")
     if args.sweep:
         sweep(docs)
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     sigs = [dedup.signature(d["text"], cfg) for d in docs]
-    t_sig = time.perf_counter() - t0
+    t_sig = time.process_time() - t0
     print(f"dev-set articles that are themselves the same story: "
           f"{sum(n - 1 for n in Counter(d['cluster'] for d in docs if d['kind'] != 'copy').values() if n > 1)} "
           "(merged in the truth)")
     for threshold in args.threshold or [cfg.threshold]:
         run_cfg = cfg.model_copy(update={"threshold": threshold})
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         pred, matches, stats = run_index(docs, sigs, run_cfg)
-        t_idx = time.perf_counter() - t0
+        t_idx = time.process_time() - t0
         report(docs, pred, matches, stats, f"rensa signatures (the module's), threshold {threshold}")
-        print(f"time: signature {t_sig / len(docs) * 1e3:.3f} ms/doc, check+add {t_idx / len(docs) * 1e3:.3f} ms/doc")
+        print(f"CPU time: signature {t_sig / len(docs) * 1e3:.3f} ms/doc, check+add (in-memory index) "
+              f"{t_idx / len(docs) * 1e3:.3f} ms/doc; mean {np.mean([len(d['text'].split()) for d in docs]):.0f} words/doc")
     if args.compare:
         compare_backends(docs, cfg)
     return 0

@@ -14,7 +14,10 @@ share common words as real ones do), streamed, never held all in memory. A fract
 (`--dup-rate`, 10%) are planted copies of a recent earlier document: half exact (reformatted:
 CRLF, upper case), half near (3% of the words substituted). Reported per size: signature
 throughput, check+add throughput (the serial pass), both together, peak RSS of the process,
-index size on disk, and the planted duplicates found and unrelated documents wrongly matched.
+index size on disk, the planted duplicates found and unrelated documents wrongly matched,
+and crash recovery: after the measured run commits, a second run adds min(10,000, n/10)
+documents and is closed without `commit_run`; `recovery_s` is the next `begin_run`, which
+deletes them (`recovered_docs`).
 """
 from __future__ import annotations
 
@@ -103,8 +106,21 @@ def run_one(n: int, words: int, dup_rate: float, seed: int, cache_mb: int) -> di
         index.commit_run()
         t_commit = time.perf_counter() - t0
         wall = time.perf_counter() - wall0
-        index.close()
+        index.close()  # checkpoints the WAL into the database file
         disk = sum(f.stat().st_size for f in Path(tmp).iterdir())
+        # Crash recovery: a second run adds documents, then dies without commit_run; the
+        # next begin_run must delete them (a scan of the band table).
+        index = dedup.DedupIndex(path, cfg)
+        index.begin_run("crashed")
+        for doc_id, text, _ in generate(min(10_000, max(1, n // 10)), words, 0.0, seed + 1):
+            index.add(f"c{doc_id}", dedup.signature(text, cfg))
+        index.close()
+        index = dedup.DedupIndex(path, cfg)
+        t0 = time.perf_counter()
+        index.begin_run("after-crash")
+        t_recover = time.perf_counter() - t0
+        discarded = index.stats()["discarded_uncommitted"]
+        index.close()
     return {
         "docs": n,
         "words": words,
@@ -113,6 +129,8 @@ def run_one(n: int, words: int, dup_rate: float, seed: int, cache_mb: int) -> di
         "total_docs_s": n / (t_sig + t_idx),
         "commit_s": t_commit,
         "wall_s": wall,
+        "recovery_s": t_recover,
+        "recovered_docs": discarded,
         "peak_rss_mb": rss_mb(),
         "baseline_rss_mb": baseline,
         "disk_mb": disk / 1024**2,
@@ -135,7 +153,8 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(run_one(args.one, args.words, args.dup_rate, args.seed, args.cache_mb)))
         return 0
     cols = ["docs", "signature_docs_s", "index_docs_s", "total_docs_s", "peak_rss_mb", "disk_mb",
-            "exact_found", "near_found", "false_matches", "commit_s", "wall_s"]
+            "exact_found", "near_found", "false_matches", "commit_s", "wall_s",
+            "recovery_s", "recovered_docs"]
     print(f"words/doc {args.words}, dup rate {args.dup_rate}, cache_mb {args.cache_mb}; one process; "
           "docs/s are per CPU-second of the process (process_time), wall_s includes generation")
     print(" | ".join(f"{c:>16}" for c in cols))

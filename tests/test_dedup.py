@@ -229,6 +229,12 @@ def test_run_ids_and_settings_are_checked(tmp_path: Path) -> None:
     index.close()
     with pytest.raises(DedupIndexError, match="other settings"):
         DedupIndex(path, DedupConfig(shingle_words=5))
+    with pytest.raises(DedupIndexError, match="other settings"):
+        DedupIndex(path, DedupConfig(lsh_bands=16, lsh_rows=8))
+    # Another threshold reuses the index's LSH layout and verifies with the new threshold.
+    index = DedupIndex(path, DedupConfig(threshold=0.6))
+    assert (index.bands, index.rows) == dedup.lsh_params(CFG.threshold, CFG.num_perm)
+    index.close()
     with pytest.raises(DedupIndexError, match="begin_run"):
         DedupIndex(None, CFG).check(signature(BASE, CFG))
 

@@ -179,8 +179,8 @@ def test_served_deployment_runs_on_demand_and_is_scheduled(prefect_server, clien
     assert len(artifacts) == 1 and artifacts[0].type == "markdown"
     assert manifest["run_id"] in artifacts[0].data and "**5** records" in artifacts[0].data
 
-    # Stopping `serve` pauses its schedule: no runs pile up with nobody serving them.
-    assert [s.active for s in client.read_deployment_schedules(dep.id)] == [False]
+    # Stopping `serve` pauses its deployment: no runs pile up with nobody serving them.
+    assert client.read_deployment(dep.id).paused
 
 
 def test_prefect_yaml_deploys_with_a_cron_schedule(prefect_server, client):

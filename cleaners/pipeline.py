@@ -67,6 +67,15 @@ def _signature(doc: Document, cfg: Config) -> Document:
     return doc
 
 
+def warm_up(cfg: Config) -> None:
+    """Import every step and load its models (langdetect profiles, the text-dump model),
+    by running one small document through the steps."""
+    html = "<html><head><title>Warm up</title></head><body><article><p>" + "Warm up the pipeline. " * 20 + "</p></article></body></html>"
+    for kind, raw in (("html", html.encode()), ("text", ("Warm up\n\n" + "Warm up the pipeline. " * 20).encode())):
+        process_unit(Document(Source("warm-up", "0" * 64, kind), kind, raw=raw), cfg)
+    from cleaners import dedup  # noqa: F401
+
+
 def process_unit(doc: Document, cfg: Config, timing: dict[str, float] | None = None) -> Document | Reject:
     """Run one document through the per-document steps. Never raises for bad data."""
     for name, step in STEPS:

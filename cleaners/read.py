@@ -257,6 +257,8 @@ def read_item(item: WorkItem, cfg: ReadConfig) -> Iterator[Document | Reject]:
             return
         try:
             data = stream.read(cfg.max_document_bytes + 1)
+            if len(data) <= cfg.max_document_bytes:
+                stream.read(1)  # reach the end: a truncated gzip stream raises only there
         except (LimitExceeded, *_CORRUPT) as exc:
             yield _failure(item, exc)
             return

@@ -28,6 +28,7 @@ from cleaners.record import Reject, Source
 from cleaners.write import atomic_write_json
 
 _local = threading.local()
+STARTUP_TIMEOUT_S = 300.0  # importing trafilatura and loading models; generous on a loaded machine
 
 
 def run_batch(plan, batch: dict[str, Any], in_process: bool = False) -> dict[str, Any]:
@@ -75,6 +76,12 @@ class _Child:
             cwd=str(Path(__file__).resolve().parent.parent),
         )
         self.buf = b""
+        # The child imports the steps and loads its models before saying it is ready, so
+        # that start-up never counts against the first document's time limit.
+        ready = self.readline(STARTUP_TIMEOUT_S)
+        if not ready or b"ready" not in ready:
+            self.kill()
+            raise RuntimeError("the docprep worker process did not start (see its stderr above)")
 
     def send(self, obj: dict) -> None:
         self.proc.stdin.write(_encode(obj))
@@ -159,9 +166,12 @@ def _supervised(batch: dict, config: dict, cfg: Config, f, timing: dict[str, flo
 
 def _serve() -> None:
     """Child side: read jobs from stdin, stream results to stdout."""
-    from cleaners.pipeline import Batch, process_batch
+    from cleaners.pipeline import Batch, process_batch, warm_up
 
     out = sys.stdout.buffer
+    warm_up(Config())
+    out.write(_encode({"ready": True}))
+    out.flush()
     for raw in sys.stdin.buffer:
         job = json.loads(raw)
         try:

@@ -267,37 +267,26 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--eval-dir", type=Path, default=Path("/work/shared/eval/dev"))
     ap.add_argument("--out", type=Path, default=ROOT / "cleaners" / "data" / "textdump_model.json")
     ap.add_argument("--cv", action="store_true", help="print cross-validated figures too")
+    ap.add_argument("--cv-dir", type=Path, default=Path("/tmp/docprep-textdump-cv"),
+                    help="where --cv keeps its fold models (re-scored by --cv-score)")
+    ap.add_argument("--cv-score", action="store_true",
+                    help="only re-score the fold models in --cv-dir with the current cleaner")
     ap.add_argument("--no-write", action="store_true")
     ap.add_argument("--cache", type=Path, help="pickle of prepared features (development speed-up)")
     args = ap.parse_args(argv)
     sets = {name: load_set(args.eval_dir, name) for name in SETS}
+    if args.cv_score:
+        score_cv(sets, args.cv_dir)
+        return
     if args.cache and args.cache.exists():
         rows = pickle.loads(args.cache.read_bytes())
-        for name in SETS:  # re-attach the documents (not pickled twice)
-            for r, d in zip(rows[name], (d for d in sets[name] for _ in (0, 1) if d["body"].strip() or _ == 0)):
-                r["doc"] = d
     else:
         rows = {name: prepare(docs) for name, docs in sets.items()}
         if args.cache:
             args.cache.write_bytes(pickle.dumps(rows))
     print(f"prepared {sum(len(r['y']) for v in rows.values() for r in v)} units", flush=True)
     if args.cv:
-        for test in SETS:
-            train_rows = [r for name in SETS if name != test for r in rows[name]]
-            m = to_json(train(train_rows))
-            print(f"cross-set  train {'+'.join(n for n in SETS if n != test)} -> {test}: "
-                  f"{score_docs(m, sets[test])}", flush=True)
-        for name in SETS:
-            groups = sorted({d["site"] for d in sets[name]})
-            fold_of = {g: i % 5 for i, g in enumerate(groups)}
-            others = [r for n in SETS if n != name for r in rows[n]]
-            outputs = []
-            for k in range(5):
-                tr = [r for r in rows[name] if fold_of[r["group"]] != k] + others
-                m = to_json(train(tr))
-                outputs += [(d, m) for d in sets[name] if fold_of[d["site"]] == k]
-            print(f"5-fold by site (+ other set in training) on {name}: "
-                  f"{score_grouped(outputs)}", flush=True)
+        cross_validate(sets, rows, args.cv_dir)
     model = to_json(train([r for name in SETS for r in rows[name]]))
     for name in SETS:
         print(f"in-sample {name}: {score_docs(model, sets[name])}", flush=True)
@@ -305,6 +294,45 @@ def main(argv: list[str] | None = None) -> None:
         clean = {k: v for k, v in model.items() if not k.startswith("_")}
         args.out.write_text(json.dumps(clean, separators=(",", ":")) + "\n", encoding="utf-8")
         print(f"wrote {args.out}")
+
+
+CV_FOLDS = 3
+
+
+def cv_plan(sets: dict[str, list[dict]]) -> list[tuple[str, set[str]]]:
+    """(fold name, ids held out): each set held out whole (train on the other set), then
+    CV_FOLDS folds by site over both sets (a site never in train and test at once)."""
+    plan = [(f"cross-set:{name}", {d["id"] for d in sets[name]}) for name in SETS]
+    sites = sorted({d["site"] for docs in sets.values() for d in docs})
+    for k in range(CV_FOLDS):
+        held = set(sites[k::CV_FOLDS])
+        plan.append((f"site-fold:{k}", {d["id"] for docs in sets.values() for d in docs if d["site"] in held}))
+    return plan
+
+
+def cross_validate(sets, rows, cv_dir: Path) -> None:
+    cv_dir.mkdir(parents=True, exist_ok=True)
+    for fold, held in cv_plan(sets):
+        train_rows = [r for name in SETS for r in rows[name] if r["doc"]["id"] not in held]
+        model = to_json(train(train_rows))
+        (cv_dir / f"{fold.replace(':', '_')}.json").write_text(json.dumps(model))
+        print(f"trained {fold} on {len(train_rows)} documents", flush=True)
+    score_cv(sets, cv_dir)
+
+
+def score_cv(sets, cv_dir: Path) -> None:
+    plan = cv_plan(sets)
+    models = {fold: json.loads((cv_dir / f"{fold.replace(':', '_')}.json").read_text()) for fold, _ in plan}
+    for name in SETS:
+        held_by = {fold: held for fold, held in plan}
+        cross = f"cross-set:{name}"
+        print(f"cross-set (trained on the other set) {name}: "
+              f"{score_docs(models[cross], sets[name])}", flush=True)
+        outputs = []
+        for d in sets[name]:
+            fold = next(f for f, h in held_by.items() if f.startswith("site-fold") and d["id"] in h)
+            outputs.append((d, models[fold]))
+        print(f"{CV_FOLDS}-fold by site (both sets) {name}: {score_grouped(outputs)}", flush=True)
 
 
 def score_grouped(outputs: list[tuple[dict, dict]]) -> str:

@@ -94,10 +94,11 @@ class ExtractConfig(_Section):
         "article content; dropping them cost F1 on both dev sets.",
     )
     html_date_extensive: bool = Field(
-        False,
-        description="htmldate's extensive date search (free-text scan of the page). Off: "
-        "on wcxb-articles it was both slower (35 vs 49 pages/s for metadata) and less often "
-        "right (70% vs 77% of pages) than the quick search of meta tags, JSON-LD and URL.",
+        True,
+        description="htmldate's extensive date search (free-text scan of the page when meta "
+        "tags, JSON-LD and URL say nothing). On, as in trafilatura: on wcxb-articles it finds "
+        "the true date on 84.9% of dated pages against 81.3% without, for ~30% more "
+        "metadata time.",
     )
     html_title_from_h1: bool = Field(
         True,

@@ -147,7 +147,7 @@ def _add_file(path: Path, uri: str, cfg: ReadConfig, items, rejects) -> None:
     except OSError as exc:
         rejects.append(_plan_reject(uri, "unreadable", exc.strerror or str(exc)))
         return
-    items.append(WorkItem(uri=uri, format=fmt, path=str(path), sha256=digest, size=size))
+    items.append(WorkItem(uri=uri, format=fmt, path=os.path.abspath(path), sha256=digest, size=size))
 
 
 def _add_url_list(path: Path, uri: str, cfg: ReadConfig, items, rejects) -> None:

@@ -57,7 +57,8 @@ BOILERPLATE_WORDS: dict[str, tuple[str, ...]] = {
                "follow us", "teilen", "partager", "compartir", "udostępnij", "поделиться",
                "κοινοποίηση", "分享"),
     "subscribe": ("subscribe", "newsletter", "sign up", "sign in", "login", "log in",
-                  "register", "create account", "create an account", "donate", "support us",
+                  "register", "create account", "se connecter", "connexion", "anmelden", "iniciar sesión",
+                  "zaloguj", "войти", "σύνδεση", "登录", "create an account", "donate", "support us",
                   "membership", "premium", "paywall", "abonn*", "suscr*", "zapisz",
                   "подпис*", "εγγραφ*", "订阅", "advertisement", "sponsored", "anzeige",
                   "publicité", "publicidad", "reklama", "реклама", "广告"),
@@ -136,7 +137,7 @@ DATE_RE = re.compile(
     r"(?<!\d)(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}|"
     r"\d{4}年\d{1,2}月\d{1,2}日|"
     r"(?:" + _MONTHS + r")\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}|"
-    r"\d{1,2}(?:st|nd|rd|th)?\.?\s+(?:of\s+)?(?:" + _MONTHS + r")\.?,?\s+\d{4})(?!\d)",
+    r"\d{1,2}(?:st|nd|rd|th)?\.?\s+(?:of\s+|de\s+)?(?:" + _MONTHS + r")\.?,?\s+(?:de\s+)?\d{4})(?!\d)",
     re.I,
 )
 READING_TIME_RE = re.compile(
@@ -174,6 +175,18 @@ def wrap_width(lines: list[str]) -> int | None:
     return width if near >= 0.3 * len(lens) else None
 
 
+_MARKERS = re.compile(r"\[(?:\d+|link|img|IMG|image|IMAGE|INLINE|BUTTON|[^\]\s]+\.(?:png|jpe?g|gif|svg))\]")
+
+
+def canonical(text: str) -> str:
+    """A unit's text without renderer artefacts: lynx/w3m link and image markers
+    ("[12]Home", "[IMG]") are dropped so every renderer looks like html_text."""
+    if "[" in text:
+        text = _MARKERS.sub("", text)
+        text = " ".join(text.split())
+    return text.strip()
+
+
 def units_of(content: str) -> tuple[list[str], list[Unit]]:
     """Split a dump into its input lines and its logical lines (units)."""
     lines = content.split("\n")
@@ -203,7 +216,11 @@ def units_of(content: str) -> tuple[list[str], list[Unit]]:
                 parts.append(nxt)
                 i += 1
         blank_after = i + 1 >= n or not lines[i + 1].strip()
-        text = " ".join(parts)
+        text = canonical(" ".join(parts))
+        if not text:
+            blank_before = True
+            i += 1
+            continue
         units.append(Unit(text, first, i, blank_before, blank_after))
         blank_before = False
         i += 1

@@ -80,10 +80,13 @@ def _run_local(inputs, out, cfg, workers, quiet) -> dict[str, Any]:
 def _run_flow(inputs, out, cfg, workers, dask_address) -> dict[str, Any]:
     import json
 
-    from flows.clean import runnable_flow
+    import contextlib
+
+    from flows.clean import api_for_dask_workers, runnable_flow
 
     flow = runnable_flow(workers, dask_address)
-    state = flow(inputs=list(inputs), out=str(out), config=cfg.model_dump(mode="json"), return_state=True)
+    with api_for_dask_workers() if dask_address else contextlib.nullcontext():
+        state = flow(inputs=list(inputs), out=str(out), config=cfg.model_dump(mode="json"), return_state=True)
     if state.is_failed():
         try:
             state.result()

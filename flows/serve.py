@@ -75,9 +75,9 @@ def check_server() -> str:
 def serve(inputs: Sequence[str], out: str | Path, cron: str = DEFAULT_CRON, config: str | Path | None = None,
           name: str = DEFAULT_NAME) -> None:
     """Serve `clean_corpus` as deployment `clean_corpus/<name>` with a cron schedule; blocks."""
-    check_server()
     parameters = deployment_parameters(inputs, out, config)
     check_cron(cron)
+    check_server()
     from flows.clean import clean_corpus
 
     clean_corpus.serve(

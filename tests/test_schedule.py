@@ -26,6 +26,7 @@ from test_pipeline import shard_bytes
 ROOT = Path(__file__).resolve().parent.parent
 SERVER_START_S = 150  # measured 20-50 s on a loaded 2-core machine
 pytestmark = pytest.mark.timeout(360)
+slow = pytest.mark.slow  # starts a Prefect server: run in CI, skip locally with -m "not slow"
 
 
 def free_port() -> int:
@@ -48,8 +49,7 @@ def start(args: list[str], env: dict[str, str], log: Path, cwd: Path = ROOT) -> 
 
 
 def stop(proc: subprocess.Popen) -> None:
-    """SIGTERM the process group (Prefect pauses the deployment on the way out), SIGKILL
-    whatever is left after a grace period."""
+    """SIGTERM the process group, SIGKILL whatever is left after a grace period."""
     for sig, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 10)):
         try:
             os.killpg(proc.pid, sig)
@@ -117,6 +117,7 @@ def client(prefect_server):
             yield c
 
 
+@slow
 def test_served_deployment_runs_on_demand_and_is_scheduled(prefect_server, client, tmp_path, seeds_run):
     from prefect.client.schemas.filters import (ArtifactFilter, ArtifactFilterKey, DeploymentFilter,
                                                 DeploymentFilterId, FlowRunFilter, FlowRunFilterId,
@@ -160,9 +161,9 @@ def test_served_deployment_runs_on_demand_and_is_scheduled(prefect_server, clien
         state = wait_for(finished, 120, f"flow run {run.id} finishes", log, proc)
         assert state.type == StateType.COMPLETED, f"{state}\n{tail(log)}"
         # The run's process has exited once it logged its final state; then stop
-        # `serve` as Ctrl-C would: it pauses its schedule on the way out.
+        # `serve` as Ctrl-C would: it pauses its deployment on the way out.
         wait_for(lambda: f"Flow run '{run.name}' - Finished in state" in tail(log, 100_000), 30,
-                 "the flow run process exits", log)
+                 "the flow run logs its end", log)
         proc.send_signal(signal.SIGINT)
         proc.wait(30)
     finally:
@@ -183,6 +184,7 @@ def test_served_deployment_runs_on_demand_and_is_scheduled(prefect_server, clien
     assert client.read_deployment(dep.id).paused
 
 
+@slow
 def test_prefect_yaml_deploys_with_a_cron_schedule(prefect_server, client):
     """`prefect deploy --all` accepts prefect.yaml against a process work pool."""
     env = prefect_env(prefect_server["home"], PREFECT_API_URL=prefect_server["url"])
@@ -210,10 +212,14 @@ def test_serve_without_a_reachable_server_is_a_usage_error():
 @pytest.mark.parametrize("args,message", [
     (["no/such/folder"], "input not found"),
     (["seeds", "--cron", "every 5 minutes"], "invalid cron schedule"),
+    (["seeds", "--config", "no-such.toml"], "cannot read config file"),
 ])
-def test_serve_checks_its_arguments_before_serving(prefect_server, client, args, message, tmp_path, monkeypatch):
+def test_serve_checks_its_arguments_before_contacting_the_server(args, message, tmp_path, monkeypatch):
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
     from flows.cli import app
 
     monkeypatch.chdir(ROOT)
-    result = CliRunner().invoke(app, ["serve", *args, "--out", str(tmp_path / "o")])
+    with temporary_settings({PREFECT_API_URL: f"http://127.0.0.1:{free_port()}/api"}):
+        result = CliRunner().invoke(app, ["serve", *args, "--out", str(tmp_path / "o")])
     assert result.exit_code == 2 and message in result.output

@@ -25,3 +25,12 @@ def seeds_run(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("seeds-run") / "out"
     clean_seeds(out, workers=0)
     return out
+
+
+@pytest.fixture(scope="session")
+def prefect_api():
+    """One temporary Prefect API for every flow test in the session (it takes 10-30 s to start)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield

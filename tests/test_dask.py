@@ -39,13 +39,6 @@ def dask_cluster():
         cluster.close()
 
 
-@pytest.fixture(scope="module")
-def prefect_api():
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
-
 
 def test_dask_run_is_byte_identical_to_a_single_process_run(dask_cluster, prefect_api, tmp_path, monkeypatch):
     from distributed import Client

@@ -9,13 +9,6 @@ from test_pipeline import shard_bytes
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(scope="module")
-def prefect_api():
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
-
 
 def test_flow_output_is_byte_identical_to_the_library_run(prefect_api, tmp_path, seeds_run, monkeypatch):
     from prefect.artifacts import Artifact

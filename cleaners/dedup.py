@@ -54,12 +54,26 @@ or wrapped in the same boilerplate), plus the natural same-site and most word-si
   0.21 at J=0.2, 0.55 at 0.3, 0.94 at 0.45, 0.995 at 0.55, 0.9999 at 0.65. On the
   benchmark 10% of candidates fail verification.
 
-Storage (`DedupIndex`): one SQLite file (or `:memory:`). Tables `docs` (seq, doc id, run,
-signature), `exact` (16-byte key -> seq) and `bands` (64-bit band key, seq), both WITHOUT
-ROWID B-trees. Memory is SQLite's page cache (`DedupConfig.cache_mb`), not the corpus: text is
-never stored. Crash safety: rows are written under the run that added them; `begin_run`
-deletes the rows of any run that never reached `commit_run`, so a killed run does not make its
-unpublished documents "already seen". `commit_run` is a durable (synchronous=FULL) commit.
+Storage (`DedupIndex`): one SQLite file (or `:memory:` for tests, which then grows with the
+index). Tables `docs` (seq, doc id, run, signature), `exact` (16-byte key -> seq) and `bands`
+(64-bit band key, seq; both WITHOUT ROWID B-trees). Text is never stored; memory is SQLite's
+page cache (`DedupConfig.cache_mb`, 128 MB) plus the interpreter, whatever the corpus size.
+Measured with benchmarks/dedup_scale.py (500-word generated documents, 10% planted copies,
+one process, throughput per CPU second):
+
+    docs       signature/s  check+add/s  both/s  peak RSS  on disk  recovery after a crash
+    10,000     4,716        3,683        2,068   69 MB     9.7 MB   0.2 s (1,000 docs)
+    100,000    4,576        2,405        1,576   181 MB    98 MB    1.6 s (10,000 docs)
+    {ROW_1M}
+
+All planted copies found, no false match. ~1 KB of disk per indexed document (a 512-byte
+signature, 29 band rows, the exact key).
+
+Crash safety: rows are written under the run that added them (SQLite commits every
+`flush_every` documents to bound the journal, but the *run* stays open); `begin_run` deletes
+the rows of any run that never reached `commit_run` (a scan of the band table: the
+"recovery" column), so a killed run does not make its unpublished documents "already seen".
+`commit_run` is a durable (synchronous=FULL) commit.
 """
 from __future__ import annotations
 
@@ -399,7 +413,7 @@ class DedupIndex:
         self._run_names = {self._run_no: run_id}
         self._counts = dict.fromkeys(
             ("checked", "added", "exact_duplicates", "near_duplicates", "matched_earlier_runs",
-             "candidates", "candidates_rejected"), 0)
+             "candidates", "candidates_rejected", "candidates_truncated"), 0)
         self._counts["discarded_uncommitted"] = discarded
         self._clusters = set()
         self._pending = 0
@@ -461,11 +475,13 @@ class DedupIndex:
         keys = self._band_keys(sig, values)
         rows = db.execute(
             "SELECT seq, doc_id, run_no, minhash FROM docs WHERE seq IN "
-            f"(SELECT seq FROM bands WHERE key IN ({','.join('?' * len(keys))})) ORDER BY seq",
-            keys,
+            f"(SELECT seq FROM bands WHERE key IN ({','.join('?' * len(keys))})) ORDER BY seq LIMIT ?",
+            [*keys, self.cfg.max_candidates],
         ).fetchall()
         if not rows:
             return None
+        if len(rows) == self.cfg.max_candidates:
+            self._counts["candidates_truncated"] += 1
         self._counts["candidates"] += len(rows)
         stored = np.frombuffer(b"".join(r[3] for r in rows), dtype="<u4").reshape(len(rows), -1)
         sims = (stored == values).mean(axis=1)

@@ -10,10 +10,12 @@ One page goes through a short list of named steps, all on one parsed tree:
    htmldate's quick search.
 4. `title`: the page's own headline (its `<h1>`) when it agrees with the metadata title,
    else the metadata title without its " | Site name" suffix.
-5. `postclean` (`cfg.html_postclean`): drop body blocks that repeat the headline or
+5. `rescue` (`cfg.html_rescue`): when trafilatura's text is under a fifth of the page's
+   text and jusText finds over three times more, jusText's body is used instead.
+6. `postclean` (`cfg.html_postclean`): drop body blocks that repeat the headline or
    match a boilerplate rule (`BOILERPLATE_RULES`: "Read more", share/follow lines,
    photo credits, ...). Each removal is recorded by rule name in `HtmlResult.removed`.
-6. `render`: body blocks to text, paragraphs separated by a blank line.
+7. `render`: body blocks to text, paragraphs separated by a blank line.
 
 Pure and deterministic: no global state is read or written (trafilatura's
 `deduplicate=True` is never used), the same page gives the same result whatever was
@@ -28,11 +30,15 @@ from typing import Iterable
 
 from lxml.etree import Element, _Element
 from lxml.html import HtmlElement
+from trafilatura.baseline import html2txt
 from trafilatura.core import bare_extraction
+from trafilatura.external import justext_rescue
+from trafilatura.htmlprocessing import prune_unwanted_nodes
 from trafilatura.metadata import extract_metadata
-from trafilatura.settings import set_date_params
+from trafilatura.settings import Extractor, set_date_params
 from trafilatura.utils import load_html
 from trafilatura.xml import xmltotxt
+from trafilatura.xpaths import REMOVE_COMMENTS_AND_LISTS_XPATH
 
 from cleaners.config import ExtractConfig
 
@@ -90,6 +96,12 @@ BOILERPLATE_RULES: tuple[tuple[str, str], ...] = (
      r"(\d+\s+)?(leave a (comment|reply)|post a comment|add a comment|show comments|"
      r"view comments|join the conversation)\b.{0,40}"),
     ("tags", r"(tags?|filed under)\s*:.{0,200}"),
+    ("newsletter",  # one short sentence (under 100 characters) about a newsletter or sign-up
+     r"(?=.{0,100}\Z)(?:(?!\.\s).)*\b(newsletters?|mailing list|subscribe|sign up|signup)\b(?:(?!\.\s).)*"),
+    ("navigation",
+     r"(subscribe( here| now| to us)?|sign ?up|log ?in|sign ?in|register|back to (blog|blogs|top|articles)|"
+     r"skip (to (main )?content|navigation)|table of contents|advertiser disclosure|privacy policy|"
+     r"terms (&|and) conditions|trending( now)?|get in touch|contact us)[.!:]?"),
 )
 _RULES = tuple((name, re.compile(rf"(?:{pattern})\s*\Z", re.I | re.S)) for name, pattern in BOILERPLATE_RULES)
 
@@ -115,13 +127,20 @@ def extract_html(html: str, url: str | None = None, cfg: ExtractConfig = Extract
     body = extract_body(tree, url, cfg)
     meta = extract_metadata(tree, url, set_date_params(cfg.html_date_extensive))
     title = choose_title(tree, meta.title, meta.sitename) if cfg.html_title_from_h1 else meta.title
-    if body is None:
-        return HtmlResult("", title, meta.date, meta.author, meta.sitename, meta.url or url, "none")
-    removed: tuple[str, ...] = ()
-    if cfg.html_postclean:
-        removed = postclean(body, {t for t in (title, meta.title) if t})
-    text = render(body)
-    method = "trafilatura+postclean" if removed else "trafilatura"
+    titles = {t for t in (title, meta.title) if t}
+    method, removed, text = "none", (), ""
+    if body is not None:
+        method = "trafilatura"
+        removed = postclean(body, titles) if cfg.html_postclean else ()
+        text = render(body)
+    if cfg.html_rescue:
+        rescued = rescue(tree, text, cfg)
+        if rescued is not None:
+            method, text = "trafilatura+justext", ""
+            removed = postclean(rescued, titles) if cfg.html_postclean else ()
+            text = render(rescued)
+    if removed:
+        method += "+postclean"
     return HtmlResult(text, title, meta.date, meta.author, meta.sitename, meta.url or url, method, removed)
 
 
@@ -148,6 +167,28 @@ def extract_body(tree: HtmlElement, url: str | None, cfg: ExtractConfig) -> _Ele
     if doc is None or doc.body is None:
         return None
     return doc.body
+
+
+def rescue(tree: HtmlElement, text: str, cfg: ExtractConfig) -> _Element | None:
+    """jusText's body when trafilatura's text is a small part of the page and jusText finds
+    several times more, else None.
+
+    trafilatura's own recall escalation does the same only in balanced mode and only under
+    3,000 characters; it misses list- and card-based articles whose paragraphs sit in deep
+    <div>s. jusText runs only on pages that pass the first test (a few percent), on the
+    page without comment sections, as trafilatura's escalation does.
+    """
+    page_chars = len(html2txt(tree))
+    if not page_chars or len(text) >= cfg.html_rescue_page_share * page_chars:
+        return None
+    pruned = prune_unwanted_nodes(deepcopy(tree), REMOVE_COMMENTS_AND_LISTS_XPATH)
+    try:
+        body, jt_text = justext_rescue(pruned, Extractor(comments=False))
+    except Exception:  # jusText fails on odd trees (e.g. no <body>): keep trafilatura's text
+        return None
+    if body is None or not cfg.html_rescue_ratio * max(len(text), 1) < len(jt_text) <= page_chars:
+        return None
+    return body
 
 
 def choose_title(tree: HtmlElement, meta_title: str | None, sitename: str | None) -> str | None:

@@ -3,7 +3,8 @@
 Score, then decide: this step only annotates; `quality` applies `language.keep`.
 Deterministic: each detector is seeded (`language.seed`), so the same text always gets
 the same answer. Fast: langdetect sees a bounded sample (`language.sample_chars`) from
-the middle of the body (~3 ms instead of ~13 ms on a 7 KB article).
+the middle of the body, with fewer random trials than langdetect's default
+(`language.trials`): ~2 ms instead of ~13 ms on a 7 KB article.
 """
 from __future__ import annotations
 
@@ -50,6 +51,7 @@ def detect(text: str, cfg: LanguageConfig) -> tuple[str, float]:
         return UNKNOWN, 0.0
     detector = _get_factory().create()
     detector.seed = cfg.seed  # langdetect draws from a per-detector Random seeded with this
+    detector.n_trial = cfg.trials
     detector.append(snippet)
     try:
         best = detector.get_probabilities()

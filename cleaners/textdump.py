@@ -5,17 +5,26 @@ text") or an already extracted body (the HTML post-pass). `clean_dump` returns t
 body paragraphs, the headline, the visible publication date, and a verdict with a
 reason for every input line.
 
-How (one named step each):
+How (one named step each, all in `_one_pass`):
 
-1. `units_of`: the dump's logical lines (hard-wrapped paragraphs are joined back).
-2. `score_units`: a body probability per unit from a two-stage logistic regression
-   over line features (length, stop-word density, punctuation, boilerplate patterns,
-   repetition, position; then the stage-one probability smoothed over neighbours).
-   Weights: `cleaners/data/textdump_model.json`, made by `benchmarks/train_textdump.py`.
-3. `apply_rules`: patterns that are boilerplate wherever they stand override the
-   model ("Read more:" link lines, reading-time lines, cookie banners, repeats).
-4. `find_title` / `find_date`: the headline and the date line just before the body.
-5. Repeat 2–4 on the kept text until nothing more is removed, so that
+1. `units_of`: the dump's logical lines. Hard-wrapped paragraphs (w3m, lynx) are
+   joined back and renderer link markers ("[12]Home", "[IMG]") dropped, so every
+   renderer looks like html_text to what follows.
+2. `score_units`: a body probability per unit. Stage one is a logistic regression over
+   line features (length, stop-word density in the page's language, punctuation,
+   boilerplate words in 8+ languages, repetition, position, neighbours' averages);
+   stage two is a small gradient-boosted tree ensemble over stage one's probability
+   smoothed over neighbours plus the same features. Weights:
+   `cleaners/data/textdump_model.json`, made by `benchmarks/train_textdump.py`.
+   An input every unit of which scores >= `ExtractConfig.dump_clean_min_score` is an
+   already clean body: the model then removes nothing, only the rules do.
+3. `_rule_reason` / `_context_rules`: boilerplate wherever it stands overrides the
+   model ("Read more:" teaser lines, reading times, repeats, tags, captions and their
+   bare copies, cookie banners, short share/comment/login lines, subscription calls,
+   "Related"/"Most Popular" headings and the teasers under them, bare URLs, bulleted
+   menus above or below the prose). If nothing is left, the best-scored units are kept.
+4. `find_title` / `find_date`: the headline and the date line around the body start.
+5. `clean_dump` repeats 1–4 on the kept text until nothing more is removed, so that
    `clean_dump(clean_dump(x).text).text == clean_dump(x).text`.
 
 Reason codes (`LineVerdict.reason`), one vocabulary for kept and removed lines:
@@ -46,8 +55,8 @@ import numpy as np
 
 from cleaners.config import ExtractConfig
 from cleaners.textdump_features import (
-    BASE_FEATURES, DATE_RE, READING_TIME_RE, Unit, _TOKEN, features, has_boilerplate,
-    stage2_features, units_of,
+    BASE_FEATURES, DATE_RE, Unit, _TOKEN, features, has_boilerplate,
+    stage2_features, unit_tokens, units_of,
 )
 
 _COL = {name: i for i, name in enumerate(BASE_FEATURES)}
@@ -71,9 +80,6 @@ MAX_PASSES = 6
 #: precision and zero recall, a short article in a sea of menus is better kept.
 FALLBACK_RATIO = 0.5
 FALLBACK_MIN_SCORE = 0.02
-#: An input whose every unit scores at least this is treated as an already clean body
-#: (rules only, no title/date): 97% of the dev truth bodies qualify, 1.7% of the dumps.
-CLEAN_MIN_SCORE = 0.15
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,9 +267,10 @@ def _lr(params: tuple, X: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
 
 
-def score_units(units: list[Unit], model: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+def score_units(units: list[Unit], model: dict[str, Any],
+                tokens: list[list[str]] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Body probability of each unit, and the unit features it was computed from."""
-    X = features(units)
+    X = features(units, tokens)
     if not units:
         return np.zeros(0), X
     s1, s2 = _prepared(model)
@@ -280,18 +287,23 @@ def _toks(text: str) -> list[str]:
     return [t.lower() for t in _TOKEN.findall(text)]
 
 
+@lru_cache(maxsize=8192)
 def _heading_like(text: str) -> bool:
-    toks = _TOKEN.findall(text)
-    if not toks or len(text) > 250:
+    if len(text) > 250:
         return False
-    cjk = sum(1 for c in text if "\u4e00" <= c <= "\u9fff")
-    if cjk < 4 and not 2 <= len(toks) <= 30:
+    end = text.rstrip()
+    if end.endswith((".", ",", ";")) and not end.endswith("..."):
         return False
-    if text.rstrip().endswith((".", ",", ";")) and not text.rstrip().endswith("..."):
+    words = len(text.split())
+    cjk = 0 if text.isascii() else sum(1 for c in text if "\u4e00" <= c <= "\u9fff")
+    if cjk < 4 and not 2 <= words <= 30:
         return False
-    if DATE_RE.search(text) and len(toks) <= 8:
+    if words <= 8 and _MAYBE_DATE.search(text) and DATE_RE.search(text):
         return False
     return not (_CAPTION.search(text) or _LINK_PREFIX.match(text) or has_boilerplate(text, "cookie"))
+
+
+_MAYBE_DATE = re.compile(r"\d{4}|\d{1,2}[./-]\d{1,2}[./-]\d{2}")
 
 
 def _is_prose(text: str) -> bool:
@@ -303,37 +315,49 @@ def _overlap(a: list[str], b: set[str]) -> float:
     return sum(1 for t in a if t in b) / len(a) if a else 0.0
 
 
-def find_title(units: list[Unit], reasons: list[str]) -> int | None:
-    """Index of the headline unit among the units before the body, or None.
+#: How find_title picks among headings when none resembles the page's first line:
+#: "nearest" (the substantial heading closest to the body) or "first" (the first one).
+TITLE_FALLBACK = "first"
 
-    The headline is the heading-like unit nearest the body that shares most of its
+
+def find_title(units: list[Unit], reasons: list[str]) -> int | None:
+    """Index of the headline unit, or None.
+
+    Candidates are the heading-like units of the page head: before the first kept unit
+    that is not a menu word (kept units of at most 3 words above the headline are menu
+    items), plus that unit itself when prose follows it (a page opening with its
+    headline). The headline is the candidate nearest the body that shares most of its
     words with the page's first line (html_text puts the <title> there); failing that,
-    the first heading-like unit of the page head.
+    the nearest substantial heading (not a menu item, byline or one-word label).
     """
-    body = [i for i, r in enumerate(reasons) if r == "body"]
-    first_body = next((i for i in body if _is_prose(units[i].text)), body[0] if body else len(units))
-    head = range(0, min(first_body, len(units)))
-    cands = [i for i in head if reasons[i] in ("short", "low_score", "body", "link_list")
-             and _heading_like(units[i].text)]
+    n = len(units)
+    limit = 0
+    while limit < n and (reasons[limit] != "body" or (
+            len(_toks(units[limit].text)) <= 3 and not _heading_like(units[limit].text))):
+        limit += 1
+    cands = [i for i in range(min(limit, n)) if reasons[i] in _TITLE_FROM and _heading_like(units[i].text)]
+    if limit < n and _heading_like(units[limit].text):
+        nxt = next((j for j in range(limit + 1, n) if reasons[j] == "body"), None)
+        if nxt is not None and not _heading_like(units[nxt].text):
+            cands.append(limit)
     if not cands:
-        # A page that opens with its headline, straight followed by prose.
-        if first_body == 0 and len(body) > 1 and _heading_like(units[0].text) \
-                and not _heading_like(units[body[1]].text):
-            return 0
         return None
     first = set(_toks(_SITE_SPLIT.split(units[0].text)[0])) | set(_toks(units[0].text))
     similar = [i for i in cands if i > 0 and _overlap(_toks(units[i].text), first) >= 0.6
                and not re.search(r"\s[>›»/|]\s", units[i].text)]
     if similar:
         return similar[-1]
-    # Otherwise the nearest substantial heading before the body: not a menu item, not a
-    # byline, not a one-word label.
     good = [i for i in cands if len(_toks(units[i].text)) >= 3 or sum(
         1 for c in units[i].text if "\u4e00" <= c <= "\u9fff") >= 6]
-    good = [i for i in good if not (_NAV_PHRASE.match(units[i].text) or _BYLINE.match(units[i].text)
-                                    or has_boilerplate(units[i].text, "subscribe")
-                                    or has_boilerplate(units[i].text, "social"))]
-    return good[-1] if good else None
+    good = [i for i in good if units[i].links < 2 and not (
+        _NAV_PHRASE.match(units[i].text) or _BYLINE.match(units[i].text)
+        or has_boilerplate(units[i].text, "subscribe") or has_boilerplate(units[i].text, "social"))]
+    if not good:
+        return None
+    return good[0] if TITLE_FALLBACK == "first" else good[-1]
+
+
+_TITLE_FROM = ("short", "low_score", "body", "link_list")
 
 
 _MONTH_NUM = {}
@@ -389,7 +413,7 @@ def find_date(units: list[Unit], first_body: int) -> tuple[int | None, str | Non
     order = list(range(first_body - 1, lo - 1, -1)) + list(range(first_body, hi))
     for i in order:
         text = units[i].text
-        if len(text) <= 120 and DATE_RE.search(text):
+        if len(text) <= 120 and _MAYBE_DATE.search(text) and DATE_RE.search(text):
             iso = parse_date(text)
             if iso:
                 return i, iso
@@ -408,13 +432,14 @@ class _Pass:
 
 def _one_pass(content: str, cfg: ExtractConfig, model: dict[str, Any]) -> tuple[list[str], _Pass]:
     lines, units = units_of(content)
-    probs, X = score_units(units, model)
-    keys = [" ".join(_toks(u.text)) for u in units]
+    tokens = [unit_tokens(u.text) for u in units]
+    probs, X = score_units(units, model, tokens)
+    keys = [" ".join(t) for t in tokens]
     seen: set[str] = set()
     reasons: list[str] = []
     # An input every line of which reads as prose is an already clean body (the HTML
     # post-pass, or this cleaner's own output): only the rules remove from it.
-    clean_input = bool(len(probs)) and float(probs.min()) >= CLEAN_MIN_SCORE
+    clean_input = bool(len(probs)) and float(probs.min()) >= cfg.dump_clean_min_score
     keep = np.ones(len(units), dtype=bool) if clean_input else probs >= cfg.dump_min_line_score
     for i, u in enumerate(units):
         rule = _rule_reason(u.text, bool(keys[i]) and keys[i] in seen, X[i])
@@ -443,14 +468,19 @@ def _one_pass(content: str, cfg: ExtractConfig, model: dict[str, Any]) -> tuple[
     t = find_title(units, reasons)
     if t is not None:
         title = units[t].text
+        if t == 0:  # the <title> line: drop a trailing " | Site name" / " - Site name"
+            parts = _SITE_SPLIT.split(title)
+            if len(parts) > 1 and len(_toks(" ".join(parts[:-1]))) >= 3:
+                title = title[: title.rfind(parts[-1])].rstrip(" |–—-:·•»")
         reasons[t] = "title"
-        for j in range(t):  # short kept units above the headline are page furniture
-            if reasons[j] == "body" and not _is_prose(units[j].text):
+        for j in range(t):  # kept menu words above the headline are page furniture
+            if reasons[j] == "body":
                 reasons[j] = "nav"
         key = keys[t]
         for j in range(first_body, min(len(units), first_body + 3)):
             if reasons[j] == "body" and keys[j] == key:
                 reasons[j] = "title"
+    first_body = next((i for i, r in enumerate(reasons) if r == "body"), len(units))
     d, iso = find_date(units, first_body)
     if d is not None:
         date = iso

@@ -157,22 +157,29 @@ class Unit:
     last: int
     blank_before: bool
     blank_after: bool
+    links: int = 0  # renderer link markers ("[12]") removed from the text
 
 
 def wrap_width(lines: list[str]) -> int | None:
     """The fill width of a hard-wrapped dump, or None when lines are not wrapped.
 
-    A renderer that wraps (w3m, lynx) fills most prose lines to within a few columns of
-    one width, 60–100 characters; html_text and HTML extractors never do.
+    A renderer that wraps (w3m, lynx) fills most of its longer lines to within a few
+    columns of one width of 60–110 characters; html_text and HTML extractors never do.
     """
-    lens = sorted(len(l.rstrip()) for l in lines if len(l.strip()) >= 20)
-    if len(lens) < 8:
+    lens = [len(l.rstrip()) for l in lines if len(l.strip()) >= 40 and "://" not in l]
+    if len(lens) < 5 or min(lens) > 110:
         return None
-    width = lens[int(len(lens) * 0.95)]
-    if not 50 <= width <= 110:
-        return None
-    near = sum(1 for n in lens if width - 14 <= n <= width)
-    return width if near >= 0.3 * len(lens) else None
+    counts = Counter(lens)
+    for width in range(110, 49, -1):
+        if counts.get(width) and sum(counts.get(w, 0) for w in range(width - 12, width + 1)) >= 0.25 * len(lens):
+            # ... and (bar unbreakable URLs) nothing is longer than the fill width.
+            longer = sum(c for w, c in counts.items() if w > width)
+            return width if longer <= 0.1 * len(lens) else None
+    return None
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
 
 
 _MARKERS = re.compile(r"\[(?:\d+|link|img|IMG|image|IMAGE|INLINE|BUTTON|[^\]\s]+\.(?:png|jpe?g|gif|svg))\]")
@@ -211,17 +218,20 @@ def units_of(content: str) -> tuple[list[str], list[Unit]]:
                     break
                 cur = lines[i].rstrip()
                 head = nxt.split(" ", 1)[0]
-                if len(cur) + 1 + len(head) <= width - 1:
+                if len(cur) + 1 + len(head) <= width - 1 or (
+                        _indent(lines[i + 1]) != _indent(lines[i]) and not _BULLET.match(lines[i])):
                     break
                 parts.append(nxt)
                 i += 1
         blank_after = i + 1 >= n or not lines[i + 1].strip()
-        text = canonical(" ".join(parts))
+        raw = " ".join(parts)
+        text = canonical(raw)
         if not text:
             blank_before = True
             i += 1
             continue
-        units.append(Unit(text, first, i, blank_before, blank_after))
+        links = len(_MARKERS.findall(raw)) if "[" in raw else 0
+        units.append(Unit(text, first, i, blank_before, blank_after, links))
         blank_before = False
         i += 1
     return lines, units
@@ -357,13 +367,15 @@ def _window_mean(col: np.ndarray, w: int) -> np.ndarray:
     return np.where(count > 0, total / np.maximum(count, 1), 0.0)
 
 
-def features(units: list[Unit]) -> np.ndarray:
-    """Feature matrix, one row per unit, columns as `feature_names()`."""
+def features(units: list[Unit], tokens: list[list[str]] | None = None) -> np.ndarray:
+    """Feature matrix, one row per unit, columns as `feature_names()`. `tokens` are the
+    units' `unit_tokens` when the caller already has them."""
     n = len(units)
     names = feature_names()
     if n == 0:
         return np.zeros((0, len(names)))
-    tokens = [unit_tokens(u.text) for u in units]
+    if tokens is None:
+        tokens = [unit_tokens(u.text) for u in units]
     stops = doc_stoplist(tokens)
     base = np.array([_base_row(u.text, t, stops) for u, t in zip(units, tokens)], dtype=float)
     keys = [" ".join(t) for t in tokens]

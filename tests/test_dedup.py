@@ -276,3 +276,13 @@ def test_signature_json_round_trip(s: str) -> None:
 @given(st.text(max_size=200))
 def test_normalise_is_idempotent(s: str) -> None:
     assert dedup.normalise(dedup.normalise(s)) == dedup.normalise(s)
+
+
+def test_candidates_are_capped_earliest_first() -> None:
+    cfg = DedupConfig(max_candidates=1)
+    p = article(7, paragraphs=3, words=80)
+    index = fresh(cfg)
+    index.add("A", signature(text([p[0], p[1]]), cfg))
+    index.add("B", signature(text([p[1], p[2]]), cfg))
+    assert index.check(signature(text(p), cfg)).duplicate_of == "A"
+    assert index.stats()["candidates_truncated"] == 1

@@ -1,0 +1,121 @@
+"""Check the text-dump cleaner on other renderers: w3m -dump and lynx -dump.
+
+usage: python benchmarks/eval_textdump_renderers.py [--n 60] [--out DIR] [SET_DIR ...]
+
+Takes every k-th page of each set (a fixed, deterministic subset of --n pages), renders
+`html/<id>.html.gz` with `w3m -dump` and `lynx -dump` (hard-wrapped lines, `•`/`*`
+bullets, `[12]` link markers, a References list), cleans each rendering with
+`clean_dump`, and scores the outputs with the set's `score.py`, next to the same
+subset's html_text dumps and the keep-everything baseline for each renderer.
+Also prints F1 per language for the non-English pages of the subset (langdetect on the
+truth body). Needs `apt-get install -y w3m lynx`.
+
+example: python benchmarks/eval_textdump_renderers.py --n 40 /work/shared/eval/dev/scrapinghub
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import subprocess
+import sys
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from cleaners.textdump import clean_dump  # noqa: E402
+
+SCORE = Path("/work/shared/eval/score.py")
+DEFAULT_SETS = [Path("/work/shared/eval/dev/scrapinghub"), Path("/work/shared/eval/dev/wcxb-articles")]
+
+
+def render(tool: str, html: bytes) -> str:
+    with tempfile.NamedTemporaryFile(suffix=".html") as f:
+        f.write(html)
+        f.flush()
+        if tool == "w3m":
+            cmd = ["w3m", "-dump", "-T", "text/html", "-cols", "80", "-O", "UTF-8", f.name]
+        else:
+            cmd = ["lynx", "-dump", "-width=80", "-display_charset=utf-8", "-assume_charset=utf-8",
+                   "-force_html", f.name]
+        out = subprocess.run(cmd, capture_output=True, timeout=60)
+    return out.stdout.decode("utf-8", "replace")
+
+
+def write_out(out_dir: Path, records: list[dict]) -> str:
+    (out_dir / "data").mkdir(parents=True, exist_ok=True)
+    with open(out_dir / "data" / "part-00000.jsonl", "w", encoding="utf-8") as f:
+        for rec in records:
+            f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    (out_dir / "manifest.json").write_text(json.dumps({"shards": [{"path": "data/part-00000.jsonl"}]}))
+    return out_dir
+
+
+def score(set_dir: Path, out_dir: Path) -> str:
+    line = subprocess.run([sys.executable, str(SCORE), set_dir, out_dir], capture_output=True,
+                          text=True, check=True).stdout.strip()
+    return line.split(":", 1)[1].strip()
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("sets", nargs="*", type=Path, default=DEFAULT_SETS)
+    ap.add_argument("--n", type=int, default=60, help="pages per set (plus every non-English page)")
+    ap.add_argument("--out", type=Path, default=Path("/tmp/docprep-eval-renderers"))
+    args = ap.parse_args(argv)
+    sys.path.insert(0, str(SCORE.parent))
+    from textmetrics import shingle_prf
+
+    from langdetect import DetectorFactory, detect
+
+    DetectorFactory.seed = 0
+    for set_dir in args.sets:
+        truth = [json.loads(l) for l in open(set_dir / "truth.jsonl", encoding="utf-8")]
+        lang = {}
+        for t in truth:
+            try:
+                lang[t["id"]] = detect(t["body"][:2000]) if t["body"].strip() else "unknown"
+            except Exception:
+                lang[t["id"]] = "unknown"
+        step = max(1, len(truth) // args.n)
+        subset = truth[::step][: args.n]
+        # Every non-English page joins the subset, for the per-language figures.
+        picked = {t["id"] for t in subset}
+        subset += [t for t in truth if lang[t["id"]] not in ("en", "unknown") and t["id"] not in picked]
+        # score.py counts unmatched truth as empty: score against a subset truth file.
+        sub_dir = args.out / set_dir.name / "set"
+        sub_dir.mkdir(parents=True, exist_ok=True)
+        with open(sub_dir / "truth.jsonl", "w", encoding="utf-8") as f:
+            for t in subset:
+                f.write(json.dumps(t, ensure_ascii=False) + "\n")
+        langs = sorted({lang[t["id"]] for t in subset})
+        print(f"{set_dir.name}: {len(subset)} pages, languages "
+              f"{ {lg: sum(1 for t in subset if lang[t['id']] == lg) for lg in langs} }")
+        per_lang: dict[tuple[str, str], list] = defaultdict(list)
+        for renderer in ("html_text", "w3m", "lynx"):
+            cleaned, raw = [], []
+            for t in subset:
+                if renderer == "html_text":
+                    text = (set_dir / "dumps" / f"{t['id']}.txt").read_text(encoding="utf-8")
+                else:
+                    html = gzip.decompress((set_dir / "html" / f"{t['id']}.html.gz").read_bytes())
+                    text = render(renderer, html)
+                r = clean_dump(text)
+                uri = f"{renderer}/{t['id']}.txt"
+                cleaned.append({"text": r.text, "title": r.title, "source": {"uri": uri}})
+                raw.append({"text": text, "title": None, "source": {"uri": uri}})
+                if lang[t["id"]] != "en":
+                    per_lang[(renderer, lang[t["id"]])].append((t["body"], r.text))
+            base = args.out / set_dir.name / renderer
+            print(f"  {renderer:9s} cleaned: {score(sub_dir, write_out(base / 'cleaned', cleaned))}")
+            print(f"  {renderer:9s} keep-all: {score(sub_dir, write_out(base / 'raw', raw))}")
+        for (renderer, lg), pairs in sorted(per_lang.items()):
+            f1, p, rc = shingle_prf(pairs)
+            print(f"  lang {lg} {renderer:9s} ({len(pairs)} pages): F1 {f1:.3f}  P {p:.3f}  R {rc:.3f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+"""The text-dump cleaner: cases as data (tests/cases/textdump/*.json) plus properties.
+
+A case holds a dump snippet (`dump`), snippets that must survive in the text (`keep`),
+snippets that must not (`drop`), and where relevant the expected `title` and `date`.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cleaners.config import ExtractConfig
+from cleaners.textdump import REASONS, DumpResult, clean_dump
+
+CASES = sorted((Path(__file__).parent / "cases" / "textdump").glob("*.json"))
+
+
+def _norm(s: str) -> str:
+    return " ".join(s.split())
+
+
+@pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
+def test_case(path: Path) -> None:
+    case = json.loads(path.read_text(encoding="utf-8"))
+    r = clean_dump(case["dump"])
+    text = _norm(r.text)
+    for snippet in case["keep"]:
+        assert _norm(snippet) in text, f"lost body text: {snippet!r}"
+    for snippet in case["drop"]:
+        assert _norm(snippet) not in text, f"boilerplate survived: {snippet!r}"
+    if "title" in case:
+        assert r.title == case["title"]
+        assert case["title"] not in r.text
+    if "date" in case:
+        assert r.date == case["date"]
+    assert clean_dump(r.text).text == r.text, "not idempotent"
+
+
+def test_cases_cover_renderers_and_languages() -> None:
+    names = {p.stem for p in CASES}
+    for want in ("w3m", "lynx", "de_", "fr_", "es_", "pl_", "ru_", "el_", "zh_", "clean_article"):
+        assert any(n.startswith(want) for n in names), want
+
+
+def test_every_line_has_a_verdict() -> None:
+    dump = "Menu\nHome\n\nA headline for the story\n\n" + "This is a sentence of the body. " * 8 + "\n\nShare\n"
+    r = clean_dump(dump)
+    assert isinstance(r, DumpResult)
+    assert [v.index for v in r.lines] == list(range(len(dump.split("\n"))))
+    assert all(v.reason in REASONS for v in r.lines)
+    assert all(v.keep == (v.reason == "body") for v in r.lines)
+    assert [v.text for v in r.lines] == dump.split("\n")
+
+
+def test_threshold_comes_from_config() -> None:
+    dump = (Path(__file__).parent.parent / "seeds" / "001_e18522ba2044eb3f.txt").read_text(encoding="utf-8")
+    strict = clean_dump(dump, ExtractConfig(dump_min_line_score=0.99)).text
+    loose = clean_dump(dump, ExtractConfig(dump_min_line_score=0.01)).text
+    assert len(strict) < len(loose)
+
+
+def test_empty_and_blank_inputs() -> None:
+    for dump in ("", "\n\n\n", "   \n\t\n"):
+        r = clean_dump(dump)
+        assert r.text == "" and r.title is None and r.date is None
+        assert all(not v.keep for v in r.lines)
+
+
+def test_deterministic() -> None:
+    dump = (Path(__file__).parent.parent / "seeds" / "003_c1443c2718b58639.txt").read_text(encoding="utf-8")
+    assert clean_dump(dump) == clean_dump(dump)
+
+
+_line = st.one_of(
+    st.sampled_from(["Home", "Share", "Read more: a teaser", "Subscribe now", "", "© 2024 Site",
+                     "5 min read", "March 3, 2021", "Tags: one, two"]),
+    st.text(alphabet=st.characters(codec="utf-8", categories=("L", "N", "P", "Zs")), max_size=120),
+    st.lists(st.sampled_from("the city said on monday that it would build new schools and roads "
+                             "for families in the north".split()), min_size=5, max_size=40)
+    .map(lambda ws: " ".join(ws).capitalize() + "."),
+)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_line, max_size=25).map("\n".join))
+def test_idempotent(dump: str) -> None:
+    once = clean_dump(dump)
+    assert clean_dump(once.text).text == once.text

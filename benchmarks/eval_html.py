@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """trafilatura's default `extract()` and docprep's `extract_html` side by side on HTML eval sets.
 
-usage: eval_html.py [SET_DIR ...] [--out DIR] [--limit N]
+usage: eval_html.py [SET_DIR ...] [--out DIR] [--limit N] [--set KEY=VALUE ...]
   SET_DIR  an evaluation set folder (html/<id>.html.gz + truth.jsonl); default: both
            dev sets in /work/shared/eval/dev.
   --out    where the two output folders go (default benchmarks/results/eval_html,
            git-ignored): OUT/<set>/trafilatura and OUT/<set>/docprep, each a docprep-style
            output folder (manifest.json + data/part-00000.jsonl) that score.py reads.
+  --set    an ExtractConfig override for docprep's side, value as JSON
+           (e.g. --set html_favor='"balanced"' --set html_rescue=false), to measure a variant.
 
 example: .venv/bin/python benchmarks/eval_html.py /work/shared/eval/dev/wcxb-articles --limit 100
 
@@ -121,10 +123,14 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("sets", nargs="*", type=Path, default=DEFAULT_SETS)
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "eval_html")
     ap.add_argument("--limit", type=int, default=None, help="only the first N pages of each set")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="ExtractConfig override for docprep, VALUE as JSON (repeatable)")
     args = ap.parse_args(argv)
+    overrides = {k: json.loads(v) for k, v in (item.split("=", 1) for item in args.set)}
+    cfg = ExtractConfig(**overrides)
     logging.disable(logging.WARNING)  # trafilatura logs every page it discards
     for set_dir in args.sets:
-        run_set(set_dir, args.out, args.limit, ExtractConfig())
+        run_set(set_dir, args.out, args.limit, cfg)
 
 
 if __name__ == "__main__":

@@ -72,6 +72,13 @@ def test_postclean_off_keeps_trafilatura_body_and_records_nothing() -> None:
     assert "Photo: Sam Baker" in off.text and len(off.text) > len(on.text)
 
 
+def test_rescue_leaves_a_well_extracted_page_alone() -> None:
+    case = load(CASES / "news_article.json")
+    on = extract_html(case["html"], case["url"])
+    off = extract_html(case["html"], case["url"], ExtractConfig(html_rescue=False))
+    assert on == off and not on.method.startswith("trafilatura+justext")
+
+
 def test_metadata_title_when_h1_is_off() -> None:
     case = load(CASES / "news_article.json")
     r = extract_html(case["html"], case["url"], ExtractConfig(html_title_from_h1=False))

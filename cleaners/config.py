@@ -145,6 +145,12 @@ class ExtractConfig(_Section):
         "bodies as clean and only 1.7% of their raw dumps; it is what keeps the HTML post-pass "
         "from eating a clean article and the cleaner idempotent.",
     )
+    html_max_date: str = Field(
+        "2099-12-31",
+        description="Latest publication date accepted from a page (YYYY-MM-DD). htmldate's "
+        "default is today, which makes output depend on the day of the run; a fixed bound "
+        "keeps it a function of input and config.",
+    )
 
 
 class LanguageConfig(_Section):

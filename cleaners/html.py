@@ -132,7 +132,10 @@ def extract_html(html: str, url: str | None = None, cfg: ExtractConfig = Extract
     if tree is None:
         return HtmlResult("", None, None, None, None, url, "none")
     body = extract_body(tree, url, cfg)
-    meta = extract_metadata(tree, url, set_date_params(cfg.html_date_extensive))
+    # htmldate's default max_date is today: the same page could get another date tomorrow.
+    # A fixed bound keeps output a function of input and config only.
+    date_params = {**set_date_params(cfg.html_date_extensive), "max_date": cfg.html_max_date}
+    meta = extract_metadata(tree, url, date_params)
     title = choose_title(tree, meta.title, meta.sitename) if cfg.html_title_from_h1 else meta.title
     titles = {t for t in (title, meta.title) if t}
     method, removed, text = "none", (), ""

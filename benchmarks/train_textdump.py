@@ -10,14 +10,21 @@ and a neighbouring unit (within 2) is body, or when it equals a whole truth line
 Truth bodies themselves are added as all-body documents, so the model learns to keep
 an already clean article (the HTML post-pass relies on that).
 
-The model is two logistic regressions fitted with Newton's method (numpy only, L2,
-deterministic): stage one on the unit features, stage two on stage one's probability
-smoothed over neighbours plus the unit features. Stage two is trained on out-of-fold
-stage-one probabilities (5 folds by document) so it does not learn from overconfident
-in-sample scores.
+The model has two stages, fitted with numpy only (no scikit-learn), deterministic:
+stage one is an L2 logistic regression (Newton's method) on the unit features; stage
+two is a gradient-boosted tree ensemble (GBM_TREES trees of depth GBM_DEPTH, histogram
+splits, row subsampling with a fixed seed) on stage one's probability smoothed over
+neighbours plus the unit features. Stage two is trained on out-of-fold stage-one
+probabilities (5 folds by site) so it does not learn from overconfident in-sample
+scores. Units are weighted by log2(2 + tokens), since shingle F1 counts words.
 
---cv prints cross-set figures (train on one set, score the other) and 5-fold-by-site
-figures on each set, using the same scorer as `/work/shared/eval/score.py`.
+--cv trains the fold models of `cv_plan` (each set held out whole and trained on the
+other; CV_FOLDS folds by site over both sets, no site in train and test at once), keeps
+them in --cv-dir and prints their scores (same measures as /work/shared/eval/score.py);
+--cv-score re-scores kept fold models with the current cleaner (rules, title, date).
+--cache keeps the prepared features between runs (development only).
+
+Reproduce the shipped model: python benchmarks/train_textdump.py
 """
 from __future__ import annotations
 

@@ -292,11 +292,10 @@ def _heading_like(text: str) -> bool:
     if len(text) > 250:
         return False
     end = text.rstrip()
-    if end.endswith((".", ",", ";")) and not end.endswith("..."):
+    if end.endswith((".", ",", ";", "。", "，", "；")) and not end.endswith("..."):
         return False
-    words = len(text.split())
-    cjk = 0 if text.isascii() else sum(1 for c in text if "\u4e00" <= c <= "\u9fff")
-    if cjk < 4 and not 2 <= words <= 30:
+    words = _words(text)
+    if not 2 <= words <= 30:
         return False
     if words <= 8 and _MAYBE_DATE.search(text) and DATE_RE.search(text):
         return False
@@ -304,6 +303,14 @@ def _heading_like(text: str) -> bool:
 
 
 _MAYBE_DATE = re.compile(r"\d{4}|\d{1,2}[./-]\d{1,2}[./-]\d{2}")
+
+
+def _words(text: str) -> int:
+    """Word count; CJK, written without spaces, counts one word per two characters."""
+    n = len(text.split())
+    if not text.isascii():
+        n = max(n, sum(1 for c in text if "\u4e00" <= c <= "\u9fff") // 2)
+    return n
 
 
 def _is_prose(text: str) -> bool:
@@ -333,12 +340,12 @@ def find_title(units: list[Unit], reasons: list[str]) -> int | None:
     n = len(units)
     limit = 0
     while limit < n and (reasons[limit] != "body" or (
-            len(_toks(units[limit].text)) <= 3 and not _heading_like(units[limit].text))):
+            _words(units[limit].text) <= 3 and not _heading_like(units[limit].text))):
         limit += 1
     cands = [i for i in range(min(limit, n)) if reasons[i] in _TITLE_FROM and _heading_like(units[i].text)]
     if limit < n and _heading_like(units[limit].text):
         nxt = next((j for j in range(limit + 1, n) if reasons[j] == "body"), None)
-        if nxt is not None and not _heading_like(units[nxt].text):
+        if nxt is not None and _is_prose(units[nxt].text):
             cands.append(limit)
     if not cands:
         return None
@@ -502,6 +509,7 @@ def clean_dump(content: str, cfg: ExtractConfig = ExtractConfig(), *,
         if r == "body":
             owner.append(u)
     text = "\n\n".join(u.text for u, r in zip(first.units, first.reasons) if r == "body")
+    title, date = first.title, first.date
     for _ in range(MAX_PASSES - 1):
         _, again = _one_pass(text, cfg, model)
         if len(again.units) != len(owner):  # defensive: units must map one to one
@@ -513,12 +521,18 @@ def clean_dump(content: str, cfg: ExtractConfig = ExtractConfig(), *,
             if r == "body":
                 kept_owner.append(src)
             else:
+                if r == "title" and title is None:
+                    title = again.title
+                elif r == "date" and date is None:
+                    date = again.date
+                elif r in META_REASONS:  # a second headline or date line: not body either
+                    r = "short" if len(u.text) < 30 else "low_score"
                 for k in range(src.first, src.last + 1):
-                    verdict[k] = r if r not in META_REASONS else "short" if len(u.text) < 30 else "low_score"
+                    verdict[k] = r
         owner = kept_owner
         text = "\n\n".join(u.text for u, r in zip(again.units, again.reasons) if r == "body")
     out = tuple(
         LineVerdict(i, line, verdict.get(i) == "body", verdict.get(i, "blank"))
         for i, line in enumerate(lines)
     )
-    return DumpResult(text=text, title=first.title, date=first.date, lines=out)
+    return DumpResult(text=text, title=title, date=date, lines=out)

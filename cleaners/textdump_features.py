@@ -224,7 +224,9 @@ def units_of(content: str) -> tuple[list[str], list[Unit]]:
                 parts.append(nxt)
                 i += 1
         blank_after = i + 1 >= n or not lines[i + 1].strip()
-        raw = " ".join(parts)
+        raw = parts[0]
+        for part in parts[1:]:  # CJK is written without spaces: a wrap is not a space
+            raw += part if _CJK.match(raw[-1]) and _CJK.match(part[0]) else " " + part
         text = canonical(raw)
         if not text:
             blank_before = True

@@ -157,6 +157,21 @@ _CTA = re.compile(
 _URL_ONLY = re.compile(r"^\s*(?:\d+\.\s*)?(?:https?://|www\.)\S+\s*$")
 _BYLINE = re.compile(r"^\s*(?:by|von|par|por|przez|автор|από|作者)\b", re.I)
 _CUE_SHORT = ("bp_comment", "bp_social", "bp_cookie", "bp_legal", "bp_subscribe")
+# A letter to the reader (donation or subscription appeal): it opens with a salutation
+# and closes with a thanks and a signature, with prose in between that the model may keep.
+_APPEAL_OPEN = re.compile(
+    r"^\s*(?:dear (?:reader|readers|subscriber|subscribers|friend|friends)|liebe lese\w*|"
+    r"chers? lect\w*|querid[oa]s? lector\w*|drog\w* czytel\w*|дорог\w* читател\w*|"
+    r"αγαπητ\w* αναγνώστ\w*|亲爱的读者)\b",
+    re.I,
+)
+_APPEAL_CLOSE = re.compile(
+    r"^\s*(?:thank you|thanks|sincerely|best regards|with gratitude|vielen dank|danke|merci|"
+    r"gracias|dziękujemy|спасибо|ευχαριστούμε|谢谢)\b",
+    re.I,
+)
+APPEAL_MAX_UNITS = 25  # a reader letter is a screen long; past that it is not one letter
+SIGNATURE_MAX_UNITS = 3  # names and roles under the thanks
 
 
 def _context_rules(units: list[Unit], reasons: list[str], X: np.ndarray) -> None:
@@ -181,6 +196,19 @@ def _context_rules(units: list[Unit], reasons: list[str], X: np.ndarray) -> None
                     and not X[j, _COL["ends_sentence"]]:
                 reasons[j] = "link_list"
                 j += 1
+    # A letter to the reader, from its salutation to its thanks and signature.
+    for i, u in enumerate(units):
+        if reasons[i] not in ("body", "") or math.expm1(ntok[i]) > 8 or not _APPEAL_OPEN.match(u.text):
+            continue
+        end = next((j for j in range(i + 1, min(n, i + APPEAL_MAX_UNITS)) if _APPEAL_CLOSE.match(units[j].text)), None)
+        if end is None:
+            continue
+        k = end + 1
+        while k < min(n, end + 1 + SIGNATURE_MAX_UNITS) and math.expm1(ntok[k]) <= 12 \
+                and not X[k, _COL["ends_sentence"]]:
+            k += 1
+        for j in range(i, k):
+            reasons[j] = "boilerplate:subscribe"
     # Lynx's reference list and bare links: a URL alone on a line is not prose.
     for i, u in enumerate(units):
         if reasons[i] in ("body", "") and _URL_ONLY.match(u.text):

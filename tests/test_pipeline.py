@@ -156,3 +156,20 @@ def test_incremental_new_file_and_changed_file(tmp_path):
     [sup] = run_manifest["superseded"]
     assert sup["uri"].endswith(seeds[0].name) and sup["old_run"] == first["run_id"]
     assert sum(1 for _ in iter_records(tmp_path / "c")) == 5
+
+
+SEED_CASES = sorted((Path(__file__).parent / "cases" / "seeds").glob("*.json"))
+
+
+@pytest.mark.parametrize("case", SEED_CASES, ids=[p.stem for p in SEED_CASES])
+def test_golden_seed_through_the_whole_pipeline(case, seeds_run):
+    """The same golden cases as the cleaner's, checked on the corpus a user gets."""
+    expected = json.loads(case.read_text())
+    [rec] = [r for r in iter_records(seeds_run) if Path(r["source"]["uri"]).stem == case.stem]
+    assert rec["title"] == expected["title"]
+    for snippet in expected["must_appear"]:
+        assert snippet in rec["text"]
+    for snippet in expected["must_not_appear"]:
+        assert snippet not in rec["text"]
+    if expected.get("date"):
+        assert rec["date"] == expected["date"]

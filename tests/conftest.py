@@ -11,6 +11,28 @@ SEEDS = ROOT / "seeds"
 CASES = Path(__file__).resolve().parent / "cases"
 
 
+def write_generated_corpus(folder: Path, n: int, seed: int = 7, copies_every: int = 0) -> None:
+    """`n` small, distinct article-like text dumps made of the seeds' words (seeded, so
+    stable across runs and machines). With `copies_every=k`, every k-th file repeats the
+    one before it, so dedup decisions are part of what a test compares."""
+    import random
+
+    words = sorted({w for p in sorted(SEEDS.iterdir()) for w in p.read_text().split() if w.isalpha()})
+    rng = random.Random(seed)
+    folder.mkdir(parents=True)
+    previous = None
+    for i in range(n):
+        if copies_every and i % copies_every == copies_every - 1 and previous is not None:
+            body = previous
+        else:
+            paragraphs = [" ".join(rng.choice(words) for _ in range(rng.randint(25, 60))).capitalize() + "."
+                          for _ in range(rng.randint(2, 4))]
+            title = " ".join(rng.choice(words) for _ in range(6)).capitalize()
+            body = title + "\n\n" + "\n\n".join(paragraphs) + "\n"
+        (folder / f"doc_{i:04d}.txt").write_text(body)
+        previous = body
+
+
 def clean_seeds(out: Path, **kwargs) -> dict:
     """A library run over `seeds` named as a user would name it (relative to the repo)."""
     from cleaners.pipeline import run

@@ -2,7 +2,6 @@
 equals that of an uninterrupted run, byte for byte. No shard that looks complete is partial."""
 import json
 import os
-import random
 import signal
 import subprocess
 import sys
@@ -12,24 +11,11 @@ from pathlib import Path
 import pytest
 
 from cleaners.validate import validate_corpus
+from conftest import write_generated_corpus
 from test_pipeline import shard_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 KILL_AFTER_S = (0.4, 1.0, 1.7, 2.5, 3.5, 5.0, 7.0)
-
-
-def make_inputs(folder: Path, n: int = 240) -> None:
-    """n distinct article-like dumps built from the seeds' words (seeded, so stable)."""
-    rnd = random.Random(7)
-    words = " ".join(p.read_text() for p in sorted((ROOT / "seeds").glob("*.txt"))).split()
-    folder.mkdir()
-    for i in range(n):
-        paras = ["\n".join([f"Headline number {i} about {rnd.choice(words)}", ""])]
-        for _ in range(rnd.randint(3, 8)):
-            paras.append(" ".join(rnd.choice(words) for _ in range(rnd.randint(40, 90))) + ".")
-        if i % 10 == 3:  # some exact copies, so dedup decisions are part of what must match
-            paras = [f"Headline number {i - 1}"] + paras[1:]
-        (folder / f"doc-{i:04d}.txt").write_text("\n\n".join(paras))
 
 
 def clean_cmd(inp: Path, out: Path) -> list[str]:
@@ -38,7 +24,7 @@ def clean_cmd(inp: Path, out: Path) -> list[str]:
 
 def test_killed_runs_resume_to_the_same_corpus(tmp_path):
     inp = tmp_path / "in"
-    make_inputs(inp)
+    write_generated_corpus(inp, 240, copies_every=10)
     reference = tmp_path / "reference"
     subprocess.run(clean_cmd(inp, reference), cwd=ROOT, check=True, timeout=600)
 

@@ -3,28 +3,16 @@ batch's supervised child process started from inside a Dask worker; output
 byte-identical to a single-process library run of the same inputs."""
 from __future__ import annotations
 
-import random
 from pathlib import Path
 
 import pytest
 
+from conftest import write_generated_corpus
 from test_pipeline import shard_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 N_FILES = 250  # with the 5 seeds: 3 batches of at most BATCH_ITEMS = 100
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
-
-
-def write_corpus(folder: Path, n: int, seed: int = 7) -> None:
-    """`n` small, distinct text dumps made of the seeds' words (seeded, so stable)."""
-    words = sorted({w for p in sorted((ROOT / "seeds").iterdir()) for w in p.read_text().split() if w.isalpha()})
-    rng = random.Random(seed)
-    folder.mkdir(parents=True)
-    for i in range(n):
-        paragraphs = [" ".join(rng.choice(words) for _ in range(rng.randint(25, 60))).capitalize() + "."
-                      for _ in range(rng.randint(2, 4))]
-        title = " ".join(rng.choice(words) for _ in range(6)).capitalize()
-        (folder / f"doc_{i:04d}.txt").write_text(title + "\n\n" + "\n\n".join(paragraphs) + "\n")
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +35,7 @@ def test_dask_run_is_byte_identical_to_a_single_process_run(dask_cluster, prefec
     from flows.clean import runnable_flow
 
     generated = tmp_path / "generated"
-    write_corpus(generated, N_FILES)
+    write_generated_corpus(generated, N_FILES)
     inputs = ["seeds", str(generated)]
     monkeypatch.chdir(ROOT)
 

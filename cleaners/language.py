@@ -1,6 +1,7 @@
 """Step `language`: annotate `lang` (ISO 639-1) and `lang_prob` with langdetect.
 
-Score, then decide: this step only annotates; `quality` applies `language.keep`.
+Score, then decide: `detect` annotates; `keep` applies the configured rule
+(`language.keep`), rejecting with reason `lang_filtered`.
 Deterministic: each detector is seeded (`language.seed`), so the same text always gets
 the same answer. Fast: langdetect sees a bounded sample (`language.sample_chars`) from
 the middle of the body, with fewer random trials than langdetect's default
@@ -15,7 +16,7 @@ from langdetect.detector_factory import PROFILES_DIRECTORY
 from langdetect.lang_detect_exception import LangDetectException
 
 from cleaners.config import LanguageConfig
-from cleaners.record import Document
+from cleaners.record import Document, Reject
 
 STAGE = "language"
 METHOD = "langdetect_v1"
@@ -67,6 +68,13 @@ def detect(text: str, cfg: LanguageConfig) -> tuple[str, float]:
     return lang, prob
 
 
-def language(doc: Document, cfg: LanguageConfig) -> Document:
+def keep(doc: Document, cfg: LanguageConfig) -> Document | Reject:
+    if cfg.keep and doc.lang not in cfg.keep:
+        return Reject(doc.source, STAGE, "lang_filtered", f"lang {doc.lang} not in language.keep={list(cfg.keep)}",
+                      id=doc.id)
+    return doc
+
+
+def language(doc: Document, cfg: LanguageConfig) -> Document | Reject:
     doc.lang, doc.lang_prob = detect(doc.text, cfg)
-    return doc.did(STAGE, method=METHOD, lang=doc.lang, prob=doc.lang_prob)
+    return keep(doc.did(STAGE, method=METHOD, lang=doc.lang, prob=doc.lang_prob), cfg)

@@ -1,7 +1,7 @@
 """The pipeline: a short list of named steps, and the three phases of a run.
 
 Per document (`process_unit`), in order:
-    decode -> extract -> repair -> language -> quality -> signature
+    decode -> extract -> repair -> quality -> language -> signature
 each a plain function in its own module returning the document (with a provenance entry
 appended) or a `Reject`. Then, once per run and serially in input order:
     dedup -> write
@@ -48,8 +48,8 @@ STEPS: tuple[tuple[str, Callable[[Document, Config], Document | Reject]], ...] =
     ("decode", lambda d, c: decode(d, c.decode)),
     ("extract", lambda d, c: extract(d, c.extract)),
     ("repair", lambda d, c: repair(d, c.repair)),
+    ("quality", lambda d, c: judge(d, c.quality)),
     ("language", lambda d, c: language(d, c.language)),
-    ("quality", lambda d, c: judge(d, c.quality, c.language)),
     ("signature", lambda d, c: _signature(d, c)),
 )
 #: Stages in the order a document meets them (for counts and the report).

@@ -1,14 +1,16 @@
 """Step `quality`: decide whether an annotated document is kept.
 
 Score, then decide: `score` measures (words, characters), `judge` applies the
-configured minimums and the language filter. A failing document is a reject with its
-reason (`empty`, `too_short`, `too_long`, `lang_filtered`) and the measured value.
+configured limits. A failing document is a reject with its reason (`empty`,
+`too_short`, `too_long`) and the measured value. It runs before `language`, so that
+documents about to be dropped cost no language detection (langdetect spends the most
+time on the shortest texts, which never converge).
 """
 from __future__ import annotations
 
 import re
 
-from cleaners.config import LanguageConfig, QualityConfig
+from cleaners.config import QualityConfig
 from cleaners.record import Document, Reject
 
 STAGE = "quality"
@@ -21,7 +23,7 @@ def score(text: str) -> dict[str, int]:
     return {"words": len(_WORD.findall(text)), "chars": len(text)}
 
 
-def judge(doc: Document, cfg: QualityConfig, lang_cfg: LanguageConfig | None = None) -> Document | Reject:
+def judge(doc: Document, cfg: QualityConfig) -> Document | Reject:
     s = score(doc.text)
     reason = detail = None
     if s["chars"] == 0:
@@ -32,8 +34,6 @@ def judge(doc: Document, cfg: QualityConfig, lang_cfg: LanguageConfig | None = N
         reason, detail = "too_short", f"{s['chars']} characters < quality.min_chars={cfg.min_chars}"
     elif s["chars"] > cfg.max_chars:
         reason, detail = "too_long", f"{s['chars']} characters > quality.max_chars={cfg.max_chars}"
-    elif lang_cfg and lang_cfg.keep and doc.lang not in lang_cfg.keep:
-        reason, detail = "lang_filtered", f"lang {doc.lang} not in language.keep={list(lang_cfg.keep)}"
     if reason:
         return Reject(doc.source, STAGE, reason, detail, id=doc.id, extra=(("words", s["words"]),))
     return doc.did(STAGE, **s)

@@ -26,3 +26,14 @@ def test_sample_is_bounded_and_deterministic():
     text = "word " * 10000
     s = sample(text, 1000)
     assert len(s) <= 1000 and s == sample(text, 1000)
+
+
+def test_language_filter_rejects_with_reason():
+    from cleaners.language import language
+    from cleaners.record import Document, Reject, Source
+
+    doc = Document(Source("x", "0" * 64, "text"), "text", text=next(c["text"] for c in CASES_LANG if c["lang"] == "de"))
+    out = language(doc, LanguageConfig(keep=("en",)))
+    assert isinstance(out, Reject) and (out.stage, out.reason) == ("language", "lang_filtered")
+    kept = language(Document(Source("x", "0" * 64, "text"), "text", text=doc.text), LanguageConfig(keep=("de",)))
+    assert kept.lang == "de" and kept.steps[-1]["step"] == "language"

@@ -44,7 +44,7 @@ def test_manifest_accounts_for_every_input(seeds_run):
 def test_provenance_names_each_step(seeds_run):
     rec = next(iter_records(seeds_run))
     steps = [s["step"] for s in rec["provenance"]["steps"]]
-    assert steps == ["decode", "extract", "repair", "language", "quality"]
+    assert steps == ["decode", "extract", "repair", "quality", "language"]
     extract = rec["provenance"]["steps"][1]
     assert extract["method"] == "textdump" and extract["removed"]
 

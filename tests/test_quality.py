@@ -1,6 +1,6 @@
 import pytest
 
-from cleaners.config import LanguageConfig, QualityConfig
+from cleaners.config import QualityConfig
 from cleaners.quality import judge, score
 from cleaners.record import Document, Reject, Source
 
@@ -9,7 +9,6 @@ CASES_QUALITY = [
     ("", "en", {}, "empty"),
     ("Too short to be an article.", "en", {}, "too_short"),
     ("word " * 30, "en", {}, None),
-    ("word " * 30, "de", {"keep": ("en",)}, "lang_filtered"),
     ("经济" * 60, "zh", {}, None),
     ("x " * 3000, "en", {"max_chars": 1000}, "too_long"),
 ]
@@ -17,10 +16,9 @@ CASES_QUALITY = [
 
 @pytest.mark.parametrize("text,lang,overrides,reason", CASES_QUALITY)
 def test_judge(text, lang, overrides, reason):
-    q = QualityConfig(**{k: v for k, v in overrides.items() if k in QualityConfig.model_fields})
-    lcfg = LanguageConfig(**{k: v for k, v in overrides.items() if k in LanguageConfig.model_fields})
+    q = QualityConfig(**overrides)
     doc = Document(Source("x", "0" * 64, "text"), "text", text=text, lang=lang)
-    out = judge(doc, q, lcfg)
+    out = judge(doc, q)
     if reason is None:
         assert isinstance(out, Document) and out.steps[-1]["step"] == "quality"
     else:

@@ -379,6 +379,39 @@ class DedupIndex:
 
     # -- run lifecycle --------------------------------------------------------------------
 
+    def discard_unpublished(self, published: set[str]) -> int:
+        """Drop the entries of every run the corpus does not list as published (`published`:
+        the run ids in the corpus manifest), committed or not. The corpus manifest is the
+        commit point of a run; the index is committed just before it, so a crash between
+        the two leaves index entries of an unpublished run, which this removes. Returns the
+        number of documents discarded. The index belongs to one corpus."""
+        if self._run_no is not None:
+            raise DedupIndexError("discard_unpublished must be called before begin_run")
+        db = self._db
+        rows = db.execute("SELECT run_id, first_seq FROM runs").fetchall()
+        stale = [(rid, seq) for rid, seq in rows if rid not in published]
+        if not stale:
+            return 0
+        first = min(seq for _, seq in stale)
+        later_published = [rid for rid, seq in rows if rid in published and seq > first]
+        if later_published:
+            raise DedupIndexError(
+                f"dedup index {self.path} holds unpublished runs before published ones "
+                f"({later_published[:3]}); it does not belong to this corpus"
+            )
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            n = db.execute("SELECT count(*) FROM docs WHERE seq >= ?", (first,)).fetchone()[0]
+            db.execute("DELETE FROM bands WHERE seq >= ?", (first,))
+            db.execute("DELETE FROM exact WHERE seq >= ?", (first,))
+            db.execute("DELETE FROM docs WHERE seq >= ?", (first,))
+            db.executemany("DELETE FROM runs WHERE run_id = ?", [(rid,) for rid, _ in stale])
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return n
+
     def begin_run(self, run_id: str) -> None:
         """Start a run: discard what any run that never committed left, then open `run_id`."""
         if self._run_no is not None:

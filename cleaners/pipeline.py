@@ -326,6 +326,7 @@ def finalize_run(plan: RunPlan, summaries: Sequence[dict[str, Any]] | None = Non
 
     index_path = Path(cfg.dedup.index) if cfg.dedup.index else out / "dedup.sqlite"
     index = DedupIndex(index_path, cfg.dedup)
+    index.discard_unpublished({r["run_id"] for r in previous.get("runs", [])})
     index.begin_run(plan.run_id)
     writer = ShardWriter(out, first_index, cfg.write.shard_records, cfg.write.compress)
     runs_dir = out / "runs" / plan.run_id
@@ -412,12 +413,15 @@ def finalize_run(plan: RunPlan, summaries: Sequence[dict[str, Any]] | None = Non
         "shards": [{**s, "run": plan.run_id} for s in shards],
         "rejects": {"path": str((runs_dir / "rejects.jsonl").relative_to(out)), **rejects_info},
     }
+    # Commit order: the index first, the corpus manifest last (the commit point of the
+    # run). A crash in between leaves index entries of an unpublished run, which the next
+    # run discards (`discard_unpublished`) before it starts.
+    index.commit_run()
+    index.close()
     atomic_write_json(runs_dir / "manifest.json", run_manifest)
     _append_ledger(out, plan)
     corpus = build_corpus_manifest(previous, run_manifest, out)
     atomic_write_json(out / "manifest.json", corpus)
-    index.commit_run()
-    index.close()
     if cfg.write.report:
         from cleaners.report import write_report
 

@@ -173,3 +173,20 @@ def test_golden_seed_through_the_whole_pipeline(case, seeds_run):
         assert snippet not in rec["text"]
     if expected.get("date"):
         assert rec["date"] == expected["date"]
+
+
+def test_crash_after_the_index_commit_but_before_the_manifest(tmp_path, monkeypatch, seeds_run):
+    """The corpus manifest is the commit point: index entries of a run that never got
+    there are discarded by the next attempt, which then publishes the same shards."""
+    import cleaners.pipeline as pipeline
+
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt("killed between the index commit and the manifest")
+
+    monkeypatch.setattr(pipeline, "build_corpus_manifest", crash)
+    with pytest.raises(KeyboardInterrupt):
+        clean_seeds(tmp_path / "c", workers=0)
+    monkeypatch.undo()
+    m = clean_seeds(tmp_path / "c", workers=0)
+    assert m["counts"]["records"] == 5 and len(m["runs"]) == 1
+    assert shard_bytes(tmp_path / "c") == shard_bytes(seeds_run)

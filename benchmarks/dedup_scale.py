@@ -18,6 +18,16 @@ index size on disk, the planted duplicates found and unrelated documents wrongly
 and crash recovery: after the measured run commits, a second run adds min(10,000, n/10)
 documents and is closed without `commit_run`; `recovery_s` is the next `begin_run`, which
 deletes them (`recovered_docs`).
+
+Results (2026-11-21, 2 shared cores under load, so read the CPU-second rates, not wall_s):
+
+    docs       sig/s  check+add/s  both/s  peak RSS  disk     wall     recovery
+    10,000     4,716  3,683        2,068   69 MB     9.7 MB   30 s     0.2 s / 1,000 docs
+    100,000    4,576  2,405        1,576   181 MB    98 MB    356 s    1.6 s / 10,000 docs
+    1,000,000  4,478  510          458     236 MB    994 MB   3,961 s  (run before the
+                                                                        recovery column)
+
+Every planted copy was found and nothing else matched at every size.
 """
 from __future__ import annotations
 

@@ -229,10 +229,11 @@ class DedupConfig(_Section):
     max_candidates: int = Field(
         1000,
         ge=1,
-        description="LSH candidates verified per document, earliest published first. A band "
-        "shared by very many documents (templated pages) would otherwise make one check read "
-        "thousands of signatures; on the benchmark a document has ~1 candidate. Checks that "
-        "hit the cap are counted in the stats (candidates_truncated).",
+        description="LSH candidates verified per document: those sharing the most bands "
+        "(a copy shares several, an unrelated document rarely more than one). Bounds the cost "
+        "of a check when many weakly similar documents share a band (templated pages, huge "
+        "indexes); real articles have ~1 candidate each. Checks that hit the cap are counted "
+        "in the stats (candidates_truncated).",
     )
     cache_mb: int = Field(
         128,

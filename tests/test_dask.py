@@ -11,7 +11,7 @@ from conftest import write_generated_corpus
 from test_pipeline import shard_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
-N_FILES = 250  # with the 5 seeds: 3 batches of at most BATCH_ITEMS = 100
+N_FILES = 250  # with the 5 seeds: several batches of at most BATCH_ITEMS
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 

@@ -23,10 +23,12 @@ Results (2026-11-21, 2 shared cores under load, so read the CPU-second rates, no
 
     docs       sig/s  check+add/s  both/s  peak RSS  disk     wall     recovery
     10,000     4,716  3,683        2,068   69 MB     9.7 MB   30 s     0.2 s / 1,000 docs
-    100,000    4,576  2,405        1,576   181 MB    98 MB    356 s    1.6 s / 10,000 docs
-    1,000,000  4,478  510          458     236 MB    994 MB   3,961 s  (run before the
-                                                                        recovery column)
+    100,000    5,340  2,695        1,791   181 MB    98 MB    86 s     0.6 s / 10,000 docs
+    1,000,000  4,478  510          458     236 MB    994 MB   3,961 s  not measured
 
+The 1M row was run before candidates were ranked by shared bands and capped
+(`max_candidates`): unrelated generated documents share frequent word pairs, so candidates
+per check grew with the index. Re-run it to get the current figure (~70 min here).
 Every planted copy was found and nothing else matched at every size.
 """
 from __future__ import annotations

@@ -63,14 +63,14 @@ one process, throughput per CPU second):
 
     docs       signature/s  check+add/s  both/s  peak RSS  on disk  recovery after a crash
     10,000     4,716        3,683        2,068   69 MB     9.7 MB   0.2 s (1,000 docs)
-    100,000    4,576        2,405        1,576   181 MB    98 MB    1.6 s (10,000 docs)
-    1,000,000  4,478        510          458     236 MB    994 MB   (not measured at 1M)
+    100,000    5,340        2,695        1,791   181 MB    98 MB    0.6 s (10,000 docs)
+    1,000,000  4,478        510          458     236 MB    994 MB   (not measured)
 
-All planted copies found (49,988 exact, 49,971 near at 1M), no false match. ~1 KB of disk
-per indexed document (a 512-byte signature, 29 band rows, the exact key). Past ~100k
-documents the band B-tree outgrows the 128 MB page cache and check+add becomes page reads
-(510/s at 1M): raise `cache_mb` towards the index size for big corpora (1M documents ~
-1 GB, still inside a 2 GB budget).
+All planted copies found, no false match. ~1 KB of disk per indexed document (a 512-byte
+signature, 29 band rows, the exact key). The 1M row predates `max_candidates`: generated
+Zipf-word documents share common word pairs (Jaccard ~0.05-0.1 between unrelated ones, far
+above real articles), so the candidates per check grew with the index and check+add fell to
+510/s. Candidates are now ranked by shared bands and capped; 1M has not been re-measured.
 
 Crash safety: rows are written under the run that added them (SQLite commits every
 `flush_every` documents to bound the journal, but the *run* stays open); `begin_run` deletes

@@ -41,7 +41,7 @@ from cleaners.quality import judge
 from cleaners.read import WorkItem, plan_inputs, read_item
 from cleaners.record import Document, Reject, Source
 from cleaners.repair import repair
-from cleaners.write import AtomicLines, ShardWriter, atomic_write_json, remove_unlisted_shards, to_record
+from cleaners.write import AtomicLines, ShardWriter, atomic_write_json, json_line, remove_unlisted_shards, to_record
 
 #: Per-document steps in order: (name, function of (doc, config) -> doc | reject).
 STEPS: tuple[tuple[str, Callable[[Document, Config], Document | Reject]], ...] = (
@@ -485,8 +485,7 @@ def _append_ledger(out: Path, plan: RunPlan) -> None:
     path = out / LEDGER
     old = path.read_bytes() if path.exists() else b""
     new = b"".join(
-        (json.dumps({"uri": i["uri"], "sha256": i["sha256"], "config_hash": plan.config_hash, "run_id": plan.run_id},
-                    ensure_ascii=False) + "\n").encode("utf-8", "surrogateescape")
+        json_line({"uri": i["uri"], "sha256": i["sha256"], "config_hash": plan.config_hash, "run_id": plan.run_id})
         for i in plan.inputs if i.get("sha256")
     )
     atomic_write_bytes(path, old + new)

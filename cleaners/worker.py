@@ -25,7 +25,7 @@ from typing import Any
 
 from cleaners.config import Config
 from cleaners.record import Reject, Source
-from cleaners.write import atomic_write_json
+from cleaners.write import atomic_write_json, json_line
 
 _local = threading.local()
 STARTUP_TIMEOUT_S = 300.0  # importing trafilatura and loading models; generous on a loaded machine
@@ -62,7 +62,7 @@ def run_batch(plan, batch: dict[str, Any], in_process: bool = False) -> dict[str
 
 
 def _encode(line: dict) -> bytes:
-    return (json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8", "surrogateescape")
+    return json_line(line)
 
 
 class _Child:

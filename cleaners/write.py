@@ -7,6 +7,7 @@ run (`remove_unlisted_shards`).
 """
 from __future__ import annotations
 
+import codecs
 import gzip
 import hashlib
 import json
@@ -22,8 +23,24 @@ STAGE = "write"
 RECORD_KEYS = ("id", "text", "title", "lang", "lang_prob", "url", "date", "author", "sitename", "source", "provenance")
 
 
+def _json_surrogates(err: UnicodeEncodeError) -> tuple[str, int]:
+    """Lone surrogates (a file name that is not valid UTF-8, kept by `os.fsdecode`) are
+    written as JSON escapes (`\\udce9`): the line stays valid UTF-8 and valid JSON, and
+    `json.loads` gives the same string back."""
+    bad = err.object[err.start:err.end]
+    return "".join(f"\\u{ord(c):04x}" for c in bad), err.end
+
+
+codecs.register_error("docprep-json-surrogates", _json_surrogates)
+
+
 def dumps(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+def json_line(obj: Any) -> bytes:
+    """One JSON line as UTF-8 bytes: the encoding of every JSONL file docprep writes."""
+    return (dumps(obj) + "\n").encode("utf-8", "docprep-json-surrogates")
 
 
 def to_record(doc: Document, run: dict[str, str]) -> dict[str, Any]:
@@ -55,7 +72,8 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 
 def atomic_write_json(path: Path, obj: Any) -> None:
-    atomic_write_bytes(path, (json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=False) + "\n").encode())
+    text = json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+    atomic_write_bytes(path, text.encode("utf-8", "docprep-json-surrogates"))
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -84,7 +102,7 @@ class AtomicLines:
         self.count = 0
 
     def write(self, obj: dict) -> None:
-        self._out.write((dumps(obj) + "\n").encode("utf-8", "surrogateescape"))
+        self._out.write(json_line(obj))
         self.count += 1
 
     def commit(self) -> dict[str, Any]:

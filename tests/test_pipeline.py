@@ -107,12 +107,27 @@ def test_bad_inputs_are_all_accounted_for(tmp_path):
     (src / "deep.html").write_text("<div>" * 200000 + "deep" + "</div>" * 200000)
     (src / "cp1252.txt").write_bytes(("“Smart quotes” and the euro sign € appear in this long enough sentence about prices. " * 5).encode("cp1252"))
     (src / "photo.png").write_bytes(b"\x89PNG\r\n")
-    m = run([str(src)], tmp_path / "out", workers=1)
+    (src / "tiny").mkdir()
+    for i in range(300):  # a folder of many tiny files
+        (src / "tiny" / f"t{i:04d}.txt").write_text(f"tiny {i}")
+    (src / "long-line.txt").write_text("word " * 600_000)  # one enormous line, over quality.max_chars
+    import os
+    (src / os.fsdecode(b"caf\xe9-name-not-utf8.txt")).write_text("Un article en français sur le café. " * 20)
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    result = CliRunner().invoke(app, ["clean", str(src), "--out", str(tmp_path / "out"), "--no-prefect", "-w", "1", "-q"])
+    assert result.exit_code == 0, result.output
+    m = json.loads((tmp_path / "out" / "manifest.json").read_text())
     c = m["counts"]
-    assert c["inputs"] == c["records"] + c["rejects"] == 10
+    assert c["inputs"] == c["records"] + c["rejects"] == 10 + 300 + 1 + 1
+    assert validate_corpus(tmp_path / "out") == []
+    assert any(r["source"]["uri"].endswith("\udce9-name-not-utf8.txt") for r in iter_records(tmp_path / "out"))
     reasons = {(r["stage"], r["reason"]) for r in map(json.loads, open(tmp_path / "out" / "rejects.jsonl"))}
     assert {("read", "empty"), ("read", "corrupt_gzip"), ("read", "too_large"),
-            ("read", "bad_json_line"), ("read", "unsupported_format"), ("quality", "too_short")} <= reasons
+            ("read", "bad_json_line"), ("read", "unsupported_format"), ("quality", "too_short"),
+            ("quality", "too_long")} <= reasons
     texts = [r["text"] for r in iter_records(tmp_path / "out")]
     assert any("“Smart quotes”" in t and "€" in t for t in texts)
 

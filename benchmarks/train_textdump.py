@@ -246,15 +246,19 @@ def to_json(model: dict) -> dict:
 
 
 def score_docs(model_json: dict, docs: list[dict], threshold: float = 0.5) -> str:
-    sys.path.insert(0, "/work/shared/eval")
-    from textmetrics import leak_rate, norm, shingle_prf
-
     from cleaners.config import ExtractConfig
 
     cfg = ExtractConfig(dump_min_line_score=threshold)
+    return summarise((d, textdump.clean_dump(d["dump"], cfg, model=model_json)) for d in docs)
+
+
+def summarise(results) -> str:
+    """F1/P/R, leak and title agreement over (truth document, DumpResult) pairs."""
+    sys.path.insert(0, "/work/shared/eval")
+    from textmetrics import leak_rate, norm, shingle_prf
+
     pairs, leaks, titles = [], [], [0, 0]
-    for d in docs:
-        r = textdump.clean_dump(d["dump"], cfg, model=model_json)
+    for d, r in results:
         pairs.append((d["body"], r.text))
         leaks.append((d.get("without") or [], r.text))
         if d.get("title"):
@@ -344,24 +348,7 @@ def score_cv(sets, cv_dir: Path) -> None:
 
 def score_grouped(outputs: list[tuple[dict, dict]]) -> str:
     """Score documents each cleaned by its own fold's model (one pass of the scorer)."""
-    sys.path.insert(0, "/work/shared/eval")
-    from textmetrics import leak_rate, norm, shingle_prf
-
-    pairs, leaks, titles = [], [], [0, 0]
-    for d, m in outputs:
-        r = textdump.clean_dump(d["dump"], model=m)
-        pairs.append((d["body"], r.text))
-        leaks.append((d.get("without") or [], r.text))
-        if d.get("title"):
-            titles[1] += 1
-            titles[0] += norm(r.title or "") == norm(d["title"])
-    f1, p, rc = shingle_prf(pairs)
-    out = f"F1 {f1:.3f}  P {p:.3f}  R {rc:.3f}"
-    if any(l for l, _ in leaks):
-        out += f"  leak {leak_rate(leaks):.3f}"
-    if titles[1]:
-        out += f"  title {titles[0] / titles[1]:.3f}"
-    return out
+    return summarise((d, textdump.clean_dump(d["dump"], model=m)) for d, m in outputs)
 
 
 if __name__ == "__main__":

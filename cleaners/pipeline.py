@@ -308,7 +308,10 @@ def batch_paths(plan: RunPlan, batch: dict[str, Any]) -> tuple[Path, Path]:
 
 
 def finalize_run(plan: RunPlan, summaries: Sequence[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """Phase 3: dedup in input order, write shards and rejects, check, write the manifest."""
+    """Phase 3: dedup in input order, write shards and rejects, check, write the manifest.
+
+    Reads each batch's results and summary from `OUT/.work/`; `summaries` (what the
+    batch tasks returned) only orders this phase after them in a Prefect flow."""
     from cleaners.dedup import DedupIndex, Signature
 
     cfg = plan.config_obj()

@@ -311,13 +311,31 @@ def finalize_run(plan: RunPlan, summaries: Sequence[dict[str, Any]] | None = Non
     """Phase 3: dedup in input order, write shards and rejects, check, write the manifest.
 
     Reads each batch's results and summary from `OUT/.work/`; `summaries` (what the
-    batch tasks returned) only orders this phase after them in a Prefect flow."""
+    batch tasks returned) only orders this phase after them in a Prefect flow.
+    Runs into one corpus finalize one at a time (a lock on `OUT/.lock`): a scheduled run
+    and a manual one may overlap. If an identical run (same run id) was published while
+    this one waited, its manifest is returned and nothing is written twice."""
+    import fcntl
+
+    out = Path(plan.out)
+    with open(out / ".lock", "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            previous = read_manifest(out) or {}
+            if any(r["run_id"] == plan.run_id for r in previous.get("runs", [])):
+                return {**previous, "last_attempt": {"run_id": plan.run_id, "status": "already_published",
+                                                     "at": now_iso()}}
+            return _finalize_locked(plan, previous)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _finalize_locked(plan: RunPlan, previous: dict[str, Any]) -> dict[str, Any]:
     from cleaners.dedup import DedupIndex, Signature
 
     cfg = plan.config_obj()
     out = Path(plan.out)
     t_start = time.perf_counter()
-    previous = read_manifest(out) or {}
     if not plan.batches and not plan.plan_rejects and previous:
         # Nothing new (every input already processed): no run is added, and we say so.
         return {**previous, "last_attempt": {"run_id": None, "status": "nothing_new", "at": now_iso(),

@@ -205,3 +205,21 @@ def test_crash_after_the_index_commit_but_before_the_manifest(tmp_path, monkeypa
     m = clean_seeds(tmp_path / "c", workers=0)
     assert m["counts"]["records"] == 5 and len(m["runs"]) == 1
     assert shard_bytes(tmp_path / "c") == shard_bytes(seeds_run)
+
+
+def test_two_identical_runs_finishing_together_publish_once(tmp_path):
+    """A scheduled run and a manual one over the same inputs may overlap: the second to
+    finalize finds the run already published and writes nothing twice."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    seeds = str(Path(__file__).parent.parent / "seeds")
+    plans = [prepare_run([seeds], tmp_path / "c", Config()) for _ in range(2)]
+    assert plans[0].run_id == plans[1].run_id
+    for b in plans[0].batches:
+        run_batch(plans[0], b, in_process=True)
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(finalize_run, plans))
+    assert sorted(r.get("last_attempt", {}).get("status", "published") for r in results) == ["already_published", "published"]
+    m = json.loads((tmp_path / "c" / "manifest.json").read_text())
+    assert len(m["runs"]) == 1 and m["counts"]["records"] == 5
+    assert validate_corpus(tmp_path / "c") == []

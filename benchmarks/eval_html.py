@@ -30,7 +30,6 @@ import argparse
 import gzip
 import json
 import logging
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -44,6 +43,7 @@ from trafilatura.utils import decode_file, load_html  # noqa: E402
 
 from cleaners.config import ExtractConfig  # noqa: E402
 from cleaners.html import extract_html  # noqa: E402
+from scored_output import score, write_scored_folder  # noqa: E402
 
 EVAL = Path("/work/shared/eval")
 DEFAULT_SETS = [EVAL / "dev" / "scrapinghub", EVAL / "dev" / "wcxb-articles"]
@@ -58,14 +58,6 @@ def load_set(set_dir: Path, limit: int | None) -> list[tuple[dict, Path, str]]:
         path = set_dir / "html" / f"{t['id']}.html.gz"
         pages.append((t, path, decode_file(gzip.decompress(path.read_bytes()))))
     return pages
-
-
-def write_output(out_dir: Path, records: list[dict]) -> None:
-    (out_dir / "data").mkdir(parents=True, exist_ok=True)
-    with open(out_dir / "data" / "part-00000.jsonl", "w", encoding="utf-8") as f:
-        for r in records:
-            f.write(json.dumps(r, ensure_ascii=False) + "\n")
-    (out_dir / "manifest.json").write_text(json.dumps({"shards": [{"path": "data/part-00000.jsonl"}]}))
 
 
 def run_set(set_dir: Path, out_root: Path, limit: int | None, cfg: ExtractConfig) -> None:
@@ -89,9 +81,7 @@ def run_set(set_dir: Path, out_root: Path, limit: int | None, cfg: ExtractConfig
     print(f"== {set_dir.name} ({n} pages)")
     for name, records in (("trafilatura", base), ("docprep", ours)):
         out = out_root / set_dir.name / name
-        write_output(out, records)
-        line = subprocess.run([sys.executable, str(EVAL / "score.py"), str(set_dir), str(out)],
-                              capture_output=True, text=True, check=True).stdout.strip()
+        line = score(set_dir, write_scored_folder(out, records))
         print(f"  {name:12s} {line}")
         print(f"  {'':12s} {date_line(pages, records)}  {folds_line(pages, records)}")
     print(f"  speed (pages per CPU-second, one core): trafilatura extract {n / t_base:.1f}, "

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -25,9 +24,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from cleaners.textdump import clean_dump, load_model  # noqa: E402
+from scored_output import SCORE, score, write_scored_folder  # noqa: E402
 
 DEFAULT_SETS = [Path("/work/shared/eval/dev/scrapinghub"), Path("/work/shared/eval/dev/wcxb-articles")]
-SCORE = Path("/work/shared/eval/score.py")
 
 
 def run_set(set_dir: Path, out_dir: Path, repeat: int = 1) -> None:
@@ -41,15 +40,9 @@ def run_set(set_dir: Path, out_dir: Path, repeat: int = 1) -> None:
         start = time.process_time()
         results = [clean_dump(text) for _, text in contents]
         best = min(best, time.process_time() - start)
-    (out_dir / "data").mkdir(parents=True, exist_ok=True)
-    with open(out_dir / "data" / "part-00000.jsonl", "w", encoding="utf-8") as f:
-        for (path, _), r in zip(contents, results):
-            rec = {"text": r.text, "title": r.title, "date": r.date, "source": {"uri": str(path)}}
-            f.write(json.dumps(rec, ensure_ascii=False) + "\n")
-    (out_dir / "manifest.json").write_text(json.dumps({"shards": [{"path": "data/part-00000.jsonl"}]}))
-    score = subprocess.run([sys.executable, str(SCORE), str(set_dir), str(out_dir)],
-                           capture_output=True, text=True, check=True).stdout.strip()
-    print(score)
+    records = [{"text": r.text, "title": r.title, "date": r.date, "source": {"uri": str(path)}}
+               for (path, _), r in zip(contents, results)]
+    print(score(set_dir, write_scored_folder(out_dir, records)))
     truth = [json.loads(l) for l in open(set_dir / "truth.jsonl", encoding="utf-8")]
     by_id = {p.stem: r for (p, _), r in zip(contents, results)}
     dated = [t for t in truth if t.get("date")]

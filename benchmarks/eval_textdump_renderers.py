@@ -27,8 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from cleaners.textdump import clean_dump  # noqa: E402
+from scored_output import SCORE, score, write_scored_folder  # noqa: E402
 
-SCORE = Path("/work/shared/eval/score.py")
 DEFAULT_SETS = [Path("/work/shared/eval/dev/scrapinghub"), Path("/work/shared/eval/dev/wcxb-articles")]
 
 
@@ -45,19 +45,8 @@ def render(tool: str, html: bytes) -> str:
     return out.stdout.decode("utf-8", "replace")
 
 
-def write_out(out_dir: Path, records: list[dict]) -> str:
-    (out_dir / "data").mkdir(parents=True, exist_ok=True)
-    with open(out_dir / "data" / "part-00000.jsonl", "w", encoding="utf-8") as f:
-        for rec in records:
-            f.write(json.dumps(rec, ensure_ascii=False) + "\n")
-    (out_dir / "manifest.json").write_text(json.dumps({"shards": [{"path": "data/part-00000.jsonl"}]}))
-    return out_dir
-
-
-def score(set_dir: Path, out_dir: Path) -> str:
-    line = subprocess.run([sys.executable, str(SCORE), set_dir, out_dir], capture_output=True,
-                          text=True, check=True).stdout.strip()
-    return line.split(":", 1)[1].strip()
+def short_score(set_dir: Path, out_dir: Path) -> str:
+    return score(set_dir, out_dir).split(":", 1)[1].strip()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -110,8 +99,8 @@ def main(argv: list[str] | None = None) -> None:
                 if lang[t["id"]] != "en":
                     per_lang[(renderer, lang[t["id"]])].append((t["body"], r.text))
             base = args.out / set_dir.name / renderer
-            print(f"  {renderer:9s} cleaned: {score(sub_dir, write_out(base / 'cleaned', cleaned))}")
-            print(f"  {renderer:9s} keep-all: {score(sub_dir, write_out(base / 'raw', raw))}")
+            print(f"  {renderer:9s} cleaned: {short_score(sub_dir, write_scored_folder(base / 'cleaned', cleaned))}")
+            print(f"  {renderer:9s} keep-all: {short_score(sub_dir, write_scored_folder(base / 'raw', raw))}")
         for (renderer, lg), pairs in sorted(per_lang.items()):
             f1, p, rc = shingle_prf(pairs)
             print(f"  lang {lg} {renderer:9s} ({len(pairs)} pages): F1 {f1:.3f}  P {p:.3f}  R {rc:.3f}")

@@ -947,12 +947,17 @@ def _uri_of(data: dict[str, Any], doc_id: str) -> str:
 
 
 def write_report(out: Path, run_id: str | None = None) -> Path:
-    """Write `OUT/report.html` (the latest run, or `run_id`) and return its path.
-    Written under a temporary name and renamed, like every output file."""
+    """Write `OUT/report.html` (the latest run, or `run_id`) and return its path, and the
+    same summary as markdown in `OUT/runs/<run>/report.md` (the Prefect artifact reads it,
+    so the report data is built once per run). Written under temporary names and renamed,
+    like every output file."""
     from cleaners.write import atomic_write_bytes
 
     out = Path(out)
-    page = render_html(build_report_data(out, run_id))
+    data = build_report_data(out, run_id)
     path = out / "report.html"
-    atomic_write_bytes(path, page.encode("utf-8", "replace"))
+    atomic_write_bytes(path, render_html(data).encode("utf-8", "replace"))
+    run_dir = out / "runs" / data["run_id"]
+    if run_dir.is_dir():
+        atomic_write_bytes(run_dir / "report.md", report_markdown(data).encode("utf-8", "replace"))
     return path

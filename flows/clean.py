@@ -64,19 +64,19 @@ def clean_corpus(inputs: list[str], out: str = "output/corpus", config: dict[str
     manifest = finalize_task(plan, summaries)
     create_markdown_artifact(
         key="docprep-run-summary",
-        markdown=summary_markdown(manifest) + _report_section(out, manifest),
+        markdown=run_summary_markdown(out, manifest),
         description=f"docprep run {manifest['run_id']}",
     )
     return {"run_id": manifest["run_id"], "counts": manifest["counts"], "out": out}
 
 
-def _report_section(out: str, manifest: dict[str, Any]) -> str:
-    """The run report's summary, when this run wrote one (write.report)."""
-    if manifest.get("run_id") is None or not manifest.get("config", {}).get("write", {}).get("report", True):
-        return ""
-    from cleaners.report import build_report_data, report_markdown
-
-    return "\n" + report_markdown(build_report_data(Path(out), manifest["run_id"], originals=False))
+def run_summary_markdown(out: str, manifest: dict[str, Any]) -> str:
+    """The run report's markdown, which `finalize` wrote next to the run's manifest; the
+    manifest's short summary when there is none (`write.report` off, or nothing new)."""
+    path = Path(out) / "runs" / str(manifest.get("run_id")) / "report.md"
+    if manifest.get("last_attempt") or not path.exists():
+        return summary_markdown(manifest)
+    return path.read_text(encoding="utf-8")
 
 
 def api_for_dask_workers():

@@ -1,8 +1,6 @@
 """The Prefect flow for real (a temporary local Prefect API), against the library run."""
-import json
 from pathlib import Path
 
-import pytest
 
 from test_pipeline import shard_bytes
 
@@ -21,4 +19,4 @@ def test_flow_output_is_byte_identical_to_the_library_run(prefect_api, tmp_path,
     assert result["counts"]["records"] == 5
     assert shard_bytes(out) == shard_bytes(seeds_run)
     art = Artifact.get("docprep-run-summary")
-    assert art is not None and "**5** records" in art.data
+    assert art is not None and "**5** records" in art.data and "| stage | in | rejected | out |" in art.data

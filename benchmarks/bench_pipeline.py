@@ -16,7 +16,6 @@ Results go to stdout and benchmarks/results/bench_pipeline.json (git-ignored).
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import os
 import shutil

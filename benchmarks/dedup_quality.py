@@ -41,7 +41,6 @@ from __future__ import annotations
 import argparse
 import glob
 import json
-import math
 import random
 import re
 import sys
@@ -351,7 +350,6 @@ def report(docs: list[dict], pred: list[str], matches: list, stats: dict, label:
     scores = pair_scores(truth, pred)
     pred_of = {d["key"]: p for d, p in zip(docs, pred)}
     per_var: dict[str, list[int]] = defaultdict(list)
-    sims: dict[str, list[float]] = defaultdict(list)
     for d, p, m in zip(docs, pred, matches):
         if d["kind"] == "copy":
             per_var[d["variation"]].append(int(p == pred_of[d["original"]]))

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import resource
 import subprocess
@@ -98,7 +97,6 @@ def run_one(n: int, words: int, dup_rate: float, seed: int, cache_mb: int) -> di
         planted = {"exact": 0, "near": 0}
         false_matches = 0
         wall0 = time.perf_counter()
-        t_gen = 0.0
         clock = time.process_time  # CPU seconds of this process: throughput per core
         for doc_id, text, kind in generate(n, words, dup_rate, seed):
             t0 = clock()

@@ -16,7 +16,13 @@ def summary_rows(manifest: dict[str, Any]) -> list[tuple[str, str, int]]:
 
 def summary_markdown(manifest: dict[str, Any]) -> str:
     c = manifest["counts"]
-    lines = [
+    attempt = manifest.get("last_attempt")
+    lines = []
+    if attempt:  # this run added nothing; what follows is the corpus' latest run
+        why = (f"all {attempt.get('skipped_inputs', 0)} inputs were already processed"
+               if attempt["status"] == "nothing_new" else "an identical run was already published")
+        lines += [f"**Nothing new** ({why}). The corpus' latest run:", ""]
+    lines += [
         f"# docprep run `{manifest['run_id']}`",
         "",
         f"**{c['inputs']}** input units = **{c['records']}** records + **{c['rejects']}** rejects",

@@ -101,6 +101,11 @@ def _print_summary(manifest: dict[str, Any], out: Path) -> None:
     from cleaners.summary import summary_rows
 
     c = manifest["counts"]
+    attempt = manifest.get("last_attempt")
+    if attempt:
+        why = (f"all {attempt.get('skipped_inputs', 0)} inputs were already processed"
+               if attempt["status"] == "nothing_new" else "an identical run was already published")
+        Console().print(f"nothing new: {why}; the corpus is unchanged. Its latest run:")
     table = Table(title=f"docprep run {manifest['run_id']}: {c['inputs']} inputs = {c['records']} kept + {c['rejects']} rejected")
     table.add_column("stage")
     table.add_column("reason")

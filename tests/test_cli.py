@@ -18,6 +18,8 @@ def test_clean_seeds_without_prefect(tmp_path, monkeypatch):
     assert "kept" in result.output and "languages: en 5" in result.output
     m = json.loads((tmp_path / "o" / "manifest.json").read_text())
     assert m["counts"]["records"] == 5
+    again = runner.invoke(app, ["clean", "seeds", "--out", str(tmp_path / "o"), "--no-prefect", "--workers", "1"])
+    assert again.exit_code == 0 and "nothing new: all 5 inputs were already processed" in again.output
 
 
 def test_compressed_shards(tmp_path, monkeypatch):

@@ -8,7 +8,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 
 from cleaners.validate import validate_corpus
 from conftest import write_generated_corpus

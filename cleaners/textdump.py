@@ -56,7 +56,7 @@ import numpy as np
 from cleaners.config import ExtractConfig
 from cleaners.textdump_features import (
     BASE_FEATURES, DATE_RE, Unit, _TOKEN, features, has_boilerplate,
-    stage2_features, unit_tokens, units_of,
+    stage2_features, unit_features, unit_tokens, units_of,
 )
 
 _COL = {name: i for i, name in enumerate(BASE_FEATURES)}
@@ -174,26 +174,27 @@ APPEAL_MAX_UNITS = 25  # a reader letter is a screen long; past that it is not o
 SIGNATURE_MAX_UNITS = 3  # names and roles under the thanks
 
 
-def _context_rules(units: list[Unit], reasons: list[str], X: np.ndarray) -> None:
-    """Rules that look at a unit and its neighbours; they only ever remove."""
+def _context_rules(units: list[Unit], reasons: list[str], X: list[list[float]]) -> None:
+    """Rules that look at a unit and its neighbours; they only ever remove. `X`: the
+    units' base feature rows as lists."""
     n = len(units)
-    ntok = X[:, _COL["log_tokens"]]
+    ntok = [row[_COL["log_tokens"]] for row in X]
     for i, u in enumerate(units):
         if reasons[i] not in ("body", ""):
             continue
         words = math.expm1(ntok[i])
-        if (words <= 5.5 or (words <= 8.5 and not X[i, _COL["ends_sentence"]])) \
-                and any(X[i, _COL[c]] for c in _CUE_SHORT):
-            code = next(c for c in _CUE_SHORT if X[i, _COL[c]])
+        if (words <= 5.5 or (words <= 8.5 and not X[i][_COL["ends_sentence"]])) \
+                and any(X[i][_COL[c]] for c in _CUE_SHORT):
+            code = next(c for c in _CUE_SHORT if X[i][_COL[c]])
             reasons[i] = "boilerplate:" + code[3:]
-        elif words <= 60 and X[i, _COL["bp_subscribe"]] and _CTA.search(u.text):
+        elif words <= 60 and X[i][_COL["bp_subscribe"]] and _CTA.search(u.text):
             reasons[i] = "boilerplate:subscribe"
         elif words <= 5.5 and _NAV_PHRASE.match(u.text):
             reasons[i] = "nav"
             # The teaser headlines under a "Related" / "Most Popular" heading go with it.
             j = i + 1
             while j < n and reasons[j] in ("body", "") and math.expm1(ntok[j]) <= 20 \
-                    and not X[j, _COL["ends_sentence"]]:
+                    and not X[j][_COL["ends_sentence"]]:
                 reasons[j] = "link_list"
                 j += 1
     # A letter to the reader, from its salutation to its thanks and signature.
@@ -205,7 +206,7 @@ def _context_rules(units: list[Unit], reasons: list[str], X: np.ndarray) -> None
             continue
         k = end + 1
         while k < min(n, end + 1 + SIGNATURE_MAX_UNITS) and math.expm1(ntok[k]) <= 12 \
-                and not X[k, _COL["ends_sentence"]]:
+                and not X[k][_COL["ends_sentence"]]:
             k += 1
         for j in range(i, k):
             reasons[j] = "boilerplate:subscribe"
@@ -220,7 +221,7 @@ def _context_rules(units: list[Unit], reasons: list[str], X: np.ndarray) -> None
         i = 0
         while i < n:
             j = i
-            while j < n and X[j, _COL["bullet"]] and ntok[j] <= math.log1p(4):
+            while j < n and X[j][_COL["bullet"]] and ntok[j] <= math.log1p(4):
                 j += 1
             if j - i >= 3 and (j <= lo or i > hi):
                 for k in range(i, j):
@@ -229,7 +230,7 @@ def _context_rules(units: list[Unit], reasons: list[str], X: np.ndarray) -> None
             i = max(j, i + 1)
     # Cookie banners run to screens of text; a privacy sentence inside one goes with it.
     for i in range(n):
-        if reasons[i] in ("body", "") and X[i, _COL["bp_cookie"]]:
+        if reasons[i] in ("body", "") and X[i][_COL["bp_cookie"]]:
             near = sum(1 for j in range(max(0, i - 3), min(n, i + 4)) if reasons[j] == "boilerplate:cookie")
             if near >= 2:
                 reasons[i] = "boilerplate:cookie"
@@ -265,10 +266,11 @@ def _prepared(model: dict[str, Any]) -> tuple:
     if cache is None:
         s1 = model["stage1"]
         s2 = model["stage2"]
+        feat = np.asarray(s2["feature"], dtype=np.intp)
+        leaf = np.asarray(s2["leaf"])
         cache = (
             (np.asarray(s1["mean"]), np.asarray(s1["std"]), np.asarray(s1["coef"]), float(s1["bias"])),
-            (float(s2["base"]), int(s2["depth"]), np.asarray(s2["feature"], dtype=np.int64),
-             np.asarray(s2["threshold"]), np.asarray(s2["leaf"])),
+            (float(s2["base"]), int(s2["depth"]), feat, np.asarray(s2["threshold"]), leaf),
         )
         model["_np"] = cache
     return cache
@@ -276,16 +278,20 @@ def _prepared(model: dict[str, Any]) -> tuple:
 
 def _trees(params: tuple, X: np.ndarray) -> np.ndarray:
     """Probability from complete depth-d trees stored level by level (children of
-    node i are 2i+1 and 2i+2; go right when x >= threshold), all trees at once."""
+    node i are 2i+1 and 2i+2; go right when x >= threshold), all trees at once, with
+    flat `take`s (several times faster than 2-d fancy indexing)."""
     base, depth, feat, thr, leaf = params
     n, t = len(X), feat.shape[0]
-    tree = np.arange(t)[None, :]
-    row = np.arange(n)[:, None]
-    node = np.zeros((n, t), dtype=np.int64)
+    X = np.ascontiguousarray(X)
+    feat_f, thr_f, leaf_f, x_f = feat.ravel(), thr.ravel(), leaf.ravel(), X.ravel()
+    tree_off = np.arange(t, dtype=np.intp) * feat.shape[1]
+    row_off = (np.arange(n, dtype=np.intp) * X.shape[1])[:, None]
+    node = np.zeros((n, t), dtype=np.intp)
     for _ in range(depth):
-        f = feat[tree, node]
-        node = 2 * node + 1 + (X[row, f] >= thr[tree, node])
-    raw = base + leaf[tree, node - (2 ** depth - 1)].sum(axis=1)
+        at = node + tree_off
+        node = 2 * node + 1 + (x_f.take(feat_f.take(at) + row_off) >= thr_f.take(at))
+    leaves = node - (2 ** depth - 1) + np.arange(t, dtype=np.intp) * leaf.shape[1]
+    raw = base + leaf_f.take(leaves).sum(axis=1)
     return 1.0 / (1.0 + np.exp(-np.clip(raw, -30, 30)))
 
 
@@ -299,11 +305,15 @@ def score_units(units: list[Unit], model: dict[str, Any],
                 tokens: list[list[str]] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Body probability of each unit, and the unit features it was computed from."""
     X = features(units, tokens)
-    if not units:
-        return np.zeros(0), X
+    return _scores(X, model), X
+
+
+def _scores(X: np.ndarray, model: dict[str, Any]) -> np.ndarray:
+    if not len(X):
+        return np.zeros(0)
     s1, s2 = _prepared(model)
     p1 = _lr(s1, X)
-    return _trees(s2, np.hstack([stage2_features(p1), X])), X
+    return _trees(s2, np.hstack([stage2_features(p1), X]))
 
 
 # --- title and date ---------------------------------------------------------------------
@@ -463,12 +473,27 @@ class _Pass:
     reasons: list[str]
     title: str | None
     date: str | None
+    tokens: list[list[str]]
+    stops: frozenset[str]
+    X: np.ndarray
 
 
-def _one_pass(content: str, cfg: ExtractConfig, model: dict[str, Any]) -> tuple[list[str], _Pass]:
+def _one_pass(content: str, cfg: ExtractConfig, model: dict[str, Any],
+              prior: _Pass | None = None) -> tuple[list[str], _Pass]:
+    """Steps 1-4 on one text. `prior`: the previous pass, whose kept units are this
+    text's units (their tokens and per-unit features are reused, not recomputed)."""
     lines, units = units_of(content)
-    tokens = [unit_tokens(u.text) for u in units]
-    probs, X = score_units(units, model, tokens)
+    if prior is not None:
+        kept = [i for i, r in enumerate(prior.reasons) if r == "body"]
+        tokens = [prior.tokens[i] for i in kept]
+        reuse = (prior.stops, prior.X[kept])
+        if len(kept) != len(units) or any(prior.units[i].text != u.text for i, u in zip(kept, units)):
+            tokens, reuse = [unit_tokens(u.text) for u in units], None  # defensive: not one to one
+    else:
+        tokens, reuse = [unit_tokens(u.text) for u in units], None
+    X_full, stops = unit_features(units, tokens, reuse)
+    probs = _scores(X_full, model)
+    X = X_full[:, :len(BASE_FEATURES)].tolist()  # rows as lists: the rules read single values
     keys = [" ".join(t) for t in tokens]
     seen: set[str] = set()
     reasons: list[str] = []
@@ -521,7 +546,7 @@ def _one_pass(content: str, cfg: ExtractConfig, model: dict[str, Any]) -> tuple[
         date = iso
         if reasons[d] != "title" and (reasons[d] != "body" or len(keys[d].split()) <= 12):
             reasons[d] = "date"
-    return lines, _Pass(units, reasons, title, date)
+    return lines, _Pass(units, reasons, title, date, tokens, stops, X_full)
 
 
 def clean_dump(content: str, cfg: ExtractConfig = ExtractConfig(), *,
@@ -538,8 +563,9 @@ def clean_dump(content: str, cfg: ExtractConfig = ExtractConfig(), *,
             owner.append(u)
     text = "\n\n".join(u.text for u, r in zip(first.units, first.reasons) if r == "body")
     title, date = first.title, first.date
+    prior = first
     for _ in range(MAX_PASSES - 1):
-        _, again = _one_pass(text, cfg, model)
+        _, again = _one_pass(text, cfg, model, prior)
         if len(again.units) != len(owner):  # defensive: units must map one to one
             break
         if all(r == "body" for r in again.reasons):
@@ -559,6 +585,7 @@ def clean_dump(content: str, cfg: ExtractConfig = ExtractConfig(), *,
                     verdict[k] = r
         owner = kept_owner
         text = "\n\n".join(u.text for u, r in zip(again.units, again.reasons) if r == "body")
+        prior = again
     out = tuple(
         LineVerdict(i, line, verdict.get(i) == "body", verdict.get(i, "blank"))
         for i, line in enumerate(lines)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from itertools import chain
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -91,6 +92,23 @@ _BP_FIRST_SET = frozenset(_BP_FIRST)
 
 def boilerplate_mask(low_text: str, low_toks: list[str]) -> int:
     """Bit mask over BOILERPLATE_WORDS categories present in a lower-cased unit."""
+    mask = _word_phrase_mask(low_toks)
+    if not low_text.isascii():
+        for lit, bit in _BP_LITERAL:
+            if lit in low_text:
+                mask |= 1 << bit
+        for pre, bit in _BP_PREFIX:
+            if pre in low_text:
+                mask |= 1 << bit
+    else:
+        for pre, bit in _BP_PREFIX:
+            if pre.isascii() and pre in low_text:
+                mask |= 1 << bit
+    return mask
+
+
+def _word_phrase_mask(low_toks: list[str]) -> int:
+    """The categories of the word phrases (whole tokens) among a unit's tokens."""
     mask = 0
     hits = _BP_FIRST_SET.intersection(low_toks)
     if hits:
@@ -104,18 +122,51 @@ def boilerplate_mask(low_text: str, low_toks: list[str]) -> int:
                         joined = " " + " ".join(low_toks) + " "
                     if f" {phrase} " in joined:
                         mask |= 1 << bit
-    if not low_text.isascii():
-        for lit, bit in _BP_LITERAL:
-            if lit in low_text:
-                mask |= 1 << bit
-        for pre, bit in _BP_PREFIX:
-            if pre in low_text:
-                mask |= 1 << bit
-    else:
-        for pre, bit in _BP_PREFIX:
-            if pre.isascii() and pre in low_text:
-                mask |= 1 << bit
     return mask
+
+
+def _find_all(text: str, sub: str) -> list[int]:
+    pos, k = [], text.find(sub)
+    while k >= 0:
+        pos.append(k)
+        k = text.find(sub, k + 1)
+    return pos
+
+
+def _unit_of(offsets: np.ndarray, positions: list[int]) -> np.ndarray:
+    return np.searchsorted(offsets, positions, side="right") - 1
+
+
+def boilerplate_masks(lows: list[str], tokens: list[list[str]], vocab) -> np.ndarray:
+    """`boilerplate_mask` of every unit of a document at once (`lows`: lower-cased unit
+    texts, `tokens`: their tokens, `vocab`: the document's tokens): the word phrases
+    only in the units that hold one of their first words, the substrings (prefixes,
+    literals) only in documents that contain them."""
+    n = len(lows)
+    present = _BP_FIRST_SET.intersection(vocab)
+    if present:
+        disjoint = present.isdisjoint
+        masks = np.array([0 if disjoint(toks) else _word_phrase_mask(toks) for toks in tokens], dtype=np.int64)
+    else:
+        masks = np.zeros(n, dtype=np.int64)
+    low_text = "\n".join(lows)
+    low_off = None
+    for sub, bit, ascii_units_too in _BP_SUBSTRINGS:
+        if sub not in low_text:
+            continue
+        if low_off is None:
+            low_off = np.concatenate(([0], np.cumsum([len(t) + 1 for t in lows])[:-1]))
+        hit = np.zeros(n, dtype=bool)
+        hit[_unit_of(low_off, _find_all(low_text, sub))] = True
+        if not ascii_units_too:
+            hit &= np.fromiter((not t.isascii() for t in lows), dtype=bool, count=n)
+        masks[hit] |= 1 << bit
+    return masks
+
+
+#: Substring phrases: (text, category bit, also matched in ASCII-only units).
+_BP_SUBSTRINGS = tuple([(lit, bit, not lit.isascii()) for lit, bit in _BP_LITERAL]
+                       + [(pre, bit, True) for pre, bit in _BP_PREFIX])
 
 
 def has_boilerplate(text: str, category: str) -> bool:
@@ -246,18 +297,38 @@ def stop_sets() -> tuple[frozenset[str], ...]:
     return tuple(frozenset(w.lower() for w in justext.get_stoplist(lang)) for lang in STOPLIST_LANGUAGES)
 
 
-def doc_stoplist(tokens: list[list[str]]) -> frozenset[str]:
-    """The stop list that covers most of the document's tokens (empty if none does)."""
-    counts: Counter[str] = Counter()
-    for toks in tokens:
-        counts.update(toks)
-    vocab = counts.keys()
+def doc_stoplist(tokens: list[list[str]], counts: Counter[str] | None = None) -> frozenset[str]:
+    """The stop list that covers most of the document's tokens (empty if none does);
+    `counts`: the document's token counts when the caller has them."""
+    if counts is None:
+        counts = Counter(chain.from_iterable(tokens))
+    sets = stop_sets()
+    langs_of = _stop_languages()
+    scores = [0] * len(sets)
+    for w in _all_stop_words().intersection(counts):
+        c = counts[w]
+        for k in langs_of[w]:
+            scores[k] += c
     best, best_score = frozenset(), 0
-    for stops in stop_sets():
-        score = sum(counts[w] for w in stops.intersection(vocab))
+    for stops, score in zip(sets, scores):
         if score > best_score:
             best, best_score = stops, score
     return best
+
+
+@lru_cache(maxsize=None)
+def _all_stop_words() -> frozenset[str]:
+    return frozenset(_stop_languages())
+
+
+@lru_cache(maxsize=None)
+def _stop_languages() -> dict[str, tuple[int, ...]]:
+    """Every stop word -> the indices of the stop lists holding it."""
+    out: dict[str, list[int]] = {}
+    for k, stops in enumerate(stop_sets()):
+        for w in stops:
+            out.setdefault(w, []).append(k)
+    return {w: tuple(ks) for w, ks in out.items()}
 
 
 #: Names of the per-unit base features, in column order.
@@ -358,29 +429,38 @@ _IDX = {n: i for i, n in enumerate(BASE_FEATURES)}
 
 
 def _window_mean(col: np.ndarray, w: int) -> np.ndarray:
-    """Mean of col over [i-w, i+w] excluding i, clipped at the ends."""
+    """Mean of col (one column, or each column of a matrix) over rows [i-w, i+w]
+    excluding row i, clipped at the ends."""
     n = len(col)
-    c = np.concatenate(([0.0], np.cumsum(col)))
+    c = np.concatenate((np.zeros((1,) + col.shape[1:]), np.cumsum(col, axis=0)))
     idx = np.arange(n)
     lo = np.maximum(0, idx - w)
     hi = np.minimum(n, idx + w + 1)
     total = c[hi] - c[lo] - col
     count = (hi - lo - 1).astype(float)
+    if col.ndim > 1:
+        count = count[:, None]
     return np.where(count > 0, total / np.maximum(count, 1), 0.0)
 
 
-def features(units: list[Unit], tokens: list[list[str]] | None = None) -> np.ndarray:
-    """Feature matrix, one row per unit, columns as `feature_names()`. `tokens` are the
-    units' `unit_tokens` when the caller already has them."""
+def features_reference(units: list[Unit], tokens: list[list[str]] | None = None) -> np.ndarray:
+    """The feature matrix by its definition, one `_base_row` per unit: slow, kept as the
+    specification that the vectorised `features` is tested against."""
     n = len(units)
-    names = feature_names()
     if n == 0:
-        return np.zeros((0, len(names)))
+        return np.zeros((0, len(feature_names())))
     if tokens is None:
         tokens = [unit_tokens(u.text) for u in units]
     stops = doc_stoplist(tokens)
     base = np.array([_base_row(u.text, t, stops) for u, t in zip(units, tokens)], dtype=float)
-    keys = [" ".join(t) for t in tokens]
+    return _with_context(units, [" ".join(t) for t in tokens], base)
+
+
+def _with_context(units: list[Unit], keys: list[str], base: np.ndarray) -> np.ndarray:
+    """Fill the document-level base columns (repetition, position, blank lines) and
+    append the neighbour averages and the document columns (`keys`: the units' tokens
+    joined by spaces)."""
+    n = len(units)
     counts = Counter(keys)
     seen: set[str] = set()
     rep = np.zeros(n)
@@ -395,13 +475,148 @@ def features(units: list[Unit], tokens: list[list[str]] | None = None) -> np.nda
     base[:, _IDX["blank_before"]] = [u.blank_before for u in units]
     base[:, _IDX["blank_after"]] = [u.blank_after for u in units]
     cols = [base]
+    sources = base[:, [_IDX[s] for s in CONTEXT_SOURCES]]
     for w in CONTEXT_WINDOWS:
-        cols.append(np.stack([_window_mean(base[:, _IDX[s]], w) for s in CONTEXT_SOURCES], axis=1))
+        cols.append(_window_mean(sources, w))
     doc = np.empty((n, 2))
     doc[:, 0] = math.log1p(n)
     doc[:, 1] = float(base[:, _IDX["log_tokens"]].mean())
     cols.append(doc)
     return np.concatenate(cols, axis=1)
+
+# --- vectorised features -------------------------------------------------------------------
+# `features` computes the same matrix as `_base_row` per unit (the readable definition, kept
+# as `features_reference` and checked equal by tests/test_textdump_features.py), but per
+# document: character classes come from one code-point array of the whole dump, counted per
+# unit with cumulative sums; only the rare units that need a regex (dates, reading times,
+# bullets, link markers, separators) are looked at one by one.
+
+(_F_SPACE, _F_ALPHA, _F_UPPER, _F_LOWER, _F_DIGIT, _F_PUNCT, _F_CJK, _F_CJKSTOP, _F_END,
+ _F_BSTART, _F_SEP) = (1 << k for k in range(11))
+_PUNCT_CHARS = frozenset(".,;:!?，。")
+_CJK_STOP_CHARS = frozenset("的了是在和有我这个们不，。")
+_SEP_CHARS = frozenset("|·•›»/")
+
+
+def _char_flags(c: str) -> int:
+    o = ord(c)
+    return ((_F_SPACE if c.isspace() else 0) | (_F_ALPHA if c.isalpha() else 0)
+            | (_F_UPPER if c.isupper() else 0) | (_F_LOWER if c.islower() else 0)
+            | (_F_DIGIT if "0" <= c <= "9" else 0) | (_F_PUNCT if c in _PUNCT_CHARS else 0)
+            | (_F_CJK if (0x3040 <= o <= 0x30FF or 0x3400 <= o <= 0x4DBF or 0x4E00 <= o <= 0x9FFF
+                          or 0xAC00 <= o <= 0xD7AF) else 0)
+            | (_F_CJKSTOP if c in _CJK_STOP_CHARS else 0) | (_F_END if c in _END_CHARS else 0)
+            | (_F_BSTART if c in _BULLET_START else 0) | (_F_SEP if c in _SEP_CHARS else 0))
+
+
+@lru_cache(maxsize=1)
+def _char_table() -> np.ndarray:
+    """Class flags of every code point of the Basic Multilingual Plane."""
+    return np.array([_char_flags(chr(i)) for i in range(0x10000)], dtype=np.uint16)
+
+
+def _code_point_flags(joined: str) -> np.ndarray:
+    cp = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    flags = _char_table()[np.minimum(cp, 0xFFFF)]
+    for i in np.flatnonzero(cp > 0xFFFF):  # emoji, historic scripts: rare
+        flags[i] = _char_flags(chr(cp[i]))
+    return flags
+
+
+def _per_unit(masks: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Per-unit sums of the rows of a (k, code points) matrix; units span [start, end)."""
+    c = np.zeros((masks.shape[0], masks.shape[1] + 1), dtype=np.int64)
+    np.cumsum(masks, axis=1, out=c[:, 1:])
+    return c[:, end] - c[:, start]
+
+
+def features(units: list[Unit], tokens: list[list[str]] | None = None) -> np.ndarray:
+    """Feature matrix, one row per unit, columns as `feature_names()`. `tokens` are the
+    units' `unit_tokens` when the caller already has them."""
+    return unit_features(units, tokens)[0]
+
+
+def unit_features(units: list[Unit], tokens: list[list[str]] | None = None,
+                  reuse: tuple[frozenset[str], np.ndarray] | None = None) -> tuple[np.ndarray, frozenset[str]]:
+    """`features`, and the stop list it used. `reuse`: (stop list, feature matrix) of an
+    earlier call on units with the same texts in the same order (the cleaner's next pass
+    over its kept units); when the stop list is the same, the per-unit columns are taken
+    from it and only the document-level ones are recomputed."""
+    n = len(units)
+    if n == 0:
+        return np.zeros((0, len(feature_names()))), frozenset()
+    texts = [u.text for u in units]
+    if tokens is None:
+        tokens = [unit_tokens(t) for t in texts]
+    counts = Counter(chain.from_iterable(tokens))
+    stops = doc_stoplist(tokens, counts)
+    if reuse is not None and reuse[0] is stops and len(reuse[1]) == n:
+        base = reuse[1][:, :len(BASE_FEATURES)].copy()
+        return _with_context(units, [" ".join(t) for t in tokens], base), stops
+    lows = [t.lower() for t in texts]
+    nchar = np.fromiter(map(len, texts), dtype=np.int64, count=n)
+    start = np.concatenate(([0], np.cumsum(nchar + 1)[:-1]))
+    end = start + nchar
+    flags = _code_point_flags("\n".join(texts))
+    has = lambda bit: (flags & bit) != 0  # noqa: E731
+    space = has(_F_SPACE)
+    word_start = ~space & np.concatenate(([True], space[:-1]))
+    alpha_start = word_start & has(_F_ALPHA)
+    n_alpha, n_upper, n_digit, n_punct, n_cjk, n_cjkstop, n_sepchar = _per_unit(
+        np.stack([alpha_start, alpha_start & has(_F_UPPER), has(_F_DIGIT), has(_F_PUNCT),
+                  has(_F_CJK), has(_F_CJKSTOP), has(_F_SEP)]), start, end)
+    first_flags, last_flags = flags[start], flags[end - 1]
+
+    ntok = np.fromiter(map(len, tokens), dtype=np.int64, count=n)
+    ascii_ = np.fromiter(map(str.isascii, texts), dtype=bool, count=n)
+    cjk = np.where(ascii_, 0.0, n_cjk / nchar)
+    is_cjk = cjk > 0.3
+    ntok_eff = np.where(is_cjk, np.maximum(1, (nchar / 1.7).astype(np.int64)), ntok)
+    contains = stops.__contains__
+    n_stop = np.fromiter((sum(map(contains, t)) for t in tokens), dtype=np.int64, count=n)
+    stop = np.where(is_cjk, np.minimum(1.0, np.divide(n_cjkstop, np.maximum(ntok_eff, 1)) * 2.5),
+                    np.divide(n_stop, ntok, out=np.zeros(n), where=ntok > 0))
+
+    base = np.zeros((n, len(BASE_FEATURES)))
+    col = lambda name: _IDX[name]  # noqa: E731
+    base[:, col("log_chars")] = list(map(math.log1p, nchar.tolist()))  # math's, to the last bit
+    base[:, col("log_tokens")] = list(map(math.log1p, ntok_eff.tolist()))
+    base[:, col("stop_density")] = stop
+    base[:, col("ends_sentence")] = (last_flags & _F_END) != 0
+    base[:, col("punct_per_token")] = np.divide(n_punct, ntok_eff, out=np.zeros(n), where=ntok_eff > 0)
+    base[:, col("digit_ratio")] = n_digit / nchar
+    base[:, col("titlecase_ratio")] = np.divide(n_upper, n_alpha, out=np.zeros(n), where=n_alpha > 0)
+    upper = np.fromiter(map(str.isupper, texts), dtype=bool, count=n)
+    base[:, col("all_caps")] = (nchar >= 4) & (n_alpha > 0) & upper
+    keys = [" ".join(t) for t in tokens]
+    bpm = boilerplate_masks(lows, tokens, counts)
+    if bpm.any():
+        bp0 = _IDX["bp_cookie"]
+        base[:, bp0:bp0 + len(_BP_KEYS)] = (bpm[:, None] >> np.arange(len(_BP_KEYS))) & 1
+    for i in np.flatnonzero(first_flags & _F_BSTART):
+        base[i, col("bullet")] = 1.0 if _BULLET.match(texts[i]) else 0.0
+    for i in np.flatnonzero(n_sepchar):
+        t = texts[i]
+        nsep = t.count("|") + t.count(" · ") + t.count(" • ") + t.count(" › ") + t.count(" » ") + t.count(" / ")
+        base[i, col("separators")] = min(5, nsep) / 5.0
+    for i in np.flatnonzero((n_digit >= 4) & (ntok_eff <= 12)):
+        base[i, col("date_like")] = 1.0 if DATE_RE.search(texts[i]) else 0.0
+    for i in np.flatnonzero((n_digit > 0) & (ntok_eff <= 8)):
+        base[i, col("reading_time")] = 1.0 if READING_TIME_RE.match(texts[i]) else 0.0
+    base[:, col("cjk_ratio")] = cjk
+    base[:, col("url_like")] = [("http" in low or "www." in low or "@" in low) for low in lows]
+    for i, t in enumerate(texts):
+        if "[" in t:
+            base[i, col("link_marks")] = min(5, len(_LINKMARK.findall(t))) / 5.0
+        if ":" in t[:40]:
+            head = t.split(":", 1)[0]
+            base[i, col("has_colon_head")] = 1.0 if head and len(head.split()) <= 4 else 0.0
+    base[:, col("starts_lower")] = (first_flags & _F_LOWER) != 0
+    for name, lo, hi in (("tok_1", 0, 1), ("tok_2_3", 2, 3), ("tok_4_6", 4, 6), ("tok_7_12", 7, 12),
+                         ("tok_13_25", 13, 25), ("tok_26_plus", 26, None)):
+        base[:, col(name)] = (ntok_eff >= lo) & (True if hi is None else ntok_eff <= hi)
+    base[:, col("stop_zero")] = stop == 0.0
+    return _with_context(units, keys, base), stops
 
 
 #: Stage-two features: the stage-one body probability smoothed over neighbours.

@@ -55,7 +55,7 @@ import numpy as np
 
 from cleaners.config import ExtractConfig
 from cleaners.textdump_features import (
-    BASE_FEATURES, DATE_RE, Unit, _TOKEN, features, has_boilerplate,
+    BASE_FEATURES, DATE_RE, MAYBE_DATE, Unit, _TOKEN, features, has_boilerplate,
     stage2_features, unit_features, unit_tokens, units_of,
 )
 
@@ -335,12 +335,9 @@ def _heading_like(text: str) -> bool:
     words = _words(text)
     if not 2 <= words <= 30:
         return False
-    if words <= 8 and _MAYBE_DATE.search(text) and DATE_RE.search(text):
+    if words <= 8 and MAYBE_DATE.search(text) and DATE_RE.search(text):
         return False
     return not (_CAPTION.search(text) or _LINK_PREFIX.match(text) or has_boilerplate(text, "cookie"))
-
-
-_MAYBE_DATE = re.compile(r"\d{4}|\d{1,2}[./-]\d{1,2}[./-]\d{2}")
 
 
 def _words(text: str) -> int:
@@ -458,7 +455,7 @@ def find_date(units: list[Unit], first_body: int) -> tuple[int | None, str | Non
     order = list(range(first_body - 1, lo - 1, -1)) + list(range(first_body, hi))
     for i in order:
         text = units[i].text
-        if len(text) <= 120 and _MAYBE_DATE.search(text) and DATE_RE.search(text):
+        if len(text) <= 120 and MAYBE_DATE.search(text) and DATE_RE.search(text):
             iso = parse_date(text)
             if iso:
                 return i, iso

@@ -191,6 +191,9 @@ DATE_RE = re.compile(
     r"\d{1,2}(?:st|nd|rd|th)?\.?\s+(?:of\s+|de\s+)?(?:" + _MONTHS + r")\.?,?\s+(?:de\s+)?\d{4})(?!\d)",
     re.I,
 )
+#: Matches wherever DATE_RE does (every date form has a 4-digit year or d/m/yy): a cheap
+#: pre-check before the expensive pattern.
+MAYBE_DATE = re.compile(r"\d{4}|\d{1,2}[./-]\d{1,2}[./-]\d{2}")
 READING_TIME_RE = re.compile(
     r"^\s*(?:\d+\s*(?:-|–)?\s*(?:min(?:ute)?s?|мин|λεπτ)\.?\s*(?:read|lesezeit|de lecture|"
     r"de lectura|czytania|чтения|ανάγνωση)?|(?:reading time|lesezeit|temps de lecture|"
@@ -523,11 +526,11 @@ def _code_point_flags(joined: str) -> np.ndarray:
     return flags
 
 
-def _per_unit(masks: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
-    """Per-unit sums of the rows of a (k, code points) matrix; units span [start, end)."""
-    c = np.zeros((masks.shape[0], masks.shape[1] + 1), dtype=np.int64)
-    np.cumsum(masks, axis=1, out=c[:, 1:])
-    return c[:, end] - c[:, start]
+def _per_unit(masks: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """Per-unit sums of the rows of a (k, code points) boolean matrix. Unit i spans
+    [start[i], start[i+1]): its text and the newline after it, which no counted class
+    includes."""
+    return np.add.reduceat(masks.view(np.uint8), start, axis=1, dtype=np.int64)
 
 
 def features(units: list[Unit], tokens: list[list[str]] | None = None) -> np.ndarray:
@@ -564,7 +567,7 @@ def unit_features(units: list[Unit], tokens: list[list[str]] | None = None,
     alpha_start = word_start & has(_F_ALPHA)
     n_alpha, n_upper, n_digit, n_punct, n_cjk, n_cjkstop, n_sepchar = _per_unit(
         np.stack([alpha_start, alpha_start & has(_F_UPPER), has(_F_DIGIT), has(_F_PUNCT),
-                  has(_F_CJK), has(_F_CJKSTOP), has(_F_SEP)]), start, end)
+                  has(_F_CJK), has(_F_CJKSTOP), has(_F_SEP)]), start)
     first_flags, last_flags = flags[start], flags[end - 1]
 
     ntok = np.fromiter(map(len, tokens), dtype=np.int64, count=n)
@@ -600,7 +603,8 @@ def unit_features(units: list[Unit], tokens: list[list[str]] | None = None,
         nsep = t.count("|") + t.count(" · ") + t.count(" • ") + t.count(" › ") + t.count(" » ") + t.count(" / ")
         base[i, col("separators")] = min(5, nsep) / 5.0
     for i in np.flatnonzero((n_digit >= 4) & (ntok_eff <= 12)):
-        base[i, col("date_like")] = 1.0 if DATE_RE.search(texts[i]) else 0.0
+        t = texts[i]
+        base[i, col("date_like")] = 1.0 if MAYBE_DATE.search(t) and DATE_RE.search(t) else 0.0
     for i in np.flatnonzero((n_digit > 0) & (ntok_eff <= 8)):
         base[i, col("reading_time")] = 1.0 if READING_TIME_RE.match(texts[i]) else 0.0
     base[:, col("cjk_ratio")] = cjk

@@ -548,11 +548,12 @@ def run(inputs: Sequence[str], out: str | Path, cfg: Config | None = None, worke
     subprocesses or per-document time limits (for debugging)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from cleaners.worker import run_batch
+    from cleaners.worker import prestart, run_batch
 
     cfg = cfg or Config()
-    plan = prepare_run(inputs, out, cfg)
     workers = default_workers() if workers is None else workers
+    prestart(workers)  # the worker processes load their models while the run is planned
+    plan = prepare_run(inputs, out, cfg)
     summaries = []
     if workers == 0:
         for b in plan.batches:

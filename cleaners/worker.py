@@ -76,12 +76,18 @@ class _Child:
             cwd=str(Path(__file__).resolve().parent.parent),
         )
         self.buf = b""
-        # The child imports the steps and loads its models before saying it is ready, so
-        # that start-up never counts against the first document's time limit.
-        ready = self.readline(STARTUP_TIMEOUT_S)
-        if not ready or b"ready" not in ready:
+        self.ready = False
+
+    def wait_ready(self) -> None:
+        """The child imports the steps and loads its models before saying it is ready, so
+        that start-up never counts against the first document's time limit."""
+        if self.ready:
+            return
+        line = self.readline(STARTUP_TIMEOUT_S)
+        if not line or b"ready" not in line:
             self.kill()
             raise RuntimeError("the docprep worker process did not start (see its stderr above)")
+        self.ready = True
 
     def send(self, obj: dict) -> None:
         self.proc.stdin.write(_encode(obj))
@@ -112,10 +118,27 @@ class _Child:
             self.proc.wait()
 
 
+_spare: list[_Child] = []  # started by `prestart`, not yet taken by a thread
+_spare_lock = threading.Lock()
+
+
+def prestart(n: int) -> None:
+    """Start `n` worker processes now, without waiting for them: they import the steps and
+    load their models while the caller does something else (Prefect starts its API in
+    the same seconds); the first batches then find a warm worker."""
+    with _spare_lock:
+        _spare.extend(_Child() for _ in range(max(0, n - len(_spare))))
+
+
 def _child() -> _Child:
     child = getattr(_local, "child", None)
     if child is None or child.proc.poll() is not None:
-        child = _local.child = _Child()
+        with _spare_lock:
+            child = _spare.pop(0) if _spare else None
+        if child is None or child.proc.poll() is not None:
+            child = _Child()
+        _local.child = child
+    child.wait_ready()
     return child
 
 

@@ -85,6 +85,11 @@ def _run_flow(inputs, out, cfg, workers, dask_address) -> dict[str, Any]:
     from flows.clean import api_for_dask_workers, runnable_flow
 
     flow = runnable_flow(workers, dask_address)
+    if not dask_address:  # worker processes warm up while Prefect starts its API
+        from cleaners.pipeline import default_workers
+        from cleaners.worker import prestart
+
+        prestart(workers or default_workers())
     with api_for_dask_workers() if dask_address else contextlib.nullcontext():
         state = flow(inputs=list(inputs), out=str(out), config=cfg.model_dump(mode="json"), return_state=True)
     if state.is_failed():

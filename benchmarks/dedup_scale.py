@@ -24,12 +24,13 @@ Results (2026-11-21, 2 shared cores under load, so read the CPU-second rates, no
     docs       sig/s  check+add/s  both/s  peak RSS  disk     wall     recovery
     10,000     4,716  3,683        2,068   69 MB     9.7 MB   30 s     0.2 s / 1,000 docs
     100,000    5,340  2,695        1,791   181 MB    98 MB    86 s     0.6 s / 10,000 docs
-    1,000,000  4,478  510          458     236 MB    994 MB   3,961 s  not measured
+    300,000    5,074  1,666        1,254   215 MB    298 MB   490 s    1.4 s / 10,000 docs
+    1,000,000  4,693  809          690     221 MB    994 MB   2,147 s  4.2 s / 10,000 docs
 
-The 1M row was run before candidates were ranked by shared bands and capped
-(`max_candidates`): unrelated generated documents share frequent word pairs, so candidates
-per check grew with the index. Re-run it to get the current figure (~70 min here).
-Every planted copy was found and nothing else matched at every size.
+(300k with --cache-mb 512: check+add 1,794/s, 427 MB: the page cache is not the limit.)
+Every planted copy was found and nothing else matched at every size. check+add slows as
+the index grows because the LSH candidates per check grow with it; this generator's
+unrelated documents share ~2x more word pairs than real articles (see cleaners/dedup.py).
 """
 from __future__ import annotations
 

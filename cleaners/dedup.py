@@ -114,7 +114,7 @@ STEP = "dedup"
 #: Bumped when the exact key, the tokeniser or the shingle hashing changes: an index built
 #: with another scheme holds signatures that cannot be compared with new ones.
 SCHEME_VERSION = 1
-_SCHEMA_VERSION = 1
+_SCHEMA_VERSION = 2  # 2: the sketches table (built from docs when a version-1 index is opened)
 
 
 class DedupIndexError(OutputError):
@@ -272,6 +272,27 @@ def band_keys(values: np.ndarray, bands: int, rows: int) -> list[int]:
 
 
 # ---------------------------------------------------------------------------------------------
+# Sketches: the low 2 bits of every MinHash value, 4 per byte (32 bytes for 128 values).
+# Two documents agree in a sketch group wherever their values are equal (and by chance,
+# 1 in 4, elsewhere), so sketch agreement >= value agreement: an exact pre-filter.
+
+
+def sketch_bytes(num_perm: int) -> int:
+    return (num_perm + 3) // 4
+
+
+def sketch(values: np.ndarray) -> bytes:
+    low = np.zeros(4 * sketch_bytes(len(values)), dtype=np.uint8)
+    low[: len(values)] = values & 3
+    g = low.reshape(-1, 4)
+    return (g[:, 0] | (g[:, 1] << 2) | (g[:, 2] << 4) | (g[:, 3] << 6)).astype(np.uint8).tobytes()
+
+
+#: For a byte of XORed sketches: how many of its four 2-bit groups are zero (agree).
+_EQUAL_PAIRS = np.array([sum(((x >> (2 * k)) & 3) == 0 for k in range(4)) for x in range(256)], dtype=np.int64)
+
+
+# ---------------------------------------------------------------------------------------------
 # The index (serial; one per run)
 
 
@@ -297,6 +318,7 @@ CREATE TABLE IF NOT EXISTS docs (
 CREATE TABLE IF NOT EXISTS exact (key BLOB PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS bands (key INTEGER NOT NULL, seq INTEGER NOT NULL,
     PRIMARY KEY (key, seq)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sketches (seq INTEGER PRIMARY KEY, bits BLOB NOT NULL);
 """
 
 
@@ -331,9 +353,11 @@ class DedupIndex:
             self._db.executescript(_SCHEMA)
             self._db.execute("BEGIN IMMEDIATE")
             try:
+                self._migrate()
                 self._check_meta()
             finally:
                 self._db.execute("COMMIT")
+            self._load_sketches()
         except sqlite3.DatabaseError as exc:
             raise DedupIndexError(
                 f"dedup index {path} cannot be opened ({exc}); delete it to start a fresh index"
@@ -346,6 +370,9 @@ class DedupIndex:
         self._counts: dict[str, int] = {}
         self._clusters: set[int] = set()
         self._last_keys: tuple[Signature | None, list[int]] = (None, [])
+        # verification needs matches >= threshold * num_perm; the sketch's padding groups
+        # always agree. floor() keeps the filter on the safe side of float rounding.
+        self._needed_agreement = math.floor(cfg.threshold * cfg.num_perm) + (-cfg.num_perm) % 4
 
     # -- setup ----------------------------------------------------------------------------
 
@@ -386,6 +413,35 @@ class DedupIndex:
                 "index (the next run then re-admits everything)."
             )
 
+    def _migrate(self) -> None:
+        """Version 1 had no sketches table: build it from the stored signatures."""
+        have = dict(self._db.execute("SELECT key, value FROM meta WHERE key = 'schema_version'"))
+        if have.get("schema_version") != "1":
+            return
+        rows = self._db.execute("SELECT seq, minhash FROM docs WHERE minhash IS NOT NULL")
+        self._db.executemany(
+            "INSERT OR REPLACE INTO sketches (seq, bits) VALUES (?, ?)",
+            ((seq, sketch(np.frombuffer(mh, dtype="<u4"))) for seq, mh in rows),
+        )
+        self._db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(_SCHEMA_VERSION),))
+
+    def _load_sketches(self) -> None:
+        """All sketches in memory (32 bytes per indexed document: 32 MB per million)."""
+        width = sketch_bytes(self.cfg.num_perm)
+        top = self._db.execute("SELECT max(seq) FROM sketches").fetchone()[0] or 0
+        self._sketches = np.zeros((max(1024, 2 * (top + 1)), width), dtype=np.uint8)
+        cur = self._db.execute("SELECT seq, bits FROM sketches")
+        while rows := cur.fetchmany(100_000):
+            seqs = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+            self._sketches[seqs] = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.uint8).reshape(-1, width)
+
+    def _store_sketch(self, seq: int, bits: bytes) -> None:
+        if seq >= len(self._sketches):
+            grown = np.zeros((2 * seq + 1, self._sketches.shape[1]), dtype=np.uint8)
+            grown[: len(self._sketches)] = self._sketches
+            self._sketches = grown
+        self._sketches[seq] = np.frombuffer(bits, dtype=np.uint8)
+
     # -- run lifecycle --------------------------------------------------------------------
 
     def discard_unpublished(self, published: set[str]) -> int:
@@ -413,6 +469,7 @@ class DedupIndex:
             n = db.execute("SELECT count(*) FROM docs WHERE seq >= ?", (first,)).fetchone()[0]
             db.execute("DELETE FROM bands WHERE seq >= ?", (first,))
             db.execute("DELETE FROM exact WHERE seq >= ?", (first,))
+            db.execute("DELETE FROM sketches WHERE seq >= ?", (first,))
             db.execute("DELETE FROM docs WHERE seq >= ?", (first,))
             db.executemany("DELETE FROM runs WHERE run_id = ?", [(rid,) for rid, _ in stale])
             db.execute("COMMIT")
@@ -435,6 +492,7 @@ class DedupIndex:
                 discarded = db.execute("SELECT count(*) FROM docs WHERE seq >= ?", (first,)).fetchone()[0]
                 db.execute("DELETE FROM bands WHERE seq >= ?", (first,))
                 db.execute("DELETE FROM exact WHERE seq >= ?", (first,))
+                db.execute("DELETE FROM sketches WHERE seq >= ?", (first,))
                 db.execute("DELETE FROM docs WHERE seq >= ?", (first,))
                 db.execute("DELETE FROM runs WHERE state = 'open'")
             if db.execute("SELECT 1 FROM runs WHERE run_id = ?", (run_id,)).fetchone():
@@ -455,7 +513,7 @@ class DedupIndex:
         self._run_names = {self._run_no: run_id}
         self._counts = dict.fromkeys(
             ("checked", "added", "exact_duplicates", "near_duplicates", "matched_earlier_runs",
-             "candidates", "candidates_rejected", "candidates_truncated"), 0)
+             "candidates", "candidates_prefiltered", "candidates_rejected", "candidates_truncated"), 0)
         self._counts["discarded_uncommitted"] = discarded
         self._clusters = set()
         self._pending = 0
@@ -515,28 +573,39 @@ class DedupIndex:
         if not self.cfg.near or values is None:
             return None
         keys = self._band_keys(sig, values)
-        # Candidates sharing the most bands first (a copy shares ~b*J^r of them, an unrelated
-        # document rarely more than one); at most max_candidates, then in seq order.
-        rows = db.execute(
-            "SELECT d.seq, d.doc_id, d.run_no, d.minhash FROM "
-            f"(SELECT seq, count(*) AS hits FROM bands WHERE key IN ({','.join('?' * len(keys))}) "
-            "GROUP BY seq ORDER BY hits DESC, seq LIMIT ?) AS c JOIN docs d ON d.seq = c.seq "
-            "ORDER BY d.seq",
-            [*keys, self.cfg.max_candidates],
+        found = db.execute(
+            f"SELECT seq, count(*) FROM bands WHERE key IN ({','.join('?' * len(keys))}) GROUP BY seq", keys
         ).fetchall()
-        if not rows:
+        if not found:
             return None
-        if len(rows) == self.cfg.max_candidates:
+        self._counts["candidates"] += len(found)
+        seqs = np.fromiter((r[0] for r in found), dtype=np.int64, count=len(found))
+        hits = np.fromiter((r[1] for r in found), dtype=np.int64, count=len(found))
+        # Exact pre-filter: equal values have equal low bits, so a candidate whose sketch
+        # agrees in fewer places than verification needs cannot pass it. Chance candidates
+        # (most of them in a large index) are dropped here without reading their signature.
+        agree = _EQUAL_PAIRS[self._sketches[seqs] ^ np.frombuffer(sketch(values), dtype=np.uint8)].sum(axis=1)
+        ok = agree >= self._needed_agreement
+        self._counts["candidates_prefiltered"] += int(len(ok) - ok.sum())
+        seqs, hits = seqs[ok], hits[ok]
+        if not len(seqs):
+            return None
+        if len(seqs) > self.cfg.max_candidates:
+            # Those sharing the most bands first (a copy shares ~b*J^r of them).
             self._counts["candidates_truncated"] += 1
-        self._counts["candidates"] += len(rows)
+            seqs = seqs[np.lexsort((seqs, -hits))[: self.cfg.max_candidates]]
+        rows = db.execute(
+            f"SELECT seq, doc_id, run_no, minhash FROM docs WHERE seq IN ({','.join('?' * len(seqs))}) ORDER BY seq",
+            seqs.tolist(),
+        ).fetchall()
         stored = np.frombuffer(b"".join(r[3] for r in rows), dtype="<u4").reshape(len(rows), -1)
         sims = (stored == values).mean(axis=1)
-        hits = np.flatnonzero(sims >= self.cfg.threshold)
-        self._counts["candidates_rejected"] += len(rows) - len(hits)
-        if len(hits) == 0:
+        hit = np.flatnonzero(sims >= self.cfg.threshold)
+        self._counts["candidates_rejected"] += len(found) - len(hit)
+        if len(hit) == 0:
             return None
-        seq, doc_id, run_no, _ = rows[hits[0]]  # rows are in seq order: earliest published
-        return self._match("near_duplicate", seq, doc_id, run_no, round(float(sims[hits[0]]), 4))
+        seq, doc_id, run_no, _ = rows[hit[0]]  # rows are in seq order: earliest published
+        return self._match("near_duplicate", seq, doc_id, run_no, round(float(sims[hit[0]]), 4))
 
     def add(self, doc_id: str, sig: Signature) -> None:
         """Index a kept document for the current run (in input order)."""
@@ -556,6 +625,9 @@ class DedupIndex:
                 "INSERT OR IGNORE INTO bands (key, seq) VALUES (?, ?)",
                 [(k, seq) for k in self._band_keys(sig, values)],
             )
+            bits = sketch(values)
+            db.execute("INSERT OR REPLACE INTO sketches (seq, bits) VALUES (?, ?)", (seq, bits))
+            self._store_sketch(seq, bits)
         self._counts["added"] += 1
         self._pending += 1
         if self._pending >= self.cfg.flush_every:

@@ -8,6 +8,7 @@ import textwrap
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -286,3 +287,51 @@ def test_candidates_are_capped_most_similar_first() -> None:
     index.add("copy", signature(text(p), cfg))
     assert index.check(signature(edit_words(text(p), 0.03, 1), cfg)).duplicate_of == "copy"
     assert index.stats()["candidates_truncated"] == 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 10_000), st.floats(0.0, 0.9))
+def test_the_sketch_prefilter_never_drops_a_pair_verification_would_keep(seed: int, frac: float) -> None:
+    # Equal MinHash values have equal low bits, so sketch agreement >= value agreement.
+    a = signature(text(article(seed, paragraphs=3)), CFG)
+    b = signature(edit_words(text(article(seed, paragraphs=3)), frac, seed + 1), CFG)
+    va, vb = a.values(), b.values()
+    agree = int(dedup._EQUAL_PAIRS[np.frombuffer(dedup.sketch(va), np.uint8) ^ np.frombuffer(dedup.sketch(vb), np.uint8)].sum())
+    assert agree >= int((va == vb).sum())
+    index = fresh()
+    if dedup.estimated_jaccard(a, b) >= CFG.threshold:
+        assert agree >= index._needed_agreement
+
+
+def test_chance_candidates_are_prefiltered_and_counted() -> None:
+    index = fresh()
+    docs = [text(article(100 + k, paragraphs=3)) for k in range(300)]
+    for k, d in enumerate(docs):
+        assert index.check(signature(d, CFG)) is None
+        index.add(f"d{k}", signature(d, CFG))
+    match = index.check(signature(edit_words(docs[5], 0.05, 9), CFG))
+    assert match is not None and match.duplicate_of == "d5"
+    stats = index.stats()
+    assert stats["candidates_prefiltered"] <= stats["candidates"]
+    assert stats["candidates_rejected"] >= stats["candidates_prefiltered"]
+
+
+def test_an_index_without_sketches_is_upgraded_on_open(tmp_path: Path) -> None:
+    path = tmp_path / "dedup.sqlite"
+    p = text(article(3, paragraphs=4))
+    index = fresh(path=path)
+    index.add("orig", signature(p, CFG))
+    index.commit_run()
+    index.close()
+    import sqlite3
+
+    db = sqlite3.connect(path)  # what a version-1 index looked like
+    db.execute("DROP TABLE sketches")
+    db.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    db.commit()
+    db.close()
+    index = DedupIndex(path, CFG)
+    index.begin_run("run-2")
+    match = index.check(signature(edit_words(p, 0.03, 2), CFG))
+    assert match is not None and match.duplicate_of == "orig" and match.kind == "near_duplicate"
+    index.close()

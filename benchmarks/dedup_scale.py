@@ -22,12 +22,14 @@ deletes them (`recovered_docs`).
 Results (2026-11-21, 2 shared cores under load, so read the CPU-second rates, not wall_s):
 
     docs       sig/s  check+add/s  both/s  peak RSS  disk     wall     recovery
-    10,000     4,716  3,683        2,068   69 MB     9.7 MB   30 s     0.2 s / 1,000 docs
-    100,000    5,340  2,695        1,791   181 MB    98 MB    86 s     0.6 s / 10,000 docs
-    300,000    5,074  1,666        1,254   215 MB    298 MB   490 s    1.4 s / 10,000 docs
-    1,000,000  4,693  809          690     221 MB    994 MB   2,147 s  4.2 s / 10,000 docs
+    10,000     5,097  3,784        2,172   70 MB     10 MB    11 s     0.1 s / 1,000 docs
+    100,000    5,536  3,188        2,023   199 MB    102 MB   99 s     0.8 s / 10,000 docs
+    300,000    5,074  1,666        1,254   215 MB    298 MB   490 s    1.4 s / 10,000 docs  (*)
+    1,000,000  5,020  1,156        939     307 MB    1,030 MB 1,607 s  4.3 s / 10,000 docs
 
-(300k with --cache-mb 512: check+add 1,794/s, 427 MB: the page cache is not the limit.)
+(*) before the sketch pre-filter, as is this 1M run: 809 check+add/s, 690 both, 221 MB.
+300k with --cache-mb 512 (no pre-filter): check+add 1,794/s, 427 MB: the page cache is not
+the limit.
 Every planted copy was found and nothing else matched at every size. check+add slows as
 the index grows because the LSH candidates per check grow with it; this generator's
 unrelated documents share ~2x more word pairs than real articles (see cleaners/dedup.py).

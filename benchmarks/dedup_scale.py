@@ -27,7 +27,7 @@ Results (2026-11-21, 2 shared cores under load, so read the CPU-second rates, no
     300,000    5,074  1,666        1,254   215 MB    298 MB   490 s    1.4 s / 10,000 docs  (*)
     1,000,000  5,020  1,156        939     307 MB    1,030 MB 1,607 s  4.3 s / 10,000 docs
 
-(*) before the sketch pre-filter, as is this 1M run: 809 check+add/s, 690 both, 221 MB.
+(*) measured before the sketch pre-filter. 1M before it: 809 check+add/s, 690 both, 221 MB.
 300k with --cache-mb 512 (no pre-filter): check+add 1,794/s, 427 MB: the page cache is not
 the limit.
 Every planted copy was found and nothing else matched at every size. check+add slows as

@@ -3,7 +3,7 @@
 `benchmarks/train_textdump.py` trains on the public dev sets (their dumps and true
 bodies); it is deterministic (numpy only, fixed seeds, no threads in the fit), so its
 output must equal `cleaners/data/textdump_model.json` byte for byte. Needs the dev sets
-(`DOCPREP_EVAL_DIR`, default ../shared/eval/dev); skipped without them.
+(`DOCPREP_EVAL_DIR`, else ../shared/eval/dev next to the repo, else /work/shared/eval/dev); skipped without them.
 """
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-EVAL_DIR = Path(os.environ.get("DOCPREP_EVAL_DIR", ROOT.parent / "shared" / "eval" / "dev"))
+_CANDIDATES = [Path(os.environ["DOCPREP_EVAL_DIR"])] if os.environ.get("DOCPREP_EVAL_DIR") else [
+    ROOT.parent / "shared" / "eval" / "dev", Path("/work/shared/eval/dev")]  # next to the repo, or this machine's
+EVAL_DIR = next((p for p in _CANDIDATES if (p / "scrapinghub" / "truth.jsonl").exists()), _CANDIDATES[0])
 SHIPPED = ROOT / "cleaners" / "data" / "textdump_model.json"
 
 

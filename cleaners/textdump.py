@@ -10,7 +10,7 @@ How (one named step each, all in `_one_pass`):
 1. `units_of`: the dump's logical lines. Hard-wrapped paragraphs (w3m, lynx) are
    joined back and renderer link markers ("[12]Home", "[IMG]") dropped, so every
    renderer looks like html_text to what follows.
-2. `score_units`: a body probability per unit. Stage one is a logistic regression over
+2. `unit_features` and `_scores`: a body probability per unit. Stage one is a logistic regression over
    line features (length, stop-word density in the page's language, punctuation,
    boilerplate words in 8+ languages, repetition, position, neighbours' averages);
    stage two is a small gradient-boosted tree ensemble over stage one's probability
@@ -55,7 +55,7 @@ import numpy as np
 
 from cleaners.config import ExtractConfig
 from cleaners.textdump_features import (
-    BASE_FEATURES, DATE_RE, MAYBE_DATE, Unit, _TOKEN, features, has_boilerplate,
+    BASE_FEATURES, DATE_RE, MAYBE_DATE, Unit, _TOKEN, has_boilerplate,
     stage2_features, unit_features, unit_tokens, units_of,
 )
 
@@ -301,14 +301,8 @@ def _lr(params: tuple, X: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
 
 
-def score_units(units: list[Unit], model: dict[str, Any],
-                tokens: list[list[str]] | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Body probability of each unit, and the unit features it was computed from."""
-    X = features(units, tokens)
-    return _scores(X, model), X
-
-
 def _scores(X: np.ndarray, model: dict[str, Any]) -> np.ndarray:
+    """Body probability of each unit from its feature rows (stage one, then stage two)."""
     if not len(X):
         return np.zeros(0)
     s1, s2 = _prepared(model)
@@ -480,14 +474,13 @@ def _one_pass(content: str, cfg: ExtractConfig, model: dict[str, Any],
     """Steps 1-4 on one text. `prior`: the previous pass, whose kept units are this
     text's units (their tokens and per-unit features are reused, not recomputed)."""
     lines, units = units_of(content)
+    tokens, reuse = None, None
     if prior is not None:
         kept = [i for i, r in enumerate(prior.reasons) if r == "body"]
-        tokens = [prior.tokens[i] for i in kept]
-        reuse = (prior.stops, prior.X[kept])
-        if len(kept) != len(units) or any(prior.units[i].text != u.text for i, u in zip(kept, units)):
-            tokens, reuse = [unit_tokens(u.text) for u in units], None  # defensive: not one to one
-    else:
-        tokens, reuse = [unit_tokens(u.text) for u in units], None
+        if len(kept) == len(units) and all(prior.units[i].text == u.text for i, u in zip(kept, units)):
+            tokens, reuse = [prior.tokens[i] for i in kept], (prior.stops, prior.X[kept])
+    if tokens is None:  # a first pass (or, defensively, units that do not map one to one)
+        tokens = [unit_tokens(u.text) for u in units]
     X_full, stops = unit_features(units, tokens, reuse)
     probs = _scores(X_full, model)
     X = X_full[:, :len(BASE_FEATURES)].tolist()  # rows as lists: the rules read single values
@@ -514,7 +507,7 @@ def _one_pass(content: str, cfg: ExtractConfig, model: dict[str, Any],
         for i, r in enumerate(reasons):
             if r == "" and best >= FALLBACK_MIN_SCORE and probs[i] >= FALLBACK_RATIO * best:
                 reasons[i] = "body"
-    ntoks = [len(k.split()) for k in keys]
+    ntoks = [len(t) for t in tokens]
     for i, r in enumerate(reasons):
         if r == "":
             run = sum(1 for j in range(max(0, i - 2), min(len(units), i + 3))

@@ -1,16 +1,23 @@
 """The shipped text-dump model is reproducible: retraining gives the same weights.
 
 `benchmarks/train_textdump.py` trains on the public dev sets (their dumps and true
-bodies); it is deterministic (numpy only, fixed seeds, no threads in the fit), so its
-output must equal `cleaners/data/textdump_model.json` byte for byte. Needs the dev sets
+bodies); it is deterministic (numpy only, fixed seeds), so a retrain must give the
+shipped `cleaners/data/textdump_model.json`: the same features, the same tree shapes and
+split features exactly, and every weight and threshold equal to within 1e-9 (relative).
+Not byte for byte: a CI run once differed from the shipped file in the last one or two
+bits of a few thresholds (the stage-1 fit goes through BLAS matrix products, whose
+summation order may vary), which no feature value can fall between. Needs the dev sets
 (`DOCPREP_EVAL_DIR`, else ../shared/eval/dev next to the repo, else /work/shared/eval/dev); skipped without them.
 """
 from __future__ import annotations
 
+import json
+import math
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any, Iterator
 
 import pytest
 
@@ -32,7 +39,42 @@ def test_a_retrain_reproduces_the_shipped_model(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=1800,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert out.read_bytes() == SHIPPED.read_bytes(), (
-        "retraining gave other weights than the shipped model: re-run "
-        "benchmarks/train_textdump.py and commit cleaners/data/textdump_model.json"
+    differences = list(_differences(json.loads(SHIPPED.read_text()), json.loads(out.read_text())))
+    assert not differences, (
+        "retraining gave other weights than the shipped model (first differences: "
+        f"{differences[:5]}): re-run benchmarks/train_textdump.py and commit "
+        "cleaners/data/textdump_model.json"
     )
+
+
+def _differences(shipped: Any, retrained: Any, where: str = "model") -> Iterator[str]:
+    """Paths where the two models differ beyond floating-point summation noise."""
+    if isinstance(shipped, float) or isinstance(retrained, float):
+        if not (isinstance(shipped, (int, float)) and isinstance(retrained, (int, float))
+                and math.isclose(shipped, retrained, rel_tol=1e-9, abs_tol=1e-12)):
+            yield f"{where}: {shipped!r} != {retrained!r}"
+    elif isinstance(shipped, dict) and isinstance(retrained, dict):
+        if shipped.keys() != retrained.keys():
+            yield f"{where}: keys {sorted(shipped)} != {sorted(retrained)}"
+        for key in shipped.keys() & retrained.keys():
+            yield from _differences(shipped[key], retrained[key], f"{where}.{key}")
+    elif isinstance(shipped, list) and isinstance(retrained, list):
+        if len(shipped) != len(retrained):
+            yield f"{where}: length {len(shipped)} != {len(retrained)}"
+        for i, (a, b) in enumerate(zip(shipped, retrained)):
+            yield from _differences(a, b, f"{where}[{i}]")
+    elif shipped != retrained:
+        yield f"{where}: {shipped!r} != {retrained!r}"
+
+
+@pytest.mark.parametrize(("retrained", "expected"), [
+    ({"t": [[0.454534742169911, 1e300]], "f": [[3, 0]]}, []),
+    ({"t": [[0.45453474216991185, 1e300]], "f": [[3, 0]]}, []),  # last-bit noise, as seen in CI
+    ({"t": [[0.4546, 1e300]], "f": [[3, 0]]}, ["model.t[0][0]"]),
+    ({"t": [[0.454534742169911, 1e300]], "f": [[4, 0]]}, ["model.f[0][0]"]),
+    ({"t": [[0.454534742169911]], "f": [[3, 0]]}, ["model.t[0]"]),
+])
+def test_the_comparison_tolerates_only_summation_noise(retrained: dict, expected: list[str]) -> None:
+    shipped = {"t": [[0.454534742169911, 1e300]], "f": [[3, 0]]}
+    found = [d.split(":")[0] for d in _differences(shipped, retrained)]
+    assert found == expected

@@ -238,8 +238,9 @@ class DedupConfig(_Section):
     cache_mb: int = Field(
         128,
         ge=1,
-        description="SQLite page cache of the dedup index. Memory stays bounded by this, "
-        "whatever the corpus size; the rest of the index is read from disk.",
+        description="SQLite page cache of the dedup index (signatures and exact keys are read "
+        "through it). The LSH band table and sketches are in memory besides: ~270 bytes per "
+        "indexed document.",
     )
     flush_every: int = Field(
         10_000,

@@ -54,38 +54,46 @@ or wrapped in the same boilerplate), plus the natural same-site and most word-si
   0.21 at J=0.2, 0.55 at 0.3, 0.94 at 0.45, 0.995 at 0.55, 0.9999 at 0.65. On the
   benchmark 10% of candidates fail verification.
 
-Storage (`DedupIndex`): one SQLite file (or `:memory:` for tests, which then grows with the
-index). Tables `docs` (seq, doc id, run, signature), `exact` (16-byte key -> seq) and `bands`
-(64-bit band key, seq; both WITHOUT ROWID B-trees). Text is never stored; memory is SQLite's
-page cache (`DedupConfig.cache_mb`, 128 MB) plus the interpreter, whatever the corpus size.
+Storage (`DedupIndex`): one SQLite file (or `:memory:` for tests). Tables `docs` (seq, doc
+id, run, signature), `exact` (16-byte key -> seq, a WITHOUT ROWID B-tree) and `lsh` (seq ->
+the document's 29 band fingerprints and its sketch; appended in seq order). Text is never
+stored. When a run begins, the band table and the sketches are loaded into memory
+(`cleaners.bands.BandTable`: sorted arrays of (32-bit band fingerprint, seq) pairs behind a
+32 MB prefix bitmap; about 270 bytes per indexed document, 5 s to load a million), so a
+check is binary searches in memory, not an SQLite GROUP BY, and an add is three appends.
+Memory therefore grows with the number of indexed documents (not their text): ~270 MB per
+million, plus SQLite's page cache (`DedupConfig.cache_mb`, 128 MB) and transient copies
+while sorted arrays merge.
+
 Measured with benchmarks/dedup_scale.py (500-word generated documents, 10% planted copies,
 one process, throughput per CPU second; 2026-11-21, 2 shared cores):
 
-    docs       signature/s  check+add/s  both/s  peak RSS  on disk  recovery after a crash
-    10,000     5,097        3,784        2,172   70 MB     10 MB    0.1 s (1,000 docs)
-    100,000    5,536        3,188        2,023   199 MB    102 MB   0.8 s (10,000 docs)
-    300,000    5,074        1,666        1,254   215 MB    298 MB   1.4 s (10,000 docs)
-    1,000,000  5,020        1,156        939     307 MB    1,030 MB 4.3 s (10,000 docs)
+    docs       signature/s  check+add/s  both/s  peak RSS  on disk  load   recovery after a crash
+    10,000     5,852        5,481        2,830   109 MB    7 MB     0.1 s  0.1 s (1,000 docs)
+    100,000    5,009        3,578        2,087   280 MB    67 MB    0.5 s  0.6 s (10,000 docs)
+    1,000,000  5,173        2,553        1,709   842 MB    668 MB   5.2 s  5.7 s (10,000 docs)
 
-All planted copies found, no false match, at every size. ~1 KB of disk per indexed
-document (a 512-byte signature, 29 band rows, the exact key). Memory is flat (the page
-cache is bounded); the check slows with the index because every check verifies its LSH
-candidates, and their number grows linearly with the index: unrelated generated documents
+All planted copies found, no false match, at every size. ~670 bytes of disk per indexed
+document (a 512-byte signature, the band fingerprints, the sketch, the exact key).
+
+The history, for whoever tunes this next. With the bands in an SQLite table (v1) 1M ran at
+809 check+add/s (690 both, 221 MB RSS, 1.03 GB on disk). The check slows with the index
+because the LSH candidates per check grow linearly with it: unrelated generated documents
 (Zipf words) have a mean 2-gram Jaccard of 0.027, real dev-set articles 0.013, which makes
 the generated data ~4x richer in chance candidates (mean P(candidate) per pair 5.9e-4 vs
-1.3e-4). At 1M about 600 candidates per check. A 4x larger page cache (512 MB) gained only
-6% at 300k: the cost is verification, not I/O. So each indexed document also has a
-32-byte sketch in memory (the low 2 bits of its 128 values): equal values have equal
-bits, so a candidate whose sketch agrees in fewer than floor(threshold*num_perm) places
-cannot pass verification and is dropped without reading its signature (exact; chance
-candidates agree in ~35 of 128). That took 1M from 809 to 1,156 check+add/s (the 10k and
-100k rows are with it; 300k is without). What remains at 1M is the band-table GROUP BY
-over all LSH hits and the 29 random band inserts per document.
+1.3e-4); at 1M about 600 candidates per check. A 4x larger page cache gained only 6% at 300k.
+The sketch pre-filter (v2) made 1M 1,156 check+add/s: each indexed document has a 32-byte
+sketch in memory (the low 2 bits of its 128 values); equal values have equal bits, so a
+candidate whose sketch agrees in fewer than floor(threshold*num_perm) places cannot pass
+verification and is dropped without reading its signature (exact; chance candidates agree
+in ~35 of 128). The band table in memory (v3) removed what remained: the GROUP BY over all
+LSH hits, fetching them, and 29 random B-tree inserts per document (half the cost of a
+check+add at 300k, profiled with py-spy).
 
 Crash safety: rows are written under the run that added them (SQLite commits every
 `flush_every` documents to bound the journal, but the *run* stays open); `begin_run` deletes
-the rows of any run that never reached `commit_run` (a scan of the band table: the
-"recovery" column), so a killed run does not make its unpublished documents "already seen".
+the rows of any run that never reached `commit_run` (a scan of the exact table and range
+deletes, then the load: the "recovery" column), so a killed run does not make its unpublished documents "already seen".
 `commit_run` is a durable (synchronous=FULL) commit.
 """
 from __future__ import annotations
@@ -105,6 +113,7 @@ from typing import Any
 
 import numpy as np
 
+from cleaners.bands import BandTable, fingerprints
 from cleaners.config import DedupConfig
 from cleaners.errors import OutputError
 
@@ -118,7 +127,9 @@ STEP = "dedup"
 #: Bumped when the exact key, the tokeniser or the shingle hashing changes: an index built
 #: with another scheme holds signatures that cannot be compared with new ones.
 SCHEME_VERSION = 1
-_SCHEMA_VERSION = 2  # 2: the sketches table (built from docs when a version-1 index is opened)
+#: 2 added a sketches table; 3 replaced it and the band table by `lsh` (one row per
+#: document: band fingerprints and sketch), rebuilt from the stored signatures on open.
+_SCHEMA_VERSION = 3
 
 
 class DedupIndexError(OutputError):
@@ -265,14 +276,14 @@ _BAND_MULT = _splitmix64(np.arange(1, 257, dtype=np.uint64)) | np.uint64(1)  # o
 _BAND_SALT = _splitmix64(np.arange(1001, 1257, dtype=np.uint64))
 
 
-def band_keys(values: np.ndarray, bands: int, rows: int) -> list[int]:
+def band_keys(values: np.ndarray, bands: int, rows: int) -> np.ndarray:
     """One signed 64-bit key per band: a hash of the band number and its r values
     (a random-odd-multiplier combination, then a splitmix64 finaliser). Two different bands
     share a key by chance with probability ~2^-64; a collision only adds a candidate,
     which verification then rejects."""
     grid = values[: bands * rows].astype(np.uint64).reshape(bands, rows)
     acc = (grid * _BAND_MULT[:rows]).sum(axis=1, dtype=np.uint64) + _BAND_SALT[:bands]
-    return _splitmix64(acc).view(np.int64).tolist()
+    return _splitmix64(acc).view(np.int64)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -320,9 +331,7 @@ CREATE TABLE IF NOT EXISTS runs (
 CREATE TABLE IF NOT EXISTS docs (
     seq INTEGER PRIMARY KEY, doc_id TEXT NOT NULL, run_no INTEGER NOT NULL, minhash BLOB);
 CREATE TABLE IF NOT EXISTS exact (key BLOB PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS bands (key INTEGER NOT NULL, seq INTEGER NOT NULL,
-    PRIMARY KEY (key, seq)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS sketches (seq INTEGER PRIMARY KEY, bits BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS lsh (seq INTEGER PRIMARY KEY, prints BLOB NOT NULL, bits BLOB NOT NULL);
 """
 
 
@@ -354,14 +363,15 @@ class DedupIndex:
                 f"PRAGMA cache_size = {-cfg.cache_mb * 1024}; PRAGMA temp_store = FILE;"
                 + ("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;" if path else "")
             )
+            fresh = not self._db.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone()
             self._db.executescript(_SCHEMA)
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                self._migrate()
+                if not fresh:
+                    self._migrate()
                 self._check_meta()
             finally:
                 self._db.execute("COMMIT")
-            self._load_sketches()
         except sqlite3.DatabaseError as exc:
             raise DedupIndexError(
                 f"dedup index {path} cannot be opened ({exc}); delete it to start a fresh index"
@@ -373,7 +383,10 @@ class DedupIndex:
         self._pending = 0
         self._counts: dict[str, int] = {}
         self._clusters: set[int] = set()
-        self._last_keys: tuple[Signature | None, list[int]] = (None, [])
+        self._last_keys: tuple[Signature | None, np.ndarray] = (None, np.empty(0, dtype=np.uint32))
+        # In memory, loaded when the first run begins: the band table and the sketches.
+        self._bands: BandTable | None = None
+        self._sketches = np.zeros((0, sketch_bytes(cfg.num_perm)), dtype=np.uint8)
         # verification needs matches >= threshold * num_perm; the sketch's padding groups
         # always agree. floor() keeps the filter on the safe side of float rounding.
         self._needed_agreement = math.floor(cfg.threshold * cfg.num_perm) + (-cfg.num_perm) % 4
@@ -418,33 +431,54 @@ class DedupIndex:
             )
 
     def _migrate(self) -> None:
-        """Version 1 had no sketches table: build it from the stored signatures."""
-        have = dict(self._db.execute("SELECT key, value FROM meta WHERE key = 'schema_version'"))
-        if have.get("schema_version") != "1":
+        """Versions 1 and 2 kept LSH bands in an SQLite table (and 2 a sketches table):
+        rebuild the `lsh` rows from the stored signatures and drop the old tables."""
+        have = dict(self._db.execute("SELECT key, value FROM meta"))
+        if have.get("schema_version") not in ("1", "2"):
             return
-        rows = self._db.execute("SELECT seq, minhash FROM docs WHERE minhash IS NOT NULL")
-        self._db.executemany(
-            "INSERT OR REPLACE INTO sketches (seq, bits) VALUES (?, ?)",
-            ((seq, sketch(np.frombuffer(mh, dtype="<u4"))) for seq, mh in rows),
-        )
+        bands, rows = int(have["bands"]), int(have["rows"])
+        cur = self._db.execute("SELECT seq, minhash FROM docs WHERE minhash IS NOT NULL")
+        while chunk := cur.fetchmany(10_000):
+            self._db.executemany(
+                "INSERT OR REPLACE INTO lsh (seq, prints, bits) VALUES (?, ?, ?)",
+                [(seq, *_lsh_row(np.frombuffer(mh, dtype="<u4"), bands, rows)) for seq, mh in chunk],
+            )
+        self._db.execute("DROP TABLE IF EXISTS bands")
+        self._db.execute("DROP TABLE IF EXISTS sketches")
         self._db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(_SCHEMA_VERSION),))
 
-    def _load_sketches(self) -> None:
-        """All sketches in memory (32 bytes per indexed document: 32 MB per million)."""
+    def _load_memory(self) -> None:
+        """Band fingerprints and sketches of every indexed document, from the `lsh` table
+        (~270 bytes per document: 232 MB of bands and 32 MB of sketches per million)."""
         width = sketch_bytes(self.cfg.num_perm)
-        top = self._db.execute("SELECT max(seq) FROM sketches").fetchone()[0] or 0
-        self._sketches = np.zeros((max(1024, 2 * (top + 1)), width), dtype=np.uint8)
-        cur = self._db.execute("SELECT seq, bits FROM sketches")
+        top = self._db.execute("SELECT max(seq) FROM lsh").fetchone()[0] or 0
+        self._sketches = np.zeros((max(1024, top + 1 + top // 4), width), dtype=np.uint8)
+        self._bands = BandTable()
+        cur = self._db.execute("SELECT seq, prints, bits FROM lsh")
         while rows := cur.fetchmany(100_000):
             seqs = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-            self._sketches[seqs] = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.uint8).reshape(-1, width)
+            self._sketches[seqs] = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.uint8).reshape(-1, width)
+            prints = np.frombuffer(b"".join(r[1] for r in rows), dtype="<u4").reshape(len(rows), self.bands)
+            self._bands.load(seqs, prints)
 
     def _store_sketch(self, seq: int, bits: bytes) -> None:
         if seq >= len(self._sketches):
-            grown = np.zeros((2 * seq + 1, self._sketches.shape[1]), dtype=np.uint8)
+            grown = np.zeros((seq + 1 + seq // 2, self._sketches.shape[1]), dtype=np.uint8)
             grown[: len(self._sketches)] = self._sketches
             self._sketches = grown
         self._sketches[seq] = np.frombuffer(bits, dtype=np.uint8)
+
+    def _delete_from(self, first: int) -> int:
+        """Delete every document with seq >= first, on disk and in memory; returns how many."""
+        db = self._db
+        n = db.execute("SELECT count(*) FROM docs WHERE seq >= ?", (first,)).fetchone()[0]
+        db.execute("DELETE FROM exact WHERE seq >= ?", (first,))
+        db.execute("DELETE FROM lsh WHERE seq >= ?", (first,))
+        db.execute("DELETE FROM docs WHERE seq >= ?", (first,))
+        if self._bands is not None:
+            self._bands.forget_from(first)
+            self._sketches[first:] = 0
+        return n
 
     # -- run lifecycle --------------------------------------------------------------------
 
@@ -470,11 +504,7 @@ class DedupIndex:
             )
         db.execute("BEGIN IMMEDIATE")
         try:
-            n = db.execute("SELECT count(*) FROM docs WHERE seq >= ?", (first,)).fetchone()[0]
-            db.execute("DELETE FROM bands WHERE seq >= ?", (first,))
-            db.execute("DELETE FROM exact WHERE seq >= ?", (first,))
-            db.execute("DELETE FROM sketches WHERE seq >= ?", (first,))
-            db.execute("DELETE FROM docs WHERE seq >= ?", (first,))
+            n = self._delete_from(first)
             db.executemany("DELETE FROM runs WHERE run_id = ?", [(rid,) for rid, _ in stale])
             db.execute("COMMIT")
         except BaseException:
@@ -492,12 +522,7 @@ class DedupIndex:
             stale = db.execute("SELECT run_no, first_seq FROM runs WHERE state = 'open'").fetchall()
             discarded = 0
             if stale:
-                first = min(seq for _, seq in stale)
-                discarded = db.execute("SELECT count(*) FROM docs WHERE seq >= ?", (first,)).fetchone()[0]
-                db.execute("DELETE FROM bands WHERE seq >= ?", (first,))
-                db.execute("DELETE FROM exact WHERE seq >= ?", (first,))
-                db.execute("DELETE FROM sketches WHERE seq >= ?", (first,))
-                db.execute("DELETE FROM docs WHERE seq >= ?", (first,))
+                discarded = self._delete_from(min(seq for _, seq in stale))
                 db.execute("DELETE FROM runs WHERE state = 'open'")
             if db.execute("SELECT 1 FROM runs WHERE run_id = ?", (run_id,)).fetchone():
                 raise DedupIndexError(
@@ -513,6 +538,8 @@ class DedupIndex:
         except BaseException:
             db.execute("ROLLBACK")
             raise
+        if self._bands is None:
+            self._load_memory()
         self._run_no, self._run_id = cur.lastrowid, run_id
         self._run_names = {self._run_no: run_id}
         self._counts = dict.fromkeys(
@@ -576,15 +603,11 @@ class DedupIndex:
         values = sig.values()
         if not self.cfg.near or values is None:
             return None
-        keys = self._band_keys(sig, values)
-        found = db.execute(
-            f"SELECT seq, count(*) FROM bands WHERE key IN ({','.join('?' * len(keys))}) GROUP BY seq", keys
-        ).fetchall()
+        seqs, hits = self._bands.lookup(self._band_prints(sig, values))
+        found = len(seqs)
         if not found:
             return None
-        self._counts["candidates"] += len(found)
-        seqs = np.fromiter((r[0] for r in found), dtype=np.int64, count=len(found))
-        hits = np.fromiter((r[1] for r in found), dtype=np.int64, count=len(found))
+        self._counts["candidates"] += found
         # Exact pre-filter: equal values have equal low bits, so a candidate whose sketch
         # agrees in fewer places than verification needs cannot pass it. Chance candidates
         # (most of them in a large index) are dropped here without reading their signature.
@@ -605,7 +628,7 @@ class DedupIndex:
         stored = np.frombuffer(b"".join(r[3] for r in rows), dtype="<u4").reshape(len(rows), -1)
         sims = (stored == values).mean(axis=1)
         hit = np.flatnonzero(sims >= self.cfg.threshold)
-        self._counts["candidates_rejected"] += len(found) - len(hit)
+        self._counts["candidates_rejected"] += found - len(hit)
         if len(hit) == 0:
             return None
         seq, doc_id, run_no, _ = rows[hit[0]]  # rows are in seq order: earliest published
@@ -625,12 +648,11 @@ class DedupIndex:
             db.execute("INSERT OR IGNORE INTO exact (key, seq) VALUES (?, ?)", (_exact_key(sig.exact), seq))
         values = sig.values()
         if self.cfg.near and values is not None:
-            db.executemany(
-                "INSERT OR IGNORE INTO bands (key, seq) VALUES (?, ?)",
-                [(k, seq) for k in self._band_keys(sig, values)],
-            )
+            prints = self._band_prints(sig, values)
             bits = sketch(values)
-            db.execute("INSERT OR REPLACE INTO sketches (seq, bits) VALUES (?, ?)", (seq, bits))
+            db.execute("INSERT INTO lsh (seq, prints, bits) VALUES (?, ?, ?)",
+                       (seq, prints.astype("<u4").tobytes(), bits))
+            self._bands.add(seq, prints)
             self._store_sketch(seq, bits)
         self._counts["added"] += 1
         self._pending += 1
@@ -659,10 +681,10 @@ class DedupIndex:
 
     # -- helpers --------------------------------------------------------------------------
 
-    def _band_keys(self, sig: Signature, values: np.ndarray) -> list[int]:
-        # check() then add() of the same document: compute its band keys once.
+    def _band_prints(self, sig: Signature, values: np.ndarray) -> np.ndarray:
+        # check() then add() of the same document: compute its band fingerprints once.
         if self._last_keys[0] is not sig:
-            self._last_keys = (sig, band_keys(values, self.bands, self.rows))
+            self._last_keys = (sig, fingerprints(band_keys(values, self.bands, self.rows)))
         return self._last_keys[1]
 
     def _require_run(self) -> None:
@@ -685,6 +707,11 @@ class DedupIndex:
 
 
 _CANARY = "The quick brown fox jumps over the lazy dog; été “quoted” 2024."
+
+
+def _lsh_row(values: np.ndarray, bands: int, rows: int) -> tuple[bytes, bytes]:
+    """A document's `lsh` row: its band fingerprints and its sketch."""
+    return fingerprints(band_keys(values, bands, rows)).astype("<u4").tobytes(), sketch(values)
 
 
 def _exact_key(hexdigest: str) -> bytes:

@@ -316,7 +316,8 @@ def test_chance_candidates_are_prefiltered_and_counted() -> None:
     assert stats["candidates_rejected"] >= stats["candidates_prefiltered"]
 
 
-def test_an_index_without_sketches_is_upgraded_on_open(tmp_path: Path) -> None:
+@pytest.mark.parametrize("old_version", ["1", "2"])
+def test_an_index_with_the_old_band_tables_is_upgraded_on_open(tmp_path: Path, old_version: str) -> None:
     path = tmp_path / "dedup.sqlite"
     p = text(article(3, paragraphs=4))
     index = fresh(path=path)
@@ -325,9 +326,12 @@ def test_an_index_without_sketches_is_upgraded_on_open(tmp_path: Path) -> None:
     index.close()
     import sqlite3
 
-    db = sqlite3.connect(path)  # what a version-1 index looked like
-    db.execute("DROP TABLE sketches")
-    db.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    db = sqlite3.connect(path)  # what a version-1 (bands) or version-2 (bands, sketches) index looked like
+    db.execute("DROP TABLE lsh")
+    db.execute("CREATE TABLE bands (key INTEGER NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (key, seq)) WITHOUT ROWID")
+    if old_version == "2":
+        db.execute("CREATE TABLE sketches (seq INTEGER PRIMARY KEY, bits BLOB NOT NULL)")
+    db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (old_version,))
     db.commit()
     db.close()
     index = DedupIndex(path, CFG)
@@ -335,3 +339,9 @@ def test_an_index_without_sketches_is_upgraded_on_open(tmp_path: Path) -> None:
     match = index.check(signature(edit_words(p, 0.03, 2), CFG))
     assert match is not None and match.duplicate_of == "orig" and match.kind == "near_duplicate"
     index.close()
+    db = sqlite3.connect(path)
+    tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    version = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
+    db.close()
+    assert "bands" not in tables and "sketches" not in tables and "lsh" in tables
+    assert version == "3"

@@ -24,6 +24,12 @@ How (one named step each, all in `_one_pass`):
    "Related"/"Most Popular" headings and the teasers under them, bare URLs, bulleted
    menus above or below the prose). If nothing is left, the best-scored units are kept.
 4. `find_title` / `find_date`: the headline and the date line around the body start.
+   On the first pass (the whole page) `learned_title` then scores every headline
+   candidate (`title_candidates`: the heading-like units of the page head, a few units
+   into the body, and the first line cut at its site separators) with a logistic
+   regression (`cleaners/data/title_model.json`, made by `benchmarks/train_title.py`);
+   the best one is the headline unless none scores the model's `min_score`, when the
+   rules' choice stays.
 5. `clean_dump` repeats 1–4 on the kept text until nothing more is removed, so that
    `clean_dump(clean_dump(x).text).text == clean_dump(x).text`.
 
@@ -45,11 +51,12 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date as _date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 
@@ -356,6 +363,29 @@ def _overlap(a: list[str], b: set[str]) -> float:
 TITLE_FALLBACK = "first"
 
 
+def _head_limit(units: list[Unit], reasons: list[str]) -> int:
+    """The first kept unit that is not a menu word (kept units of at most 3 words that
+    are not heading-like): where the page head ends."""
+    n = len(units)
+    limit = 0
+    while limit < n and (reasons[limit] != "body" or (
+            _words(units[limit].text) <= 3 and not _heading_like(units[limit].text))):
+        limit += 1
+    return limit
+
+
+def _rule_candidates(units: list[Unit], reasons: list[str]) -> list[int]:
+    """The units `find_title` chooses from (see there)."""
+    n = len(units)
+    limit = _head_limit(units, reasons)
+    cands = [i for i in range(min(limit, n)) if reasons[i] in _TITLE_FROM and _heading_like(units[i].text)]
+    if limit < n and _heading_like(units[limit].text):
+        nxt = next((j for j in range(limit + 1, n) if reasons[j] == "body"), None)
+        if nxt is not None and _is_prose(units[nxt].text):
+            cands.append(limit)
+    return cands
+
+
 def find_title(units: list[Unit], reasons: list[str]) -> int | None:
     """Index of the headline unit, or None.
 
@@ -366,16 +396,7 @@ def find_title(units: list[Unit], reasons: list[str]) -> int | None:
     words with the page's first line (html_text puts the <title> there); failing that,
     the nearest substantial heading (not a menu item, byline or one-word label).
     """
-    n = len(units)
-    limit = 0
-    while limit < n and (reasons[limit] != "body" or (
-            _words(units[limit].text) <= 3 and not _heading_like(units[limit].text))):
-        limit += 1
-    cands = [i for i in range(min(limit, n)) if reasons[i] in _TITLE_FROM and _heading_like(units[i].text)]
-    if limit < n and _heading_like(units[limit].text):
-        nxt = next((j for j in range(limit + 1, n) if reasons[j] == "body"), None)
-        if nxt is not None and _is_prose(units[nxt].text):
-            cands.append(limit)
+    cands = _rule_candidates(units, reasons)
     if not cands:
         return None
     first = set(_toks(_SITE_SPLIT.split(units[0].text)[0])) | set(_toks(units[0].text))
@@ -394,6 +415,260 @@ def find_title(units: list[Unit], reasons: list[str]) -> int | None:
 
 
 _TITLE_FROM = ("short", "low_score", "body", "link_list")
+
+
+# --- the learned headline chooser -----------------------------------------------------
+#
+# Every heading-like unit of the page head (up to a few units into the body) is a
+# candidate, and so is every cut of the first line at a site separator ("Headline |
+# Site", "Site - Headline"). A logistic regression over the candidate features below
+# scores them; the best one is the headline when it scores at least the model's
+# `min_score`, else the rules above decide (`find_title`). Weights:
+# `cleaners/data/title_model.json`, made by `benchmarks/train_title.py`.
+
+TITLE_MODEL_PATH = Path(__file__).resolve().parent / "data" / "title_model.json"
+
+TITLE_FEATURES = (
+    "first_line", "cut_tail", "cut_front", "cut_words", "cut_short", "seps_left",
+    "log_words", "titlecase", "all_caps", "ends_mark", "equals_first", "prefix_of_first",
+    "overlap_first", "found_below", "copies", "before_body", "after_body", "before_prose",
+    "after_prose", "heads_between", "rel_pos", "log_pos", "prob", "prob_next", "meta_next",
+    "reason_body", "reason_low", "reason_links", "reason_repeated", "reason_other", "links",
+    "cue", "bullet", "rule_pick", "date_in", "crumb", "digits", "first_matched", "first_seps",
+    "body_overlap", "overlap_gap", "isolated", "first_gap",
+)
+#: Candidates reach this many units past the first prose unit the model kept (the
+#: headline sometimes follows a kept teaser or banner line), and start this many units
+#: before it (besides the first line: on wcxb 99% of the true headlines that are not the
+#: first line stand nearer, and the long menus above them are a third of the candidates).
+TITLE_AFTER_PROSE = 4
+TITLE_BEFORE_PROSE = 60
+#: The body units whose words the headline is compared with.
+TITLE_BODY_UNITS = 20
+#: Units removed for these reasons are never the headline.
+_NOT_TITLE = ("reading_time", "caption", "tags", "link", "boilerplate:cookie", "boilerplate:legal",
+              "date", "title")
+_TITLE_FEATURE_INDEX = {name: i for i, name in enumerate(TITLE_FEATURES)}
+
+
+@lru_cache(maxsize=1)
+def load_title_model(path: str = str(TITLE_MODEL_PATH)) -> dict[str, Any]:
+    """The headline chooser's weights. A missing file raises like the line model's: the
+    cleaner must not quietly fall back to the rules' (much worse) headlines."""
+    model = json.loads(Path(path).read_text(encoding="utf-8"))
+    if tuple(model["features"]) != TITLE_FEATURES:
+        raise ValueError(f"{path}: features {model['features']} do not match TITLE_FEATURES; "
+                         "re-run benchmarks/train_title.py")
+    return model
+
+
+class TitleCandidate(NamedTuple):
+    index: int   # the unit
+    text: str    # the headline it gives (the unit's text, or a cut of the first line)
+
+
+_CRUMB = re.compile(r"\s[>›»/]\s")
+
+
+def _key(text: str) -> str:
+    return " ".join(unit_tokens(text))
+
+
+def _first_line_cuts(text: str) -> list[tuple[str, int, int, str]]:
+    """(headline, segments dropped at the end, segments dropped at the front, dropped
+    text) for each cut of a first line at its site separators."""
+    seps = list(_SITE_SPLIT.finditer(text))
+    out = []
+    for m in seps:  # keep what stands before a separator
+        head = text[: m.start()].strip()
+        dropped = sum(1 for s in seps if s.start() >= m.start())
+        if head:
+            out.append((head, dropped, 0, text[m.end():]))
+    if seps:  # "Site | Headline": keep what follows the first separator
+        tail = text[seps[0].end():].strip()
+        if tail:
+            out.append((tail, 0, 1, text[: seps[0].start()]))
+    return out
+
+
+def _titlecase(text: str) -> float:
+    alpha = upper = 0
+    for w in text.split():
+        c = w[0]
+        if c.isalpha():
+            alpha += 1
+            upper += c.isupper()
+    return upper / alpha if alpha else 0.0
+
+
+def title_candidates(units: list[Unit], reasons: list[str], probs: np.ndarray,
+                     X: list[list[float]], keys: list[str],
+                     rule: int | None) -> tuple[list[TitleCandidate], np.ndarray]:
+    """The headline candidates of a page and their features (rows in TITLE_FEATURES
+    order). `reasons`: the verdicts before the headline is chosen; `probs`: the line
+    model's body probabilities; `X`: the base feature rows; `keys`: normalised texts
+    (`unit_tokens` joined); `rule`: the unit `find_title` chose."""
+    n = len(units)
+    if not n:
+        return [], np.zeros((0, len(TITLE_FEATURES)))
+    first_body = next((i for i, r in enumerate(reasons) if r == "body"), n)
+    prose = next((i for i in range(first_body, n) if reasons[i] == "body" and _is_prose(units[i].text)),
+                 first_body)
+    end = min(n, prose + TITLE_AFTER_PROSE + 1)
+    # A unit the first pass kept is a candidate where the rules would take it, and
+    # between the page head (from the first unit the first pass removed) and the first
+    # prose unit: the headline sits above the body; a body line is no candidate.
+    kept_ok = {i for i in _rule_candidates(units, reasons) if reasons[i] == "body"}
+    head = next((i for i, r in enumerate(reasons) if r != "body"), n)
+    kept_ok.update(range(head + 1, prose + 1))
+    heads = [i for i in (0, *range(max(1, prose - TITLE_BEFORE_PROSE), end))
+             if i < end and reasons[i] not in _NOT_TITLE and (reasons[i] != "body" or i in kept_ok)
+             and _heading_like(units[i].text)]
+    # Heading-like units up to each position (for heads_between: how many stand between
+    # a candidate and the prose).
+    head_set = set(heads)
+    heads_upto = np.cumsum([1 if i in head_set else 0 for i in range(end)])
+    key_count = Counter(keys[1:])
+    first_text = units[0].text
+    first_key = keys[0]
+    first_toks = set(first_key.split())
+    cuts = _first_line_cuts(first_text) if len(first_text) <= 400 and (
+        reasons[0] != "body" or 0 in kept_ok) else []
+    cut_keys = {_key(c[0]) for c in cuts if c[2] == 0}
+    # How well the first line matches a heading further down (a <title> line repeats the
+    # page's <h1>; a renderer's first visible text usually does not).
+    first_matched = max((_overlap(keys[i].split(), first_toks) for i in heads if i > 0), default=0.0)
+    first_seps = float(min(3, len(_SITE_SPLIT.findall(first_text))))
+    # The words of the body's first paragraphs: a headline shares them, a menu rarely does.
+    body_words: set[str] = set()
+    taken = 0
+    for i in range(first_body, n):
+        if reasons[i] == "body":
+            body_words.update(t for t in keys[i].split() if len(t) > 3)
+            taken += 1
+            if taken == TITLE_BODY_UNITS:
+                break
+    out: list[TitleCandidate] = []
+    rows: list[list[float]] = []
+
+    # Date, reading time and byline lines (meta_next: one follows the candidate).
+    c_date, c_read = _COL["date_like"], _COL["reading_time"]
+    meta = [bool(X[j][c_date] or X[j][c_read] or _BYLINE.match(units[j].text)) for j in range(min(n, end + 3))]
+
+    c_title, c_digits, c_bullet = _COL["titlecase_ratio"], _COL["digit_ratio"], _COL["bullet"]
+    c_subscribe, c_social = _COL["bp_subscribe"], _COL["bp_social"]
+
+    def add(i: int, text: str, tail: int, front: int, dropped: str) -> None:
+        whole = text == units[i].text
+        k = keys[i] if whole else _key(text)
+        if not k:
+            return
+        toks = k.split()
+        content = [t for t in toks if len(t) > 3]
+        between = 0.0
+        if i < prose <= end:
+            between = float(heads_upto[prose - 1] - heads_upto[i])
+        r, x, u = reasons[i], X[i], units[i]
+        copies = key_count.get(k, 0)
+        dropped_words = _words(dropped) if dropped else 0
+        row = [  # in TITLE_FEATURES order
+            1.0 if i == 0 else 0.0,  # first_line
+            float(min(tail, 3)),  # cut_tail
+            float(front),  # cut_front
+            math.log1p(dropped_words),  # cut_words
+            1.0 if dropped and dropped_words <= 4 else 0.0,  # cut_short
+            float(min(3, len(_SITE_SPLIT.findall(text)))),  # seps_left
+            math.log1p(_words(text)),  # log_words
+            x[c_title] if whole else _titlecase(text),  # titlecase
+            1.0 if text.isupper() else 0.0,  # all_caps
+            1.0 if text.rstrip()[-1:] in ("?", "!", ":") else 0.0,  # ends_mark
+            1.0 if i > 0 and k == first_key else 0.0,  # equals_first
+            1.0 if i > 0 and k in cut_keys else 0.0,  # prefix_of_first
+            _overlap(toks, first_toks) if i > 0 else 0.0,  # overlap_first
+            1.0 if i == 0 and copies else 0.0,  # found_below
+            math.log1p(copies - (1 if i > 0 and keys[i] == k else 0)),  # copies
+            math.log1p(max(0, first_body - i)),  # before_body
+            1.0 if i > first_body else 0.0,  # after_body
+            math.log1p(max(0, prose - i)),  # before_prose
+            1.0 if i > prose else 0.0,  # after_prose
+            math.log1p(between),  # heads_between
+            i / n,  # rel_pos
+            math.log1p(i),  # log_pos
+            float(probs[i]),  # prob
+            float(probs[i + 1]) if i + 1 < n else 0.0,  # prob_next
+            1.0 if any(meta[i + 1:i + 4]) else 0.0,  # meta_next
+            1.0 if r == "body" else 0.0,  # reason_body
+            1.0 if r in ("low_score", "short") else 0.0,  # reason_low
+            1.0 if r in ("link_list", "nav") else 0.0,  # reason_links
+            1.0 if r == "repeated" else 0.0,  # reason_repeated
+            1.0 if r.startswith("boilerplate") else 0.0,  # reason_other
+            1.0 if u.links else 0.0,  # links
+            1.0 if (x[c_subscribe] or x[c_social] or _NAV_PHRASE.match(text) or _BYLINE.match(text))
+            else 0.0,  # cue
+            x[c_bullet],  # bullet
+            1.0 if rule == i and (i > 0 or not front) else 0.0,  # rule_pick
+            1.0 if MAYBE_DATE.search(text) and DATE_RE.search(text) else 0.0,  # date_in
+            1.0 if _CRUMB.search(text) else 0.0,  # crumb
+            x[c_digits] if whole else sum(map(text.count, "0123456789")) / len(text),  # digits
+            first_matched if i == 0 else 0.0,  # first_matched
+            first_seps if i == 0 else 0.0,  # first_seps
+            _overlap(content, body_words) if content else 0.0,  # body_overlap
+            0.0,  # overlap_gap: below
+            1.0 if u.blank_before and u.blank_after else 0.0,  # isolated
+            0.0,  # first_gap: below
+        ]
+        out.append(TitleCandidate(i, text))
+        rows.append(row)
+
+    for i in heads:
+        add(i, units[i].text, 0, 0, "")
+    for text, tail, front, dropped in cuts:
+        if _heading_like(text):
+            add(0, text, tail, front, dropped)
+    F = np.asarray(rows, dtype=float).reshape(len(rows), len(TITLE_FEATURES))
+    if len(F):  # how far each candidate is from the best match with the body, the first line
+        for col, gap in (("body_overlap", "overlap_gap"), ("overlap_first", "first_gap")):
+            v = F[:, _TITLE_FEATURE_INDEX[col]]
+            F[:, _TITLE_FEATURE_INDEX[gap]] = v - v.max()
+    return out, F
+
+
+def score_title_candidates(F: np.ndarray, model: dict[str, Any]) -> np.ndarray:
+    """Probability that each candidate (feature rows F) is the headline."""
+    if not len(F):
+        return np.zeros(0)
+    params = model.get("_np")
+    if params is None:
+        params = model["_np"] = (np.asarray(model["mean"]), np.asarray(model["std"]),
+                                 np.asarray(model["coef"]), float(model["bias"]))
+    return _lr(params, F)
+
+
+def _rule_title(units: list[Unit], reasons: list[str]) -> tuple[int | None, str | None]:
+    """The rule-based headline: `find_title`, the first line without a trailing site name."""
+    t = find_title(units, reasons)
+    if t is None:
+        return None, None
+    title = units[t].text
+    if t == 0:  # the <title> line: drop a trailing " | Site name" / " - Site name"
+        parts = _SITE_SPLIT.split(title)
+        if len(parts) > 1 and len(_toks(" ".join(parts[:-1]))) >= 3:
+            title = title[: title.rfind(parts[-1])].rstrip(" |–—-:·•»")
+    return t, title
+
+
+def learned_title(units: list[Unit], reasons: list[str], probs: np.ndarray, X: list[list[float]],
+                  keys: list[str], model: dict[str, Any], rule: int | None) -> tuple[int | None, str | None]:
+    """(unit index, headline text) of the best-scored candidate, or (None, None) when
+    none scores at least the model's `min_score` (the rules choose then). Ties go to the
+    earlier candidate, so the choice is deterministic."""
+    cands, F = title_candidates(units, reasons, probs, X, keys, rule)
+    if cands:
+        p = score_title_candidates(F, model)
+        b = int(np.argmax(p))
+        if p[b] >= float(model["min_score"]):
+            return cands[b].index, cands[b].text
+    return None, None
 
 
 _MONTH_NUM = {}
@@ -469,9 +744,23 @@ class _Pass:
     X: np.ndarray
 
 
-def _one_pass(content: str, cfg: ExtractConfig, model: dict[str, Any],
-              prior: _Pass | None = None) -> tuple[list[str], _Pass]:
-    """Steps 1-4 on one text. `prior`: the previous pass, whose kept units are this
+class _Scored(NamedTuple):
+    """Steps 1-3 of a pass: the units, what they were scored from, and the verdicts
+    before the headline and date are taken."""
+    lines: list[str]
+    units: list[Unit]
+    tokens: list[list[str]]
+    stops: frozenset[str]
+    X_full: np.ndarray  # feature rows (stage one's input)
+    X: list[list[float]]  # the base feature rows as lists: the rules read single values
+    keys: list[str]  # normalised texts (`unit_tokens` joined)
+    probs: np.ndarray
+    reasons: list[str]
+
+
+def _score_and_judge(content: str, cfg: ExtractConfig, model: dict[str, Any],
+                     prior: _Pass | None = None) -> _Scored:
+    """Steps 1-3 on one text. `prior`: the previous pass, whose kept units are this
     text's units (their tokens and per-unit features are reused, not recomputed)."""
     lines, units = units_of(content)
     tokens, reuse = None, None
@@ -483,7 +772,7 @@ def _one_pass(content: str, cfg: ExtractConfig, model: dict[str, Any],
         tokens = [unit_tokens(u.text) for u in units]
     X_full, stops = unit_features(units, tokens, reuse)
     probs = _scores(X_full, model)
-    X = X_full[:, :len(BASE_FEATURES)].tolist()  # rows as lists: the rules read single values
+    X = X_full[:, :len(BASE_FEATURES)].tolist()
     keys = [" ".join(t) for t in tokens]
     seen: set[str] = set()
     reasons: list[str] = []
@@ -513,37 +802,95 @@ def _one_pass(content: str, cfg: ExtractConfig, model: dict[str, Any],
             run = sum(1 for j in range(max(0, i - 2), min(len(units), i + 3))
                       if reasons[j] != "body" and ntoks[j] <= 6)
             reasons[i] = _removed_reason(units[i].text, ntoks[i], ntoks[i] <= 6 and run >= 3, X[i])
+    return _Scored(lines, units, tokens, stops, X_full, X, keys, probs, reasons)
+
+
+def _has_page_head(reasons: list[str]) -> bool:
+    """Whether the pass removed anything: a text kept whole has no page head to choose a
+    headline from (and is this cleaner's own output: idempotence)."""
+    return any(r != "body" for r in reasons)
+
+
+def _take_title(s: _Scored, title_model: dict[str, Any] | None) -> str | None:
+    """Step 4a: the headline, its unit's verdict set to ``title``; returns its text.
+
+    The rules' headline goes, with the kept menu words above it and its copy at the
+    body start. With `title_model` (the first pass: the whole page) the learned chooser
+    then names the headline; when it picks another unit, that unit (and its copy at the
+    body start) goes too and the rules' choice stays removed as a second headline. So
+    this pass's body is the rules' body less the chosen headline."""
+    units, reasons, keys = s.units, s.reasons, s.keys
     first_body = next((i for i, r in enumerate(reasons) if r == "body"), len(units))
-    title = date = None
-    t = find_title(units, reasons)
+    t, title = _rule_title(units, reasons)
+    learned = (None, None)
+    if title_model is not None and _has_page_head(reasons):
+        learned = learned_title(units, reasons, s.probs, s.X, keys, title_model, t)
     if t is not None:
-        title = units[t].text
-        if t == 0:  # the <title> line: drop a trailing " | Site name" / " - Site name"
-            parts = _SITE_SPLIT.split(title)
-            if len(parts) > 1 and len(_toks(" ".join(parts[:-1]))) >= 3:
-                title = title[: title.rfind(parts[-1])].rstrip(" |–—-:·•»")
         reasons[t] = "title"
         for j in range(t):  # kept menu words above the headline are page furniture
             if reasons[j] == "body":
                 reasons[j] = "nav"
-        key = keys[t]
         for j in range(first_body, min(len(units), first_body + 3)):
-            if reasons[j] == "body" and keys[j] == key:
+            if reasons[j] == "body" and keys[j] == keys[t]:
                 reasons[j] = "title"
+    if learned[0] is not None:
+        if learned[0] != t:
+            for j, r in enumerate(reasons):  # the rules' headline: a second headline now
+                if r == "title":
+                    reasons[j] = "short" if len(units[j].text) < 30 else "low_score"
+        t, title = learned
+        reasons[t] = "title"
+        copies = (keys[t], _key(title))
+        for j in range(first_body, min(len(units), first_body + 3)):
+            if reasons[j] == "body" and keys[j] in copies:
+                reasons[j] = "title"
+    return title
+
+
+def _take_date(s: _Scored) -> str | None:
+    """Step 4b: the date line nearest the body start, its verdict set to ``date`` (unless
+    it is the headline or a long body line); returns the ISO date."""
+    units, reasons = s.units, s.reasons
     first_body = next((i for i, r in enumerate(reasons) if r == "body"), len(units))
     d, iso = find_date(units, first_body)
-    if d is not None:
-        date = iso
-        if reasons[d] != "title" and (reasons[d] != "body" or len(keys[d].split()) <= 12):
-            reasons[d] = "date"
-    return lines, _Pass(units, reasons, title, date, tokens, stops, X_full)
+    if d is not None and reasons[d] != "title" and (reasons[d] != "body" or len(s.keys[d].split()) <= 12):
+        reasons[d] = "date"
+    return iso
+
+
+def _one_pass(content: str, cfg: ExtractConfig, model: dict[str, Any],
+              prior: _Pass | None = None,
+              title_model: dict[str, Any] | None = None) -> tuple[list[str], _Pass]:
+    """Steps 1-4 on one text (see `_score_and_judge` for `prior`). `title_model`: the
+    headline chooser's weights, used on a first pass only (None: the rules choose)."""
+    s = _score_and_judge(content, cfg, model, prior)
+    title = _take_title(s, title_model if prior is None else None)
+    date = _take_date(s)
+    return s.lines, _Pass(s.units, s.reasons, title, date, s.tokens, s.stops, s.X_full)
+
+
+def title_candidates_of(content: str, cfg: ExtractConfig = ExtractConfig(), *,
+                        model: dict[str, Any] | None = None) -> tuple[list[TitleCandidate], np.ndarray]:
+    """The headline candidates of a dump and their features, as `clean_dump`'s first pass
+    gives them to the learned chooser (none when that pass removes nothing): what
+    `benchmarks/train_title.py` labels and fits."""
+    s = _score_and_judge(content, cfg, model if model is not None else load_model())
+    if not _has_page_head(s.reasons):
+        return [], np.zeros((0, len(TITLE_FEATURES)))
+    rule, _ = _rule_title(s.units, s.reasons)
+    return title_candidates(s.units, s.reasons, s.probs, s.X, s.keys, rule)
 
 
 def clean_dump(content: str, cfg: ExtractConfig = ExtractConfig(), *,
-               model: dict[str, Any] | None = None) -> DumpResult:
-    """Clean one text dump. `model` overrides the shipped weights (training, tests)."""
+               model: dict[str, Any] | None = None,
+               title_model: dict[str, Any] | Literal["shipped"] | None = "shipped") -> DumpResult:
+    """Clean one text dump. `model` overrides the shipped line model, `title_model` the
+    shipped headline chooser (None: the rules alone choose the headline); for training
+    and tests."""
     model = model if model is not None else load_model()
-    lines, first = _one_pass(content, cfg, model)
+    if title_model == "shipped":
+        title_model = load_title_model()
+    lines, first = _one_pass(content, cfg, model, None, title_model)
     verdict = {}  # input line index -> reason
     owner: list[Unit] = []  # original unit of each unit of the current text
     for u, r in zip(first.units, first.reasons):

@@ -12,25 +12,20 @@ summation order may vary), which no feature value can fall between. Needs the de
 from __future__ import annotations
 
 import json
-import math
-import os
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
-from typing import Any, Iterator
 
 import pytest
+from retrain import EVAL_DIR, HAVE_EVAL, ROOT, differences
 
-ROOT = Path(__file__).resolve().parents[1]
-_CANDIDATES = [Path(os.environ["DOCPREP_EVAL_DIR"])] if os.environ.get("DOCPREP_EVAL_DIR") else [
-    ROOT.parent / "shared" / "eval" / "dev", Path("/work/shared/eval/dev")]  # next to the repo, or this machine's
-EVAL_DIR = next((p for p in _CANDIDATES if (p / "scrapinghub" / "truth.jsonl").exists()), _CANDIDATES[0])
+_differences = partial(differences, rel_tol=1e-9, abs_tol=1e-12)
 SHIPPED = ROOT / "cleaners" / "data" / "textdump_model.json"
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not (EVAL_DIR / "scrapinghub" / "truth.jsonl").exists(),
-                    reason=f"dev sets not found in {EVAL_DIR}")
+@pytest.mark.skipif(not HAVE_EVAL, reason=f"dev sets not found in {EVAL_DIR}")
 def test_a_retrain_reproduces_the_shipped_model(tmp_path: Path) -> None:
     out = tmp_path / "model.json"
     proc = subprocess.run(
@@ -46,25 +41,6 @@ def test_a_retrain_reproduces_the_shipped_model(tmp_path: Path) -> None:
         "cleaners/data/textdump_model.json"
     )
 
-
-def _differences(shipped: Any, retrained: Any, where: str = "model") -> Iterator[str]:
-    """Paths where the two models differ beyond floating-point summation noise."""
-    if isinstance(shipped, float) or isinstance(retrained, float):
-        if not (isinstance(shipped, (int, float)) and isinstance(retrained, (int, float))
-                and math.isclose(shipped, retrained, rel_tol=1e-9, abs_tol=1e-12)):
-            yield f"{where}: {shipped!r} != {retrained!r}"
-    elif isinstance(shipped, dict) and isinstance(retrained, dict):
-        if shipped.keys() != retrained.keys():
-            yield f"{where}: keys {sorted(shipped)} != {sorted(retrained)}"
-        for key in shipped.keys() & retrained.keys():
-            yield from _differences(shipped[key], retrained[key], f"{where}.{key}")
-    elif isinstance(shipped, list) and isinstance(retrained, list):
-        if len(shipped) != len(retrained):
-            yield f"{where}: length {len(shipped)} != {len(retrained)}"
-        for i, (a, b) in enumerate(zip(shipped, retrained)):
-            yield from _differences(a, b, f"{where}[{i}]")
-    elif shipped != retrained:
-        yield f"{where}: {shipped!r} != {retrained!r}"
 
 
 @pytest.mark.parametrize(("retrained", "expected"), [

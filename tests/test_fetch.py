@@ -33,6 +33,11 @@ BIG = 200 * 1024
 FAST = dict(connect_timeout_s=1.0, read_timeout_s=0.4, total_timeout_s=3.0, retries=2, backoff_s=0.01,
             max_retry_after_s=1.0, max_body_bytes=64 * 1024, allow_private_addresses=True)
 
+# For the concurrency counts: on a loaded machine a 0.4 s read timeout can expire while
+# the server still holds the request, and the retry is one more request in flight at the
+# server (the client's cap was kept). No retries, and time enough not to need one.
+PATIENT = dict(read_timeout_s=10.0, total_timeout_s=20.0, retries=0)
+
 
 def cfg(**over) -> FetchConfig:
     return FetchConfig(**{**FAST, **over})
@@ -480,7 +485,7 @@ def test_archive_order_is_input_order(server, tmp_path):
 
 def test_per_host_concurrency_is_respected(server, tmp_path):
     urls = [server.url(f"/count/{i}") for i in range(8)]
-    docs, _ = run(urls, tmp_path, cfg(max_concurrency=8, per_host_concurrency=2))
+    docs, _ = run(urls, tmp_path, cfg(max_concurrency=8, per_host_concurrency=2, **PATIENT))
     assert len(docs) == 8
     assert server.max_active == 2  # 8 requests of 0.15 s each: the cap is reached, never passed
 
@@ -490,7 +495,7 @@ def test_overall_concurrency_is_bounded(server, tmp_path, hosts):
     for i in range(8):
         hosts.add(f"h{i}.test", ["127.0.0.1"])
     urls = [server.url(f"/count/{i}", host=f"h{i}.test") for i in range(8)]
-    docs, _ = run(urls, tmp_path, cfg(max_concurrency=3, per_host_concurrency=2))
+    docs, _ = run(urls, tmp_path, cfg(max_concurrency=3, per_host_concurrency=2, **PATIENT))
     assert len(docs) == 8
     assert 2 <= server.max_active <= 3
 

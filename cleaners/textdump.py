@@ -55,8 +55,8 @@ import numpy as np
 
 from cleaners.config import ExtractConfig
 from cleaners.textdump_features import (
-    BASE_FEATURES, DATE_RE, MAYBE_DATE, Unit, _TOKEN, has_boilerplate,
-    stage2_features, unit_features, unit_tokens, units_of,
+    BASE_FEATURES, DATE_RE, MAYBE_DATE, Split, Unit, _TOKEN, has_boilerplate,
+    stage2_features, split_dump, unit_features, unit_tokens,
 )
 
 _COL = {name: i for i, name in enumerate(BASE_FEATURES)}
@@ -67,6 +67,7 @@ REMOVED_REASONS = (
     "blank", "repeated", "link", "reading_time", "caption", "tags",
     "boilerplate:cookie", "boilerplate:subscribe", "boilerplate:social",
     "boilerplate:legal", "boilerplate:comment", "nav", "link_list", "short", "low_score",
+    "markup",
 )
 REASONS = KEPT_REASONS + META_REASONS + REMOVED_REASONS
 
@@ -221,7 +222,7 @@ def _context_rules(units: list[Unit], reasons: list[str], X: list[list[float]]) 
         i = 0
         while i < n:
             j = i
-            while j < n and X[j][_COL["bullet"]] and ntok[j] <= math.log1p(4):
+            while j < n and (X[j][_COL["bullet"]] or units[j].bullet) and ntok[j] <= math.log1p(4):
                 j += 1
             if j - i >= 3 and (j <= lo or i > hi):
                 for k in range(i, j):
@@ -470,10 +471,11 @@ class _Pass:
 
 
 def _one_pass(content: str, cfg: ExtractConfig, model: dict[str, Any],
-              prior: _Pass | None = None) -> tuple[list[str], _Pass]:
+              prior: _Pass | None = None) -> tuple[Split, _Pass]:
     """Steps 1-4 on one text. `prior`: the previous pass, whose kept units are this
     text's units (their tokens and per-unit features are reused, not recomputed)."""
-    lines, units = units_of(content)
+    split = split_dump(content)
+    lines, units = split.lines, split.units
     tokens, reuse = None, None
     if prior is not None:
         kept = [i for i, r in enumerate(prior.reasons) if r == "body"]
@@ -536,15 +538,16 @@ def _one_pass(content: str, cfg: ExtractConfig, model: dict[str, Any],
         date = iso
         if reasons[d] != "title" and (reasons[d] != "body" or len(keys[d].split()) <= 12):
             reasons[d] = "date"
-    return lines, _Pass(units, reasons, title, date, tokens, stops, X_full)
+    return split, _Pass(units, reasons, title, date, tokens, stops, X_full)
 
 
 def clean_dump(content: str, cfg: ExtractConfig = ExtractConfig(), *,
                model: dict[str, Any] | None = None) -> DumpResult:
     """Clean one text dump. `model` overrides the shipped weights (training, tests)."""
     model = model if model is not None else load_model()
-    lines, first = _one_pass(content, cfg, model)
-    verdict = {}  # input line index -> reason
+    split, first = _one_pass(content, cfg, model)
+    lines = split.lines
+    verdict = dict(split.dropped)  # input line index -> reason
     owner: list[Unit] = []  # original unit of each unit of the current text
     for u, r in zip(first.units, first.reasons):
         for k in range(u.first, u.last + 1):

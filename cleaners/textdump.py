@@ -7,9 +7,11 @@ reason for every input line.
 
 How (one named step each, all in `_one_pass`):
 
-1. `units_of`: the dump's logical lines. Hard-wrapped paragraphs (w3m, lynx) are
-   joined back and renderer link markers ("[12]Home", "[IMG]") dropped, so every
-   renderer looks like html_text to what follows.
+1. `split_dump`: the dump's logical lines (units). Renderer habits are undone first
+   (`cleaners/textdump_render.py: normalise`: lynx's References list and <link> header,
+   w3m/lynx bullets, image and form markers), then hard-wrapped paragraphs (w3m, lynx)
+   are joined back and link markers ("[12]Home", "[IMG]") dropped, so every renderer
+   looks like html_text to what follows. html_text dumps pass through unchanged.
 2. `unit_features` and `_scores`: a body probability per unit. Stage one is a logistic regression over
    line features (length, stop-word density in the page's language, punctuation,
    boilerplate words in 8+ languages, repetition, position, neighbours' averages);
@@ -37,8 +39,10 @@ Reason codes (`LineVerdict.reason`), one vocabulary for kept and removed lines:
   ``tags``, ``boilerplate:cookie``, ``boilerplate:subscribe`` (newsletter, donation,
   paywall, ads), ``boilerplate:social``, ``boilerplate:legal``,
   ``boilerplate:comment``, ``nav`` (menus, "See all", "Most Popular"),
-  ``link_list`` (a run of short link-like lines), ``short`` (a short line the model
-  scored as not body), ``low_score`` (a longer line the model scored as not body).
+  ``link_list`` (a run of short link-like lines; lynx's References list), ``short`` (a
+  short line the model scored as not body), ``low_score`` (a longer line the model
+  scored as not body), ``markup`` (renderer markup only: image or form markers, a bare
+  bullet, an IFRAME line).
 """
 from __future__ import annotations
 

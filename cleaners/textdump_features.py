@@ -2,7 +2,8 @@
 
 A dump is cut into *units*: one unit per non-blank line, except in hard-wrapped dumps
 (w3m / lynx style, every line filled to a fixed width) where the wrapped lines of one
-paragraph are joined back into a single unit. Each unit gets a vector of features
+paragraph are joined back into a single unit; renderer markup is undone first
+(`cleaners/textdump_render.py`). Each unit gets a vector of features
 (length, stop-word density, punctuation, boilerplate patterns, repetition, position,
 and the same measures averaged over its neighbours). The training script
 (`benchmarks/train_textdump.py`) and the cleaner both call `units_of` and `features`,
@@ -33,6 +34,11 @@ STOPLIST_LANGUAGES = (
 
 _TOKEN = re.compile(r"\w+")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+# Scripts written without spaces, where a renderer's line break is not a space: Chinese,
+# Japanese and their punctuation; Korean is spaced, but w3m (which fills columns) breaks
+# a Hangul word anywhere, while lynx (which counts characters) breaks it at a space.
+_NO_SPACE = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
+_NO_SPACE_COLUMNS = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef]")
 _BULLET = re.compile(r"^\s*(?:[•·▪●◦‣∙*+\-–—»›>]|\d{1,3}[.)]|\[\d+\]|\(\d+\))\s")
 _LINKMARK = re.compile(r"\[(?:\d+|link|img|IMG|image|[A-Za-z]{1,3}\d*)\]")
 _SEPARATORS = re.compile(r"\s[|·•›»/–]\s|\s\|\s?|\|")
@@ -254,7 +260,8 @@ def split_dump(content: str) -> Split:
     lines = content.split("\n")
     lines = [l.rstrip("\r") for l in lines]
     norm = normalise(lines)
-    width, text_lines, bullet = norm.width, norm.lines, norm.bullet
+    width, measure, text_lines, bullet = norm.width, norm.measure, norm.lines, norm.bullet
+    no_space = _NO_SPACE_COLUMNS if measure is display_width else _NO_SPACE
     dropped = dict(norm.dropped)
     units: list[Unit] = []
     n = len(lines)
@@ -275,7 +282,7 @@ def split_dump(content: str) -> Split:
                     break
                 cur = text_lines[i].rstrip()
                 head = nxt.split(" ", 1)[0]
-                if display_width(cur) + 1 + display_width(head) <= width - 1 or (
+                if measure(cur) + 1 + measure(head) <= width - 1 or (
                         _indent(text_lines[i + 1]) != _indent(text_lines[i])
                         and not bullet[i] and not _BULLET.match(text_lines[i])):
                     break
@@ -283,8 +290,8 @@ def split_dump(content: str) -> Split:
                 i += 1
         blank_after = i + 1 >= n or not text_lines[i + 1].strip()
         raw = parts[0]
-        for part in parts[1:]:  # CJK is written without spaces: a wrap is not a space
-            raw += part if _CJK.match(raw[-1]) and _CJK.match(part[0]) else " " + part
+        for part in parts[1:]:
+            raw += part if no_space.match(raw[-1]) and no_space.match(part[0]) else " " + part
         text = canonical(raw)
         if not text:
             for k in range(first, i + 1):

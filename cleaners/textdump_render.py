@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from typing import Callable
 
 # East Asian wide and fullwidth characters: two columns each in a terminal renderer.
 _WIDE = re.compile(
@@ -35,10 +36,18 @@ _WIDE = re.compile(
 _LINK_NUMBER = re.compile(r"\[\d+\]")
 
 
+def char_width(text: str) -> int:
+    """Characters of text as lynx fills them: one per character (CJK too), none for
+    its link numbers ("[12]": it wraps the text first and numbers the links after, so
+    a line with links overshoots the width)."""
+    if "[" in text:
+        text = _LINK_NUMBER.sub("", text)
+    return len(text)
+
+
 def display_width(text: str) -> int:
-    """Terminal columns of text as a renderer fills them: CJK characters take two (w3m
-    wraps CJK at 40 characters), lynx's link numbers ("[12]") none (it wraps the text
-    first and numbers the links after, so a line with links overshoots the width)."""
+    """Terminal columns of text as w3m fills them: CJK characters take two (w3m wraps
+    Chinese at 40 characters), link numbers none (as `char_width`)."""
     if "[" in text:
         text = _LINK_NUMBER.sub("", text)
     return len(text) if text.isascii() else len(text) + len(_WIDE.findall(text))
@@ -52,14 +61,14 @@ WRAP_MIN_SHARE = 0.02
 WRAP_SLACK = 2
 
 
-def wrap_width(lines: list[str]) -> int | None:
+def wrap_width(lines: list[str], measure: Callable[[str], int] = display_width) -> int | None:
     """The fill width of a hard-wrapped dump, or None when lines are not wrapped.
 
     A renderer that wraps (w3m, lynx) fills most of its longer lines to within a few
     columns of one width of 50–110 columns and writes (bar unbreakable URLs, tables) no
     longer line; html_text and HTML extractors never do.
     """
-    lens = [display_width(l.rstrip()) for l in lines if "://" not in l and display_width(l.strip()) >= 40]
+    lens = [measure(l.rstrip()) for l in lines if "://" not in l and measure(l.strip()) >= 40]
     if len(lens) < 5 or min(lens) > 110:
         return None
     counts = Counter(lens)
@@ -69,6 +78,18 @@ def wrap_width(lines: list[str]) -> int | None:
             longer = sum(c for w, c in counts.items() if w > width + WRAP_SLACK)
             return width if longer <= 0.1 * len(lens) else None
     return None
+
+
+def wrap_measure(lines: list[str]) -> tuple[int | None, Callable[[str], int]]:
+    """(fill width, the measure it is in): display columns (w3m), or, for a dump with
+    non-ASCII text not wrapped in columns, characters (lynx counts a CJK character as
+    one)."""
+    width = wrap_width(lines, display_width)
+    if width is None and not all(map(str.isascii, lines)):
+        chars = wrap_width(lines, char_width)
+        if chars is not None:
+            return chars, char_width
+    return width, display_width
 
 
 # Bullets by nesting level: lynx indents level k by 5k columns, w3m by 2 + 4(k-1).
@@ -162,6 +183,7 @@ class Normalised:
     bullet: list[bool]  # the line opened a list item (its bullet removed)
     dropped: dict[int, str]  # input line -> reason, for non-blank lines emptied here
     width: int | None  # hard-wrap width (None: not wrapped)
+    measure: Callable[[str], int] = display_width  # what `width` counts
 
 
 def normalise(lines: list[str]) -> Normalised:
@@ -177,7 +199,7 @@ def normalise(lines: list[str]) -> Normalised:
     if head:
         dropped.update((i, "link_list") for i in range(head) if lines[i].strip())
         lines = [""] * head + lines[head:]
-    width = wrap_width(lines)
+    width, measure = wrap_measure(lines)
     rendered = width is not None or refs is not None
     out, bullet = [], []
     carry = None  # this line, when the previous one ended in a wrapped marker
@@ -193,4 +215,4 @@ def normalise(lines: list[str]) -> Normalised:
             dropped[i] = "markup"
         out.append(line)
         bullet.append(is_bullet)
-    return Normalised(out, bullet, dropped, width)
+    return Normalised(out, bullet, dropped, width, measure)

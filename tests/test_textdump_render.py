@@ -64,3 +64,14 @@ def test_unindented_unwrapped_lines_untouched(lines: list[str]) -> None:
     norm = normalise(lines)
     if norm.width is None and "References" not in lines:
         assert norm.lines == lines and not norm.dropped
+
+
+def test_lynx_fills_characters_w3m_columns() -> None:
+    """w3m wraps Chinese at 80 columns (40 characters), lynx at 74 characters: each
+    dump's width is found in its own measure."""
+    cases = ROOT / "tests" / "cases" / "textdump"
+    w3m = json.loads((cases / "w3m_zh_wrapped_news.json").read_text(encoding="utf-8"))["dump"]
+    lynx = json.loads((cases / "lynx_zh_wrapped_news.json").read_text(encoding="utf-8"))["dump"]
+    assert textdump_render.wrap_measure(w3m.split("\n"))[1] is textdump_render.display_width
+    width, measure = textdump_render.wrap_measure(lynx.split("\n"))
+    assert (width, measure) == (74, textdump_render.char_width)

@@ -61,29 +61,38 @@ WRAP_MIN_SHARE = 0.02
 WRAP_SLACK = 2
 
 
-def wrap_width(lines: list[str], measure: Callable[[str], int] = display_width) -> int | None:
+def wrap_width(lines: list[str], measure: Callable[[str], int] = display_width,
+               refine: bool = True) -> int | None:
     """The fill width of a hard-wrapped dump, or None when lines are not wrapped.
 
     A renderer that wraps (w3m, lynx) fills most of its longer lines to within a few
     columns of one width of 50–110 columns and writes (bar unbreakable URLs, tables) no
-    longer line; html_text and HTML extractors never do.
+    longer line; html_text and HTML extractors never do. With `refine`, a width must
+    hold WRAP_MIN_SHARE of the long lines and lines may overshoot it by WRAP_SLACK;
+    without, the widest width with any line is taken and nothing may overshoot it.
     """
     lens = [measure(l.rstrip()) for l in lines if "://" not in l and measure(l.strip()) >= 40]
     if len(lens) < 5 or min(lens) > 110:
         return None
     counts = Counter(lens)
-    floor = max(2, WRAP_MIN_SHARE * len(lens))
+    floor = max(2, WRAP_MIN_SHARE * len(lens)) if refine else 1
+    slack = WRAP_SLACK if refine else 0
     for width in range(110, 49, -1):
         if counts.get(width, 0) >= floor and sum(counts.get(w, 0) for w in range(width - 12, width + 1)) >= 0.25 * len(lens):
-            longer = sum(c for w, c in counts.items() if w > width + WRAP_SLACK)
+            longer = sum(c for w, c in counts.items() if w > width + slack)
             return width if longer <= 0.1 * len(lens) else None
     return None
 
 
-def wrap_measure(lines: list[str]) -> tuple[int | None, Callable[[str], int]]:
-    """(fill width, the measure it is in): display columns (w3m), or, for a dump with
-    non-ASCII text not wrapped in columns, characters (lynx counts a CJK character as
-    one)."""
+def wrap_measure(lines: list[str], rendered: bool = True) -> tuple[int | None, Callable[[str], int]]:
+    """(fill width, the measure it is in). A dump laid out by a terminal renderer
+    (`rendered`: see `normalise`) is measured in display columns (w3m), or, when it holds
+    non-ASCII text not wrapped in columns, in characters (lynx counts a CJK character as
+    one), with the refined width. Any other text is measured as it was before renderer
+    normalisation existed: in characters, width unrefined, so html_text dumps (and the
+    model trained on them and on clean bodies) are unchanged."""
+    if not rendered:
+        return wrap_width(lines, len, refine=False), len
     width = wrap_width(lines, display_width)
     if width is None and not all(map(str.isascii, lines)):
         chars = wrap_width(lines, char_width)
@@ -188,8 +197,8 @@ class Normalised:
 
 def normalise(lines: list[str]) -> Normalised:
     """All of the above on a dump's lines. Image and form markers are dropped only in a
-    rendered dump (wrapped, or ending in lynx's references): elsewhere a bracketed word
-    may be the text's own."""
+    rendered dump (a renderer's layout, wrapped or ending in lynx's references):
+    elsewhere a bracketed word may be the text's own."""
     refs = reference_list_start(lines) if "References" in lines else None
     dropped: dict[int, str] = {}
     if refs is not None:
@@ -199,7 +208,15 @@ def normalise(lines: list[str]) -> Normalised:
     if head:
         dropped.update((i, "link_list") for i in range(head) if lines[i].strip())
         lines = [""] * head + lines[head:]
-    width, measure = wrap_measure(lines)
+    # A terminal renderer's layout: lynx's trailer or header, renderer bullets at their
+    # columns, or lynx's margin (most lines indented). html_text never indents.
+    indented = [l for l in lines if l.startswith(" ")]
+    layout = bool(refs is not None or head or (indented and (
+        2 * len(indented) >= sum(1 for l in lines if l.strip())
+        or any(strip_bullet(l)[1] for l in indented))))
+    width, measure = wrap_measure(lines, layout)
+    if not layout:  # html_text and the like: nothing to undo
+        return Normalised(lines, [False] * len(lines), dropped, width, measure)
     rendered = width is not None or refs is not None
     out, bullet = [], []
     carry = None  # this line, when the previous one ended in a wrapped marker

@@ -11,7 +11,7 @@ of two concatenated sorted runs is a linear merge). Each pair is merged O(log n)
 
 Why not an SQLite table: at 300k indexed documents the band table's GROUP BY, fetching
 its rows and the 29 random B-tree inserts per document were half the cost of a check+add
-(profile in benchmarks/dedup_scale.py's notes), and they grow with the index.
+(profiled with py-spy; the figures are in cleaners/dedup.py), and they grow with the index.
 
 In front of the arrays sits a bitmap of fingerprint prefixes (2^28 bits, 32 MB): a
 fingerprint whose prefix bit is clear is in no array, so most of a check's fingerprints are
@@ -37,6 +37,14 @@ def fingerprints(band_keys: np.ndarray) -> np.ndarray:
     return (np.asarray(band_keys).view(np.uint64) & _LOW).astype(np.uint32)
 
 
+def _run_starts(sorted_values: np.ndarray) -> np.ndarray:
+    """Where each run of equal values starts in a sorted array (np.unique does this, but is
+    ~100x slower on large uint64 arrays in numpy 2.4)."""
+    if not len(sorted_values):
+        return np.zeros(0, dtype=bool)
+    return np.concatenate(([True], sorted_values[1:] != sorted_values[:-1]))
+
+
 class BandTable:
     """A multimap uint32 fingerprint -> uint32 seq, filled in increasing seq order."""
 
@@ -51,10 +59,6 @@ class BandTable:
     def __len__(self) -> int:  # (document, fingerprint) pairs
         return sum(len(r) for r in self._runs) + self._tail_pairs
 
-    @property
-    def nbytes(self) -> int:
-        return sum(r.nbytes for r in self._runs) + self._bitmap.nbytes
-
     def load(self, seqs: np.ndarray, prints: np.ndarray) -> None:
         """Bulk-add documents (any order): seqs uint32[n], prints uint32[n, bands] (a
         document's repeated fingerprint counts once, as in `add`)."""
@@ -64,8 +68,8 @@ class BandTable:
             return
         self._mark(prints.ravel())
         packed = (prints << _SHIFT) | seqs[:, None]
-        packed = np.sort(packed.ravel())  # (np.unique is 100x slower here: numpy 2.4)
-        self._push(packed[np.concatenate(([True], packed[1:] != packed[:-1]))])
+        packed = np.sort(packed.ravel())
+        self._push(packed[_run_starts(packed)])
 
     def add(self, seq: int, prints: np.ndarray) -> None:
         """Add one document's fingerprints (a document's repeated fingerprint counts once)."""
@@ -99,8 +103,7 @@ class BandTable:
         """(seqs, hits): the documents sharing at least one of `prints`, in seq order, and
         how many of them each shares."""
         q = np.sort(np.asarray(prints, dtype=np.uint64))
-        if len(q) > 1:
-            q = q[np.concatenate(([True], q[1:] != q[:-1]))]
+        q = q[_run_starts(q)]
         found: list[np.ndarray] = []
         if self._tail:  # not in the bitmap yet
             tail = [s for p in q.tolist() for s in self._tail.get(p, ())]
@@ -126,7 +129,7 @@ class BandTable:
             empty = np.empty(0, dtype=np.int64)
             return empty, empty
         seqs = np.sort(np.concatenate(found)).astype(np.int64)
-        first = np.flatnonzero(np.concatenate(([True], seqs[1:] != seqs[:-1])))
+        first = np.flatnonzero(_run_starts(seqs))
         return seqs[first], np.diff(np.append(first, len(seqs)))
 
     def forget_from(self, first_seq: int) -> None:

@@ -383,7 +383,7 @@ class DedupIndex:
         self._pending = 0
         self._counts: dict[str, int] = {}
         self._clusters: set[int] = set()
-        self._last_keys: tuple[Signature | None, np.ndarray] = (None, np.empty(0, dtype=np.uint32))
+        self._last_lsh: tuple[Signature | None, np.ndarray, bytes] = (None, np.empty(0, dtype=np.uint32), b"")
         # In memory, loaded when the first run begins: the band table and the sketches.
         self._bands: BandTable | None = None
         self._sketches = np.zeros((0, sketch_bytes(cfg.num_perm)), dtype=np.uint8)
@@ -439,10 +439,11 @@ class DedupIndex:
         bands, rows = int(have["bands"]), int(have["rows"])
         cur = self._db.execute("SELECT seq, minhash FROM docs WHERE minhash IS NOT NULL")
         while chunk := cur.fetchmany(10_000):
-            self._db.executemany(
-                "INSERT OR REPLACE INTO lsh (seq, prints, bits) VALUES (?, ?, ?)",
-                [(seq, *_lsh_row(np.frombuffer(mh, dtype="<u4"), bands, rows)) for seq, mh in chunk],
-            )
+            out = []
+            for seq, mh in chunk:
+                prints, bits = lsh_parts(np.frombuffer(mh, dtype="<u4"), bands, rows)
+                out.append((seq, prints.astype("<u4").tobytes(), bits))
+            self._db.executemany("INSERT OR REPLACE INTO lsh (seq, prints, bits) VALUES (?, ?, ?)", out)
         self._db.execute("DROP TABLE IF EXISTS bands")
         self._db.execute("DROP TABLE IF EXISTS sketches")
         self._db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(_SCHEMA_VERSION),))
@@ -603,7 +604,8 @@ class DedupIndex:
         values = sig.values()
         if not self.cfg.near or values is None:
             return None
-        seqs, hits = self._bands.lookup(self._band_prints(sig, values))
+        prints, bits = self._lsh(sig, values)
+        seqs, hits = self._bands.lookup(prints)
         found = len(seqs)
         if not found:
             return None
@@ -611,7 +613,7 @@ class DedupIndex:
         # Exact pre-filter: equal values have equal low bits, so a candidate whose sketch
         # agrees in fewer places than verification needs cannot pass it. Chance candidates
         # (most of them in a large index) are dropped here without reading their signature.
-        agree = _EQUAL_PAIRS[self._sketches[seqs] ^ np.frombuffer(sketch(values), dtype=np.uint8)].sum(axis=1)
+        agree = _EQUAL_PAIRS[self._sketches[seqs] ^ np.frombuffer(bits, dtype=np.uint8)].sum(axis=1)
         ok = agree >= self._needed_agreement
         self._counts["candidates_prefiltered"] += int(len(ok) - ok.sum())
         seqs, hits = seqs[ok], hits[ok]
@@ -648,8 +650,7 @@ class DedupIndex:
             db.execute("INSERT OR IGNORE INTO exact (key, seq) VALUES (?, ?)", (_exact_key(sig.exact), seq))
         values = sig.values()
         if self.cfg.near and values is not None:
-            prints = self._band_prints(sig, values)
-            bits = sketch(values)
+            prints, bits = self._lsh(sig, values)
             db.execute("INSERT INTO lsh (seq, prints, bits) VALUES (?, ?, ?)",
                        (seq, prints.astype("<u4").tobytes(), bits))
             self._bands.add(seq, prints)
@@ -681,11 +682,11 @@ class DedupIndex:
 
     # -- helpers --------------------------------------------------------------------------
 
-    def _band_prints(self, sig: Signature, values: np.ndarray) -> np.ndarray:
-        # check() then add() of the same document: compute its band fingerprints once.
-        if self._last_keys[0] is not sig:
-            self._last_keys = (sig, fingerprints(band_keys(values, self.bands, self.rows)))
-        return self._last_keys[1]
+    def _lsh(self, sig: Signature, values: np.ndarray) -> tuple[np.ndarray, bytes]:
+        # check() then add() of the same document: compute its fingerprints and sketch once.
+        if self._last_lsh[0] is not sig:
+            self._last_lsh = (sig, *lsh_parts(values, self.bands, self.rows))
+        return self._last_lsh[1], self._last_lsh[2]
 
     def _require_run(self) -> None:
         if self._run_no is None:
@@ -709,9 +710,10 @@ class DedupIndex:
 _CANARY = "The quick brown fox jumps over the lazy dog; été “quoted” 2024."
 
 
-def _lsh_row(values: np.ndarray, bands: int, rows: int) -> tuple[bytes, bytes]:
-    """A document's `lsh` row: its band fingerprints and its sketch."""
-    return fingerprints(band_keys(values, bands, rows)).astype("<u4").tobytes(), sketch(values)
+def lsh_parts(values: np.ndarray, bands: int, rows: int) -> tuple[np.ndarray, bytes]:
+    """What the index keeps of a signature besides the signature: its band fingerprints
+    (uint32[bands]) and its sketch."""
+    return fingerprints(band_keys(values, bands, rows)), sketch(values)
 
 
 def _exact_key(hexdigest: str) -> bytes:

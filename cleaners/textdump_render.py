@@ -84,6 +84,51 @@ def wrap_width(lines: list[str], measure: Callable[[str], int] = display_width,
     return None
 
 
+#: Fewest wrapped-line pairs `wrap_width_of_pairs` decides on.
+WRAP_MIN_PAIRS = 3
+
+
+def wrap_width_of_pairs(lines: list[str], measure: Callable[[str], int] = display_width) -> int | None:
+    """The fill width of a short wrapped dump, from its line breaks rather than its line
+    lengths (`wrap_width` needs two long lines of one width, which a dump of a few
+    paragraphs may not have).
+
+    A renderer breaks a line before a word that would overshoot the width W: for a long
+    line followed by a line of the same paragraph (non-blank, same indent),
+    len(line) <= W + WRAP_SLACK and len(line) + 1 + len(next line's first word) > W - 1.
+    Each such pair allows an interval of widths; the widest W of 50–110 that every pair
+    allows, with at least WRAP_MIN_PAIRS pairs and no long line beyond it, is the width.
+    Lines that are separate blocks (a menu, a list of headlines) may allow a common
+    width too when their lengths are alike, but they open with a capital: at least half
+    the continuation lines must open in lower case (so text without case, such as
+    Chinese, gets no width here).
+
+    Checked on windows of 15 lines of the dev sets' full w3m and lynx renderings, against
+    the joins `wrap_width` gives the whole dump: the same join decision for 99.7% (w3m)
+    and 96.8% (lynx) of adjacent line pairs; the rest are mostly extra joins.
+    """
+    allowed: list[tuple[int, int]] = []
+    lower = 0
+    longest = 0
+    for cur, nxt in zip(lines, lines[1:]):
+        if "://" in cur:
+            continue
+        size = measure(cur.rstrip())
+        if measure(cur.strip()) < 40:
+            continue
+        longest = max(longest, size)
+        head = nxt.strip().split(" ", 1)[0]
+        if not head or len(cur) - len(cur.lstrip()) != len(nxt) - len(nxt.lstrip()):
+            continue
+        allowed.append((size - WRAP_SLACK, size + measure(head) + 1))
+        lower += head[0].islower()
+    if len(allowed) < WRAP_MIN_PAIRS or 2 * lower < len(allowed):
+        return None
+    lo = max(50, max(a for a, _ in allowed), longest - WRAP_SLACK)
+    hi = min(110, min(b for _, b in allowed))
+    return hi if lo <= hi else None
+
+
 def wrap_measure(lines: list[str], rendered: bool = True) -> tuple[int | None, Callable[[str], int]]:
     """(fill width, the measure it is in). A dump laid out by a terminal renderer
     (`rendered`: see `normalise`) is measured in display columns (w3m), or, when it holds
@@ -98,6 +143,8 @@ def wrap_measure(lines: list[str], rendered: bool = True) -> tuple[int | None, C
         chars = wrap_width(lines, char_width)
         if chars is not None:
             return chars, char_width
+    if width is None:
+        width = wrap_width_of_pairs(lines, display_width)
     return width, display_width
 
 

@@ -11,6 +11,18 @@ Also prints F1 per language for the non-English pages of the subset (langdetect 
 truth body). Needs `apt-get install -y w3m lynx`.
 
 example: python benchmarks/eval_textdump_renderers.py --n 40 /work/shared/eval/dev/scrapinghub
+
+Results (2026-11-21, default --n 60: 75 scrapinghub / 60 wcxb pages, F1), before and
+after renderer normalisation (`cleaners/textdump_render.py`; html_text unchanged):
+
+| renderer | scrapinghub | wcxb-articles |
+|---|---|---|
+| html_text | 0.883 | 0.945 |
+| w3m -dump | 0.824 -> 0.864 | 0.921 -> 0.930 (leak 0.100 -> 0.054) |
+| lynx -dump | 0.760 -> 0.842 | 0.869 -> 0.931 (leak 0.196 -> 0.042) |
+
+On all pages (eval_textdump.py on folders of renderings: 181 / 711 pages): html_text
+0.909 / 0.927, w3m 0.852 -> 0.890 / 0.899 -> 0.912, lynx 0.770 -> 0.878 / 0.862 -> 0.915.
 """
 from __future__ import annotations
 

@@ -7,7 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-SCORE = Path(__file__).resolve().parents[2] / "shared" / "eval" / "score.py"
+_CANDIDATES = [Path(__file__).resolve().parents[2] / "shared" / "eval" / "score.py",
+               Path("/work/shared/eval/score.py")]  # next to the repo, or this machine's (a worktree elsewhere)
+SCORE = next((p for p in _CANDIDATES if p.exists()), _CANDIDATES[0])
 
 
 def write_scored_folder(out_dir: Path, records: list[dict]) -> Path:

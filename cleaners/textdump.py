@@ -7,9 +7,11 @@ reason for every input line.
 
 How (one named step each, all in `_one_pass`):
 
-1. `units_of`: the dump's logical lines. Hard-wrapped paragraphs (w3m, lynx) are
-   joined back and renderer link markers ("[12]Home", "[IMG]") dropped, so every
-   renderer looks like html_text to what follows.
+1. `split_dump`: the dump's logical lines (units). Renderer habits are undone first
+   (`cleaners/textdump_render.py: normalise`: lynx's References list and <link> header,
+   w3m/lynx bullets, image and form markers), then hard-wrapped paragraphs (w3m, lynx)
+   are joined back and link markers ("[12]Home", "[IMG]") dropped, so every renderer
+   looks like html_text to what follows. html_text dumps pass through unchanged.
 2. `unit_features` and `_scores`: a body probability per unit. Stage one is a logistic regression over
    line features (length, stop-word density in the page's language, punctuation,
    boilerplate words in 8+ languages, repetition, position, neighbours' averages);
@@ -43,8 +45,10 @@ Reason codes (`LineVerdict.reason`), one vocabulary for kept and removed lines:
   ``tags``, ``boilerplate:cookie``, ``boilerplate:subscribe`` (newsletter, donation,
   paywall, ads), ``boilerplate:social``, ``boilerplate:legal``,
   ``boilerplate:comment``, ``nav`` (menus, "See all", "Most Popular"),
-  ``link_list`` (a run of short link-like lines), ``short`` (a short line the model
-  scored as not body), ``low_score`` (a longer line the model scored as not body).
+  ``link_list`` (a run of short link-like lines; lynx's References list), ``short`` (a
+  short line the model scored as not body), ``low_score`` (a longer line the model
+  scored as not body), ``markup`` (renderer markup only: image or form markers, a bare
+  bullet, an IFRAME line).
 """
 from __future__ import annotations
 
@@ -62,8 +66,8 @@ import numpy as np
 
 from cleaners.config import ExtractConfig
 from cleaners.textdump_features import (
-    BASE_FEATURES, DATE_RE, MAYBE_DATE, Unit, _TOKEN, has_boilerplate,
-    stage2_features, unit_features, unit_tokens, units_of,
+    BASE_FEATURES, DATE_RE, MAYBE_DATE, Split, Unit, _TOKEN, has_boilerplate,
+    stage2_features, split_dump, unit_features, unit_tokens,
 )
 
 _COL = {name: i for i, name in enumerate(BASE_FEATURES)}
@@ -74,6 +78,7 @@ REMOVED_REASONS = (
     "blank", "repeated", "link", "reading_time", "caption", "tags",
     "boilerplate:cookie", "boilerplate:subscribe", "boilerplate:social",
     "boilerplate:legal", "boilerplate:comment", "nav", "link_list", "short", "low_score",
+    "markup",
 )
 REASONS = KEPT_REASONS + META_REASONS + REMOVED_REASONS
 
@@ -228,7 +233,7 @@ def _context_rules(units: list[Unit], reasons: list[str], X: list[list[float]]) 
         i = 0
         while i < n:
             j = i
-            while j < n and X[j][_COL["bullet"]] and ntok[j] <= math.log1p(4):
+            while j < n and (X[j][_COL["bullet"]] or units[j].bullet) and ntok[j] <= math.log1p(4):
                 j += 1
             if j - i >= 3 and (j <= lo or i > hi):
                 for k in range(i, j):
@@ -747,7 +752,7 @@ class _Pass:
 class _Scored(NamedTuple):
     """Steps 1-3 of a pass: the units, what they were scored from, and the verdicts
     before the headline and date are taken."""
-    lines: list[str]
+    split: Split  # input lines, units, and the lines the renderer normalisation dropped
     units: list[Unit]
     tokens: list[list[str]]
     stops: frozenset[str]
@@ -762,7 +767,8 @@ def _score_and_judge(content: str, cfg: ExtractConfig, model: dict[str, Any],
                      prior: _Pass | None = None) -> _Scored:
     """Steps 1-3 on one text. `prior`: the previous pass, whose kept units are this
     text's units (their tokens and per-unit features are reused, not recomputed)."""
-    lines, units = units_of(content)
+    split = split_dump(content)
+    units = split.units
     tokens, reuse = None, None
     if prior is not None:
         kept = [i for i, r in enumerate(prior.reasons) if r == "body"]
@@ -802,7 +808,7 @@ def _score_and_judge(content: str, cfg: ExtractConfig, model: dict[str, Any],
             run = sum(1 for j in range(max(0, i - 2), min(len(units), i + 3))
                       if reasons[j] != "body" and ntoks[j] <= 6)
             reasons[i] = _removed_reason(units[i].text, ntoks[i], ntoks[i] <= 6 and run >= 3, X[i])
-    return _Scored(lines, units, tokens, stops, X_full, X, keys, probs, reasons)
+    return _Scored(split, units, tokens, stops, X_full, X, keys, probs, reasons)
 
 
 def _has_page_head(reasons: list[str]) -> bool:
@@ -860,13 +866,13 @@ def _take_date(s: _Scored) -> str | None:
 
 def _one_pass(content: str, cfg: ExtractConfig, model: dict[str, Any],
               prior: _Pass | None = None,
-              title_model: dict[str, Any] | None = None) -> tuple[list[str], _Pass]:
+              title_model: dict[str, Any] | None = None) -> tuple[Split, _Pass]:
     """Steps 1-4 on one text (see `_score_and_judge` for `prior`). `title_model`: the
     headline chooser's weights, used on a first pass only (None: the rules choose)."""
     s = _score_and_judge(content, cfg, model, prior)
     title = _take_title(s, title_model if prior is None else None)
     date = _take_date(s)
-    return s.lines, _Pass(s.units, s.reasons, title, date, s.tokens, s.stops, s.X_full)
+    return s.split, _Pass(s.units, s.reasons, title, date, s.tokens, s.stops, s.X_full)
 
 
 def title_candidates_of(content: str, cfg: ExtractConfig = ExtractConfig(), *,
@@ -890,8 +896,9 @@ def clean_dump(content: str, cfg: ExtractConfig = ExtractConfig(), *,
     model = model if model is not None else load_model()
     if title_model == "shipped":
         title_model = load_title_model()
-    lines, first = _one_pass(content, cfg, model, None, title_model)
-    verdict = {}  # input line index -> reason
+    split, first = _one_pass(content, cfg, model, None, title_model)
+    lines = split.lines
+    verdict = dict(split.dropped)  # input line index -> reason
     owner: list[Unit] = []  # original unit of each unit of the current text
     for u, r in zip(first.units, first.reasons):
         for k in range(u.first, u.last + 1):

@@ -2,7 +2,8 @@
 
 A dump is cut into *units*: one unit per non-blank line, except in hard-wrapped dumps
 (w3m / lynx style, every line filled to a fixed width) where the wrapped lines of one
-paragraph are joined back into a single unit. Each unit gets a vector of features
+paragraph are joined back into a single unit; renderer markup is undone first
+(`cleaners/textdump_render.py`). Each unit gets a vector of features
 (length, stop-word density, punctuation, boilerplate patterns, repetition, position,
 and the same measures averaged over its neighbours). The training script
 (`benchmarks/train_textdump.py`) and the cleaner both call `units_of` and `features`,
@@ -21,6 +22,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from cleaners.textdump_render import display_width, normalise, wrap_width  # noqa: F401  (wrap_width: re-exported)
+
 #: Stop lists consulted (jusText ships them). The document's language is the one
 #: whose list covers most of its tokens; CJK text is measured by its own punctuation.
 STOPLIST_LANGUAGES = (
@@ -31,6 +34,11 @@ STOPLIST_LANGUAGES = (
 
 _TOKEN = re.compile(r"\w+")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+# Scripts written without spaces, where a renderer's line break is not a space: Chinese,
+# Japanese and their punctuation; Korean is spaced, but w3m (which fills columns) breaks
+# a Hangul word anywhere, while lynx (which counts characters) breaks it at a space.
+_NO_SPACE = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
+_NO_SPACE_COLUMNS = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef]")
 _BULLET = re.compile(r"^\s*(?:[•·▪●◦‣∙*+\-–—»›>]|\d{1,3}[.)]|\[\d+\]|\(\d+\))\s")
 _LINKMARK = re.compile(r"\[(?:\d+|link|img|IMG|image|[A-Za-z]{1,3}\d*)\]")
 _SEPARATORS = re.compile(r"\s[|·•›»/–]\s|\s\|\s?|\|")
@@ -212,24 +220,7 @@ class Unit:
     blank_before: bool
     blank_after: bool
     links: int = 0  # renderer link markers ("[12]") removed from the text
-
-
-def wrap_width(lines: list[str]) -> int | None:
-    """The fill width of a hard-wrapped dump, or None when lines are not wrapped.
-
-    A renderer that wraps (w3m, lynx) fills most of its longer lines to within a few
-    columns of one width of 60–110 characters; html_text and HTML extractors never do.
-    """
-    lens = [len(l.rstrip()) for l in lines if len(l.strip()) >= 40 and "://" not in l]
-    if len(lens) < 5 or min(lens) > 110:
-        return None
-    counts = Counter(lens)
-    for width in range(110, 49, -1):
-        if counts.get(width) and sum(counts.get(w, 0) for w in range(width - 12, width + 1)) >= 0.25 * len(lens):
-            # ... and (bar unbreakable URLs) nothing is longer than the fill width.
-            longer = sum(c for w, c in counts.items() if w > width)
-            return width if longer <= 0.1 * len(lens) else None
-    return None
+    bullet: bool = False  # a list item whose renderer bullet `normalise` removed
 
 
 def _indent(line: str) -> int:
@@ -248,17 +239,36 @@ def canonical(text: str) -> str:
     return text.strip()
 
 
+@dataclass(frozen=True, slots=True)
+class Split:
+    """A dump cut into units: its input lines, its units, and why the non-blank input
+    lines that are in no unit were dropped (renderer artefacts, `normalise`)."""
+
+    lines: list[str]
+    units: list[Unit]
+    dropped: dict[int, str]
+
+
 def units_of(content: str) -> tuple[list[str], list[Unit]]:
     """Split a dump into its input lines and its logical lines (units)."""
+    split = split_dump(content)
+    return split.lines, split.units
+
+
+def split_dump(content: str) -> Split:
+    """`units_of`, and the reasons for the input lines renderer normalisation dropped."""
     lines = content.split("\n")
     lines = [l.rstrip("\r") for l in lines]
-    width = wrap_width(lines)
+    norm = normalise(lines)
+    width, measure, text_lines, bullet = norm.width, norm.measure, norm.lines, norm.bullet
+    no_space = _NO_SPACE_COLUMNS if measure is display_width else _NO_SPACE
+    dropped = dict(norm.dropped)
     units: list[Unit] = []
     n = len(lines)
     i = 0
     blank_before = True
     while i < n:
-        s = lines[i].strip()
+        s = text_lines[i].strip()
         if not s:
             blank_before = True
             i += 1
@@ -267,30 +277,33 @@ def units_of(content: str) -> tuple[list[str], list[Unit]]:
         parts = [s]
         if width is not None:
             while i + 1 < n:
-                nxt = lines[i + 1].strip()
-                if not nxt or _BULLET.match(lines[i + 1]):
+                nxt = text_lines[i + 1].strip()
+                if not nxt or bullet[i + 1] or _BULLET.match(text_lines[i + 1]):
                     break
-                cur = lines[i].rstrip()
+                cur = text_lines[i].rstrip()
                 head = nxt.split(" ", 1)[0]
-                if len(cur) + 1 + len(head) <= width - 1 or (
-                        _indent(lines[i + 1]) != _indent(lines[i]) and not _BULLET.match(lines[i])):
+                if measure(cur) + 1 + measure(head) <= width - 1 or (
+                        _indent(text_lines[i + 1]) != _indent(text_lines[i])
+                        and not bullet[i] and not _BULLET.match(text_lines[i])):
                     break
                 parts.append(nxt)
                 i += 1
-        blank_after = i + 1 >= n or not lines[i + 1].strip()
+        blank_after = i + 1 >= n or not text_lines[i + 1].strip()
         raw = parts[0]
-        for part in parts[1:]:  # CJK is written without spaces: a wrap is not a space
-            raw += part if _CJK.match(raw[-1]) and _CJK.match(part[0]) else " " + part
+        for part in parts[1:]:
+            raw += part if no_space.match(raw[-1]) and no_space.match(part[0]) else " " + part
         text = canonical(raw)
         if not text:
+            for k in range(first, i + 1):
+                dropped.setdefault(k, "markup")
             blank_before = True
             i += 1
             continue
         links = len(_MARKERS.findall(raw)) if "[" in raw else 0
-        units.append(Unit(text, first, i, blank_before, blank_after, links))
+        units.append(Unit(text, first, i, blank_before, blank_after, links, bullet[first]))
         blank_before = False
         i += 1
-    return lines, units
+    return Split(lines, units, dropped)
 
 
 @lru_cache(maxsize=None)

@@ -1,0 +1,282 @@
+"""Renderer normalisation: make a w3m or lynx dump look like an html_text dump.
+
+The text-dump model learned its features on html_text dumps. w3m -dump and lynx -dump
+render the same page with habits that have nothing to do with boilerplate:
+
+- they hard-wrap paragraphs at a fixed width (`wrap_width`; `units_of` joins the lines
+  of a paragraph back);
+- they mark list items with a bullet per nesting level at fixed indents (w3m `•□☆○■`
+  at columns 2, 6, 10…; lynx `*+o#@` at columns 5, 10, 15…), where html_text writes
+  the bare item (`strip_bullet`);
+- they show images and form fields as markers (`[logo.png]`, `[facebook-i]`, `[ ]`,
+  `(BUTTON)`, `____`) where html_text shows nothing (`drop_artefacts`);
+- lynx appends a "References" list of every link's URL (`reference_list_start`), opens
+  with the page's <link> elements ("#[1]RSS Feed [2]alternate", `link_header_end`) and
+  shows frames as "IFRAME: https://…" lines.
+
+`normalise` applies all of them to a dump's lines and returns one line per input line
+(a dropped line becomes empty), so every verdict still names an input line. An html_text
+dump passes through unchanged: it has no indented lines, no wrapping, no trailer.
+Pure functions; the cases are data in tests/cases/textdump_render.json.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Callable
+
+# East Asian wide and fullwidth characters: two columns each in a terminal renderer.
+_WIDE = re.compile(
+    "[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf"
+    "\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]"
+)
+
+
+_LINK_NUMBER = re.compile(r"\[\d+\]")
+
+
+def char_width(text: str) -> int:
+    """Characters of text as lynx fills them: one per character (CJK too), none for
+    its link numbers ("[12]": it wraps the text first and numbers the links after, so
+    a line with links overshoots the width)."""
+    if "[" in text:
+        text = _LINK_NUMBER.sub("", text)
+    return len(text)
+
+
+def display_width(text: str) -> int:
+    """Terminal columns of text as w3m fills them: CJK characters take two (w3m wraps
+    Chinese at 40 characters), link numbers none (as `char_width`)."""
+    if "[" in text:
+        text = _LINK_NUMBER.sub("", text)
+    return len(text) if text.isascii() else len(text) + len(_WIDE.findall(text))
+
+
+#: A width must hold at least this share of the long lines to be the fill width (one
+#: wide table row or unbreakable token is not the width the prose was wrapped at).
+WRAP_MIN_SHARE = 0.02
+#: Columns a wrapped line may exceed the fill width by (w3m and lynx overshoot by one
+#: or two on some punctuation).
+WRAP_SLACK = 2
+
+
+def wrap_width(lines: list[str], measure: Callable[[str], int] = display_width,
+               refine: bool = True) -> int | None:
+    """The fill width of a hard-wrapped dump, or None when lines are not wrapped.
+
+    A renderer that wraps (w3m, lynx) fills most of its longer lines to within a few
+    columns of one width of 50–110 columns and writes (bar unbreakable URLs, tables) no
+    longer line; html_text and HTML extractors never do. With `refine`, a width must
+    hold WRAP_MIN_SHARE of the long lines and lines may overshoot it by WRAP_SLACK;
+    without, the widest width with any line is taken and nothing may overshoot it.
+    """
+    lens = [measure(l.rstrip()) for l in lines if "://" not in l and measure(l.strip()) >= 40]
+    if len(lens) < 5 or min(lens) > 110:
+        return None
+    counts = Counter(lens)
+    floor = max(2, WRAP_MIN_SHARE * len(lens)) if refine else 1
+    slack = WRAP_SLACK if refine else 0
+    for width in range(110, 49, -1):
+        if counts.get(width, 0) >= floor and sum(counts.get(w, 0) for w in range(width - 12, width + 1)) >= 0.25 * len(lens):
+            longer = sum(c for w, c in counts.items() if w > width + slack)
+            return width if longer <= 0.1 * len(lens) else None
+    return None
+
+
+#: Fewest wrapped-line pairs `wrap_width_of_pairs` decides on.
+WRAP_MIN_PAIRS = 3
+
+
+def wrap_width_of_pairs(lines: list[str], measure: Callable[[str], int] = display_width) -> int | None:
+    """The fill width of a short wrapped dump, from its line breaks rather than its line
+    lengths (`wrap_width` needs two long lines of one width, which a dump of a few
+    paragraphs may not have).
+
+    A renderer breaks a line before a word that would overshoot the width W: for a long
+    line followed by a line of the same paragraph (non-blank, same indent),
+    len(line) <= W + WRAP_SLACK and len(line) + 1 + len(next line's first word) > W - 1.
+    Each such pair allows an interval of widths; the widest W of 50–110 that every pair
+    allows, with at least WRAP_MIN_PAIRS pairs and no long line beyond it, is the width.
+    Lines that are separate blocks (a menu, a list of headlines) may allow a common
+    width too when their lengths are alike, but they open with a capital: at least half
+    the continuation lines must open in lower case (so text without case, such as
+    Chinese, gets no width here).
+
+    Checked on windows of 15 lines of the dev sets' full w3m and lynx renderings, against
+    the joins `wrap_width` gives the whole dump: the same join decision for 99.7% (w3m)
+    and 96.8% (lynx) of adjacent line pairs; the rest are mostly extra joins.
+    """
+    allowed: list[tuple[int, int]] = []
+    lower = 0
+    longest = 0
+    for cur, nxt in zip(lines, lines[1:]):
+        if "://" in cur:
+            continue
+        size = measure(cur.rstrip())
+        if measure(cur.strip()) < 40:
+            continue
+        longest = max(longest, size)
+        head = nxt.strip().split(" ", 1)[0]
+        if not head or len(cur) - len(cur.lstrip()) != len(nxt) - len(nxt.lstrip()):
+            continue
+        allowed.append((size - WRAP_SLACK, size + measure(head) + 1))
+        lower += head[0].islower()
+    if len(allowed) < WRAP_MIN_PAIRS or 2 * lower < len(allowed):
+        return None
+    lo = max(50, max(a for a, _ in allowed), longest - WRAP_SLACK)
+    hi = min(110, min(b for _, b in allowed))
+    return hi if lo <= hi else None
+
+
+def wrap_measure(lines: list[str], rendered: bool = True) -> tuple[int | None, Callable[[str], int]]:
+    """(fill width, the measure it is in). A dump laid out by a terminal renderer
+    (`rendered`: see `normalise`) is measured in display columns (w3m), or, when it holds
+    non-ASCII text not wrapped in columns, in characters (lynx counts a CJK character as
+    one), with the refined width. Any other text is measured as it was before renderer
+    normalisation existed: in characters, width unrefined, so html_text dumps (and the
+    model trained on them and on clean bodies) are unchanged."""
+    if not rendered:
+        return wrap_width(lines, len, refine=False), len
+    width = wrap_width(lines, display_width)
+    if width is None and not all(map(str.isascii, lines)):
+        chars = wrap_width(lines, char_width)
+        if chars is not None:
+            return chars, char_width
+    if width is None:
+        width = wrap_width_of_pairs(lines, display_width)
+    return width, display_width
+
+
+# Bullets by nesting level: lynx indents level k by 5k columns, w3m by 2 + 4(k-1).
+_LYNX_BULLETS = "*+o#@"
+_W3M_BULLET = re.compile(r"( +)[•□☆○■●◦▪](?: +|$)")
+_LYNX_BULLET = re.compile(r"( {5,})([*+o#@])(?: +|$)")
+
+
+def strip_bullet(line: str) -> tuple[str, bool]:
+    """(line without its renderer bullet, whether it had one). The bullet becomes spaces,
+    so the item's wrapped lines keep their indent. Only indented lines are looked at
+    (html_text never indents); lynx's bullets only at their level's exact column, so a
+    Portuguese "o" opening a wrapped line is not taken for one."""
+    if not line.startswith(" "):
+        return line, False
+    m = _W3M_BULLET.match(line)
+    if m is None:
+        m = _LYNX_BULLET.match(line)
+        if m is None:
+            return line, False
+        indent = len(m.group(1))
+        if indent % 5 or _LYNX_BULLETS[(indent // 5 - 1) % 5] != m.group(2):
+            return line, False
+    return " " * m.end() + line[m.end():], True
+
+
+# Image markers (a file name or truncated alt text in brackets, no spaces), form fields
+# (check boxes, text inputs, buttons) and empty insertion marks.
+_ARTEFACT = re.compile(
+    r"\[[^\]\s]{0,60}\]|\[[ _]*\]|\[(?:X|\*|\+| LOADING|BUTTON[^\]]*)\]|\(BUTTON\)|\(\*\)|\( \)|"
+    r"\[INS:\s*:INS\]|_{4,}"
+)
+
+
+def drop_artefacts(line: str) -> str:
+    """A rendered line without its image markers and form fields (a bracketed link
+    number "[12]" is a marker too; `canonical` drops those in every dump)."""
+    if "[" not in line and "(" not in line and "__" not in line:
+        return line
+    return _ARTEFACT.sub("", line)
+
+
+_OPEN_MARKER = re.compile(r"\[[^\]\s\[]{8,}$")
+_CLOSE_MARKER = re.compile(r"\s*[^\]\s\[]*\]")
+
+
+def split_marker(line: str, nxt: str) -> tuple[str, str]:
+    """A long image marker wrapped over two lines ("[https://…/clip_167x94.j" + "pg]"):
+    both lines without it."""
+    m = _OPEN_MARKER.search(line)
+    if m is None:
+        return line, nxt
+    c = _CLOSE_MARKER.match(nxt)
+    if c is None:
+        return line, nxt
+    return line[:m.start()], " " * c.end() + nxt[c.end():]
+
+
+_REFS_NEXT = re.compile(r"\s*(?:Visible links:|1\.\s+[A-Za-z][\w+.-]*:\S*)\s*$")  # "1. https://…"
+
+
+def reference_list_start(lines: list[str]) -> int | None:
+    """Index of lynx's "References" heading when the dump ends with its list of link
+    URLs ("References", a blank line, "Visible links:" or "1. https://…"), else None."""
+    for i in range(len(lines) - 1, -1, -1):
+        if lines[i] == "References":
+            nxt = next((l for l in lines[i + 1:] if l.strip()), "")
+            return i if _REFS_NEXT.match(nxt) else None
+    return None
+
+
+_LINK_HEADER = re.compile(r" +#\[\d+\]")
+_FRAME = re.compile(r"\s*I?FRAME: \S+\s*$")
+
+
+def link_header_end(lines: list[str]) -> int:
+    """End (exclusive) of lynx's <link> paragraph when the dump opens with one, else 0."""
+    i = next((k for k, l in enumerate(lines) if l.strip()), len(lines))
+    if i == len(lines) or not _LINK_HEADER.match(lines[i]):
+        return 0
+    while i < len(lines) and lines[i].strip():
+        i += 1
+    return i
+
+
+@dataclass(frozen=True, slots=True)
+class Normalised:
+    """A dump's lines after `normalise`, one per input line."""
+
+    lines: list[str]
+    bullet: list[bool]  # the line opened a list item (its bullet removed)
+    dropped: dict[int, str]  # input line -> reason, for non-blank lines emptied here
+    width: int | None  # hard-wrap width (None: not wrapped)
+    measure: Callable[[str], int] = display_width  # what `width` counts
+
+
+def normalise(lines: list[str]) -> Normalised:
+    """All of the above on a dump's lines. Image and form markers are dropped only in a
+    rendered dump (a renderer's layout, wrapped or ending in lynx's references):
+    elsewhere a bracketed word may be the text's own."""
+    refs = reference_list_start(lines) if "References" in lines else None
+    dropped: dict[int, str] = {}
+    if refs is not None:
+        dropped = {i: "link_list" for i in range(refs, len(lines)) if lines[i].strip()}
+        lines = lines[:refs] + [""] * (len(lines) - refs)
+    head = link_header_end(lines)
+    if head:
+        dropped.update((i, "link_list") for i in range(head) if lines[i].strip())
+        lines = [""] * head + lines[head:]
+    # A terminal renderer's layout: lynx's trailer or header, renderer bullets at their
+    # columns, or lynx's margin (most lines indented). html_text never indents.
+    indented = [l for l in lines if l.startswith(" ")]
+    layout = bool(refs is not None or head or (indented and (
+        2 * len(indented) >= sum(1 for l in lines if l.strip())
+        or any(strip_bullet(l)[1] for l in indented))))
+    width, measure = wrap_measure(lines, layout)
+    if not layout:  # html_text and the like: nothing to undo
+        return Normalised(lines, [False] * len(lines), dropped, width, measure)
+    rendered = width is not None or refs is not None
+    out, bullet = [], []
+    carry = None  # this line, when the previous one ended in a wrapped marker
+    for i, line in enumerate(lines):
+        line, is_bullet = strip_bullet(line if carry is None else carry)
+        carry = None
+        if rendered:
+            if "[" in line and i + 1 < len(lines):
+                line, nxt = split_marker(line, lines[i + 1])
+                carry = nxt if nxt is not lines[i + 1] else None
+            line = "" if _FRAME.match(line) else drop_artefacts(line)
+        if not line.strip() and lines[i].strip() and i not in dropped:
+            dropped[i] = "markup"
+        out.append(line)
+        bullet.append(is_bullet)
+    return Normalised(out, bullet, dropped, width, measure)

@@ -5,7 +5,9 @@
 Prints, in one run:
   * trafilatura's `extract()` alone over the dev sets' HTML pages, one process;
   * `docprep clean` over the same pages end to end (Prefect start-up included) with 1 and 2
-    workers, and without Prefect (`--no-prefect`);
+    workers, and without Prefect (`--no-prefect`); with Prefect both ways a user runs it:
+    its ephemeral server, started by the run (7-14 s), and a standing `prefect server`
+    (PREFECT_API_URL; the server is started before and its start-up is not counted);
   * per-step time shares (from the run manifest's `timing_s`), pages per second and the
     peak RSS of the whole process tree (sampled every 50 ms with psutil);
   * text dumps: documents per second end to end (no Prefect);
@@ -19,13 +21,17 @@ import argparse
 import json
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import threading
+from concurrent.futures import ThreadPoolExecutor
 import time
 from pathlib import Path
 
+import httpx
 import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,6 +40,17 @@ PY = sys.executable
 
 def html_pages(eval_dir: Path) -> list[Path]:
     return sorted(eval_dir.glob("*/html/*.html.gz"))
+
+
+def trafilatura_two_processes(pages: list[Path]) -> dict:
+    """trafilatura alone in two processes at once, each on every other page: the machine's
+    own ceiling for two workers (two vCPUs may share a physical core, or a memory bus)."""
+    halves = [pages[0::2], pages[1::2]]
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(trafilatura_alone, halves))
+    wall = time.perf_counter() - t0
+    return {"pages": len(pages), "wall_s": round(wall, 2), "extract_s": [r["extract_s"] for r in results]}
 
 
 def trafilatura_alone(pages: list[Path]) -> dict:
@@ -88,12 +105,15 @@ def measure(cmd: list[str], env: dict | None = None) -> tuple[float, int]:
     return time.perf_counter() - t0, peak
 
 
-def docprep(inputs: list[str], out: Path, workers: int, prefect: bool) -> dict:
+def docprep(inputs: list[str], out: Path, workers: int, prefect: bool, api_url: str | None = None) -> dict:
     shutil.rmtree(out, ignore_errors=True)
     cmd = [str(Path(PY).parent / "docprep"), "clean", *inputs, "--out", str(out), "--workers", str(workers), "--quiet"]
     if not prefect:
         cmd.append("--no-prefect")
-    env = dict(os.environ, PREFECT_SERVER_ANALYTICS_ENABLED="false")
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+    if api_url:
+        env["PREFECT_API_URL"] = api_url
     wall, peak = measure(cmd, env)
     m = json.loads((out / "manifest.json").read_text())
     timing = m["timing_s"]
@@ -105,6 +125,50 @@ def docprep(inputs: list[str], out: Path, workers: int, prefect: bool) -> dict:
         "step_share": {k: round(v / total, 3) for k, v in timing.items()},
         "step_s": timing,
     }
+
+
+class StandingServer:
+    """A real `prefect server start` on loopback, with its own home, for the runs that
+    use a standing server; stopped (its whole process group) on exit."""
+
+    def __init__(self, home: Path) -> None:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}/api"
+        home.mkdir(parents=True, exist_ok=True)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+        env.update(PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false", PREFECT_UI_ENABLED="false",
+                   PREFECT_API_DATABASE_CONNECTION_URL=f"sqlite+aiosqlite:///{home / 'prefect.db'}")
+        self.proc = subprocess.Popen([PY, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+                                     cwd=home, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                     start_new_session=True)
+
+    def __enter__(self) -> "StandingServer":
+        t0 = time.perf_counter()
+        while time.perf_counter() - t0 < 180:
+            if self.proc.poll() is not None:
+                raise SystemExit("prefect server start exited")
+            try:
+                if httpx.get(f"{self.url}/health", timeout=2).status_code == 200:
+                    self.start_s = time.perf_counter() - t0
+                    time.sleep(5)  # let its services finish their first loop
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.25)
+        raise SystemExit("prefect server did not start within 180 s")
+
+    def __exit__(self, *exc) -> None:
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(self.proc.pid, sig)
+                self.proc.wait(15)
+                return
+            except ProcessLookupError:
+                return
+            except subprocess.TimeoutExpired:
+                continue
 
 
 def replicate(src: Path, dst: Path, times: int) -> Path:
@@ -131,12 +195,22 @@ def main() -> None:
     print(f"{len(pages)} HTML pages")
     res["trafilatura_alone"] = t = trafilatura_alone(pages)
     print(f"trafilatura alone : {t['extract_s']:7.1f}s  {t['pages_per_s']:6.1f} pages/s (one process, extract only)")
+    res["trafilatura_two_processes"] = t2 = trafilatura_two_processes(pages)
+    t2["scaling"] = round(t["extract_s"] / max(t2["extract_s"]), 2)
+    print(f"trafilatura alone, 2 processes at once on halves: extract {t2['extract_s']} s, scaling "
+          f"x{t2['scaling']} (the machine's ceiling for 2 workers)")
     for workers, prefect in ((1, False), (2, False), (2, True), (1, True)):
         key = f"html_w{workers}_{'prefect' if prefect else 'noprefect'}"
         r = res[key] = docprep(html_inputs, work / key, workers, prefect)
         print(f"docprep w={workers} {'prefect ' if prefect else 'library'}: {r['wall_s']:7.1f}s  "
               f"{r['docs_per_s']:6.1f} pages/s  x{r['wall_s'] / t['extract_s']:.2f} of trafilatura  "
               f"peak {r['peak_rss_mb']} MB")
+    with StandingServer(work / "prefect-home") as server:
+        r = res["html_w2_prefect_standing"] = docprep(html_inputs, work / "standing", 2, True, server.url)
+        r["server_start_s"] = round(server.start_s, 1)
+    print(f"docprep w=2 prefect, standing server: {r['wall_s']:7.1f}s  {r['docs_per_s']:6.1f} pages/s  "
+          f"x{r['wall_s'] / t['extract_s']:.2f} of trafilatura  peak {r['peak_rss_mb']} MB "
+          f"(the server, started before, took {r['server_start_s']}s)")
     print("step shares (w=1, library):", res["html_w1_noprefect"]["step_share"])
     print("per-core overhead (w=1 library wall / trafilatura extract): "
           f"x{res['html_w1_noprefect']['wall_s'] / t['extract_s']:.2f}")

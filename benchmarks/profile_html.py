@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Per-page CPU cost of docprep's `extract_html` against plain `trafilatura.extract`, cold and warm.
 
-usage: profile_html.py [SET_DIR ...] [--limit N] [--top K] [--no-profile]
+usage: profile_html.py [SET_DIR ...] [--limit N] [--top K] [--no-profile] [--set KEY=VALUE ...]
   SET_DIR  evaluation set folders (html/<id>.html.gz, truth.jsonl for URLs); default: both dev sets in
            /work/shared/eval/dev (892 pages).
+  --set    an ExtractConfig override for extract_html, value as JSON (as in eval_html.py),
+           e.g. --set html_fast=true.
 
 Each extractor runs in a process of its own, two passes over the pages, timed with
 time.process_time (CPU time of that process, so other load on the machine hits both
@@ -46,6 +48,7 @@ sys.path.insert(0, str(ROOT))
 import trafilatura  # noqa: E402
 from trafilatura.utils import decode_file  # noqa: E402
 
+from cleaners.config import ExtractConfig  # noqa: E402
 from cleaners.html import extract_html  # noqa: E402
 
 DEV = Path("/work/shared/eval/dev")
@@ -61,9 +64,12 @@ def load(sets: list[Path], limit: int | None) -> list[tuple[str, str | None]]:
     return pages
 
 
-def _time_one(which: str, pages: list[tuple[str, str | None]]) -> tuple[float, float]:
+def _time_one(which: str, pages: list[tuple[str, str | None]], cfg: ExtractConfig) -> tuple[float, float]:
     """CPU seconds of a first (cold) and a second (warm) pass of one extractor."""
-    run = (lambda h, u: trafilatura.extract(h, url=u)) if which == "trafilatura" else extract_html
+    if which == "trafilatura":
+        def run(h, u): return trafilatura.extract(h, url=u)
+    else:
+        def run(h, u): return extract_html(h, u, cfg)
     out = []
     for _ in range(2):
         c0 = time.process_time()
@@ -79,12 +85,15 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--limit", type=int, default=None, help="only the first N pages of each set")
     ap.add_argument("--top", type=int, default=15)
     ap.add_argument("--no-profile", action="store_true")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="ExtractConfig override, value as JSON")
     ap.add_argument("--one", choices=("trafilatura", "extract_html"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     logging.disable(logging.WARNING)
     pages = load(args.sets, args.limit)
+    cfg = ExtractConfig(**{k: json.loads(v) for k, v in (item.split("=", 1) for item in args.set)})
     if args.one:
-        print(json.dumps(_time_one(args.one, pages)))
+        print(json.dumps(_time_one(args.one, pages, cfg)))
         return
     # Each extractor in a process of its own: run in one process, trafilatura.extract
     # warms LRU caches (trafilatura's line trimming, htmldate's) that extract_html then
@@ -95,6 +104,8 @@ def main(argv: list[str] | None = None) -> None:
         cmd = [sys.executable, __file__, *map(str, args.sets), "--one", which]
         if args.limit:
             cmd += ["--limit", str(args.limit)]
+        for item in args.set:
+            cmd += ["--set", item]
         times[which] = json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout)
     for k, label in ((0, "cold (first pass)"), (1, "warm (second pass)")):
         base, ours = times["trafilatura"][k], times["extract_html"][k]
@@ -102,11 +113,11 @@ def main(argv: list[str] | None = None) -> None:
               f"extract_html {1000 * ours / n:.1f}, ratio {ours / base:.2f}")
     if args.no_profile:
         return
-    extract_html(*pages[0])  # imports
+    extract_html(*pages[0], cfg)  # imports
     prof = cProfile.Profile()
     prof.enable()
     for html, url in pages:
-        extract_html(html, url)
+        extract_html(html, url, cfg)
     prof.disable()
     pstats.Stats(prof).sort_stats("cumulative").print_stats(args.top)
 

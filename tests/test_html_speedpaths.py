@@ -6,10 +6,13 @@
   are pinned here: a trafilatura upgrade that changes them fails `test_byline_words_*`;
 - `_visible_chars` and its bounds against the XPath definition of visible text;
 - `_ANY_RULE` against the boilerplate rules tried one by one;
-- `render` (moves blocks) against rendering copies of them.
+- `render` (moves blocks) against rendering copies of them;
+- dateparser told the page's language: htmldate's settings, a phrase cache keyed by the
+  languages (order of pages does not matter).
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from copy import deepcopy
@@ -23,6 +26,7 @@ from trafilatura.settings import set_date_params
 from trafilatura.xml import xmltotxt
 from trafilatura.xpaths import AUTHOR_XPATHS
 
+from cleaners import html as html_mod
 from cleaners.config import ExtractConfig
 from cleaners.html import (
     _ANY_RULE,
@@ -232,3 +236,56 @@ def test_render_moving_blocks_is_render_copying_them(html: str) -> None:
     if len(body):  # loose text around blocks, as trafilatura's baseline can leave
         body.text, body[0].tail = "loose lead", (body[0].tail or "") + " loose tail"
     assert render(deepcopy(body)) == _render_copies(body)
+
+
+# ---------------------------------------------------------------------------- dates: dateparser told the page's language
+
+
+def _settings(parser) -> dict:
+    return {k: v for k, v in vars(parser._settings).items() if k.isupper()}
+
+
+def test_dateparser_settings_are_htmldates() -> None:
+    """The per-language parsers differ from htmldate's own only in their languages (a
+    htmldate upgrade that changes its settings fails here)."""
+    assert _settings(html_mod._HTMLDATE_PARSER()) == _settings(html_mod._date_parser(("de", "en")))
+    assert html_mod._HTMLDATE_PARSER().languages is None
+
+
+@pytest.mark.parametrize("declared,expected", [
+    ('lang="de-AT"', ("de", "en")), ('lang="EN_gb"', ("en",)), ('lang="pt"', ("pt", "en")),
+    ('xml:lang="fr"', ("fr", "en")), ('lang="x-klingon"', None), ('lang=""', None), ("", None),
+])
+def test_date_languages(declared: str, expected) -> None:
+    assert html_mod.date_languages(parse(f"<html {declared}><body>{PROSE}</body></html>")) == expected
+
+
+PORTUGUESE_DATE = "3 de março de 2021"  # dateparser reads it only when told Portuguese or all
+
+
+def test_date_phrase_cache_is_keyed_by_language() -> None:
+    """A phrase's date depends on the languages it was parsed in, not on which page showed
+    it first: the same results in either order, with htmldate's phrase cache warm."""
+    bounds = ("%Y-%m-%d", True, dt.datetime(1995, 1, 1), dt.datetime(2099, 12, 31))
+
+    def parse_in(languages):
+        token = html_mod._DATE_LANGUAGES.set(languages)
+        try:
+            return html_mod._try_date_expr(PORTUGUESE_DATE, *bounds)
+        finally:
+            html_mod._DATE_LANGUAGES.reset(token)
+
+    results = []
+    for order in ((None, ("de", "en")), (("de", "en"), None)):
+        html_mod._try_date_expr_in.cache_clear()
+        results.append({languages: parse_in(languages) for languages in order})
+    assert results[0] == results[1] == {None: "2021-03-03", ("de", "en"): None}
+
+
+def test_a_date_in_the_declared_language_or_with_none_declared() -> None:
+    """The price, stated: a page that declares another language than its date phrase's
+    loses that date (here to the copyright year, htmldate's last resort)."""
+    html = page(body=f"<p>{PORTUGUESE_DATE}</p>")
+    assert extract_html(html).date == "2021-03-03"
+    assert extract_html(html.replace("<html>", '<html lang="pt-BR">')).date == "2021-03-03"
+    assert extract_html(html.replace("<html>", '<html lang="de">')).date == "2016-01-01"

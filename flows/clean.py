@@ -79,23 +79,6 @@ def run_summary_markdown(out: str, manifest: dict[str, Any]) -> str:
     return path.read_text(encoding="utf-8")
 
 
-def api_for_dask_workers():
-    """Without a configured Prefect API, each Dask worker process would start its own
-    temporary server (measured: 73 s instead of 37 s on the seeds with 2 workers). Start
-    one for the run and point the workers at it. Remote clusters need a real server."""
-    import contextlib
-
-    from prefect.settings import PREFECT_API_URL, temporary_settings
-
-    if PREFECT_API_URL.value():
-        return contextlib.nullcontext()
-    from prefect.server.api.server import SubprocessASGIServer
-
-    server = SubprocessASGIServer()
-    server.start()
-    return temporary_settings({PREFECT_API_URL: server.api_url})
-
-
 def runnable_flow(workers: int | None = None, dask_address: str | None = None):
     """The flow with its task runner: threads over local cores, or a Dask cluster."""
     if dask_address:

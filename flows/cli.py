@@ -80,17 +80,21 @@ def _run_local(inputs, out, cfg, workers, quiet) -> dict[str, Any]:
 def _run_flow(inputs, out, cfg, workers, dask_address) -> dict[str, Any]:
     import json
 
-    import contextlib
+    from flows.local_api import start_local_api, using
 
-    from flows.clean import api_for_dask_workers, runnable_flow
+    # Prefect's temporary API (when none is configured) boots while the flow is imported
+    # and the worker processes load their models; with Dask, its workers use it too
+    # (each would otherwise start a server of its own).
+    api = start_local_api()
+    from flows.clean import runnable_flow
 
     flow = runnable_flow(workers, dask_address)
-    if not dask_address:  # worker processes warm up while Prefect starts its API
+    if not dask_address:
         from cleaners.pipeline import default_workers
         from cleaners.worker import prestart
 
         prestart(workers or default_workers())
-    with api_for_dask_workers() if dask_address else contextlib.nullcontext():
+    with using(api):
         state = flow(inputs=list(inputs), out=str(out), config=cfg.model_dump(mode="json"), return_state=True)
     if state.is_failed():
         try:

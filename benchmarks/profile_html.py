@@ -24,6 +24,12 @@ Measured on the 892 dev pages (2 cores, the other one busy; compare ratios, not 
   warmed the LRU caches extract_html then hit on the same page, which flattered
   extract_html by ~15%. The speed-ups themselves were real (cProfile cumulative over the
   pages 77.6 s -> 59.7 s, same output on every page), the 1.11 was not.
+  2026-11-21, later: before / after telling dateparser the page's language and turning on
+  trafilatura's fast mode (html_fast): cold 37.7 vs 48.0 (1.27) -> 38.0 vs 47.5 (1.25),
+  warm 38.0 vs 48.4 (1.27) -> 40.2 vs 45.1 (1.12). The machine's speed drifts: two
+  alternating runs of each (cold/warm ms) gave before 52.2/45.8 and 45.3/47.8, after
+  46.5/43.1 and 49.5/43.3, i.e. ~2-3 ms/page less, as the parts measured alone (metadata
+  12.2 -> 8.8 ms cold) say.
   What extract_html does beyond trafilatura.extract: metadata (title, date with htmldate's
   extensive search, sitename; trafilatura.extract skips metadata by default), the byline
   search, jusText on the few pages rescued, postclean. Under cProfile (cold) metadata is

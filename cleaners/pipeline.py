@@ -26,7 +26,7 @@ import json
 import os
 import time
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
@@ -222,6 +222,12 @@ class RunPlan:
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+    def for_batches(self) -> "RunPlan":
+        """The plan without its per-input lists: all a batch needs (`run_batch` reads the
+        corpus folder and the config). A Prefect task walks its parameters: with the whole
+        plan of 892 inputs each batch task cost 0.17 s, with this 0.01 s."""
+        return replace(self, batches=[], inputs=[], plan_rejects=[], skipped_inputs=[], superseded=[])
 
 
 def now_iso() -> str:

@@ -59,7 +59,8 @@ def clean_corpus(inputs: list[str], out: str = "output/corpus", config: dict[str
     """Clean INPUTS (files, folders, URL lists, URLs) into the corpus at OUT."""
     cfg = Config.model_validate(config) if config else load_config(config_path)
     plan = plan_task(inputs, out, cfg.model_dump(mode="json"))
-    futures = [process_batch_task.submit(plan, b) for b in plan["batches"]]
+    shared = RunPlan(**plan).for_batches().to_dict()  # not the per-input lists: tasks walk their parameters
+    futures = [process_batch_task.submit(shared, b) for b in plan["batches"]]
     summaries = [f.result() for f in futures]
     manifest = finalize_task(plan, summaries)
     create_markdown_artifact(

@@ -39,13 +39,19 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _die_with_parent() -> None:  # runs in the child between fork and exec
+def _death_signal():
+    """A function for the child to call between fork and exec, so that it gets SIGTERM when
+    this process dies (Linux's PR_SET_PDEATHSIG); None elsewhere. Everything is looked up
+    here, in the parent: the child may run no import and take no lock."""
+    if not sys.platform.startswith("linux"):
+        return None
     try:
         import ctypes
 
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):  # not Linux: the atexit stop still applies
-        pass
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    return lambda: prctl(1, signal.SIGTERM)
 
 
 class LocalApi:
@@ -62,7 +68,7 @@ class LocalApi:
              "--log-level", "error", "--lifespan", "on"],
             env={**os.environ, **SERVER_ENV, **env},
             stdout=subprocess.DEVNULL,
-            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+            preexec_fn=_death_signal(),
         )
 
     def wait(self, timeout: float) -> bool:

@@ -315,13 +315,13 @@ _HTMLDATE_TRY = htmldate.extractors.try_date_expr
 
 
 @lru_cache(maxsize=htmldate.extractors.CACHE_SIZE)
-def _try_date_expr_in(languages: tuple[str, ...] | None, *args: Any) -> str | None:
-    return _HTMLDATE_TRY.__wrapped__(*args)  # its dateparser is `_external_parser`: `languages`'
+def _try_date_expr_in(languages: tuple[str, ...] | None, *args: Any, **kwargs: Any) -> str | None:
+    return _HTMLDATE_TRY.__wrapped__(*args, **kwargs)  # its dateparser is `_external_parser`: `languages`'
 
 
-def _try_date_expr(*args: Any) -> str | None:
+def _try_date_expr(*args: Any, **kwargs: Any) -> str | None:
     """htmldate's `try_date_expr`, cached per (languages, phrase, bounds)."""
-    return _try_date_expr_in(_DATE_LANGUAGES.get(), *args)
+    return _try_date_expr_in(_DATE_LANGUAGES.get(), *args, **kwargs)
 
 
 htmldate.extractors.get_external_parser = _external_parser

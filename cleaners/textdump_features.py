@@ -22,7 +22,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from cleaners.textdump_render import display_width, normalise, wrap_width  # noqa: F401  (wrap_width: re-exported)
+from cleaners.textdump_render import display_width, normalise
 
 #: Stop lists consulted (jusText ships them). The document's language is the one
 #: whose list covers most of its tokens; CJK text is measured by its own punctuation.

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,18 +20,14 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
+from flows.local_api import free_port
+
 from test_pipeline import shard_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVER_START_S = 150  # measured 20-50 s on a loaded 2-core machine
 pytestmark = pytest.mark.timeout(360)
 slow = pytest.mark.slow  # starts a Prefect server: run in CI, skip locally with -m "not slow"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def prefect_env(home: Path, **extra: str) -> dict[str, str]:

@@ -59,6 +59,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date as _date
 from functools import lru_cache
+from itertools import repeat
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
@@ -94,8 +95,7 @@ FALLBACK_RATIO = 0.5
 FALLBACK_MIN_SCORE = 0.02
 
 
-@dataclass(frozen=True, slots=True)
-class LineVerdict:
+class LineVerdict(NamedTuple):  # a named tuple: one per input line, built fast
     index: int
     text: str
     keep: bool
@@ -930,8 +930,6 @@ def clean_dump(content: str, cfg: ExtractConfig = ExtractConfig(), *,
         owner = kept_owner
         text = "\n\n".join(u.text for u, r in zip(again.units, again.reasons) if r == "body")
         prior = again
-    out = tuple(
-        LineVerdict(i, line, verdict.get(i) == "body", verdict.get(i, "blank"))
-        for i, line in enumerate(lines)
-    )
+    reasons = list(map(verdict.get, range(len(lines)), repeat("blank", len(lines))))
+    out = tuple(map(LineVerdict, range(len(lines)), lines, [r == "body" for r in reasons], reasons))
     return DumpResult(text=text, title=title, date=date, lines=out)

@@ -16,9 +16,10 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from itertools import chain
+from itertools import chain, repeat
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 
@@ -145,13 +146,13 @@ def _unit_of(offsets: np.ndarray, positions: list[int]) -> np.ndarray:
     return np.searchsorted(offsets, positions, side="right") - 1
 
 
-def boilerplate_masks(lows: list[str], tokens: list[list[str]], vocab) -> np.ndarray:
+def boilerplate_masks(lows: list[str], tokens: list[list[str]]) -> np.ndarray:
     """`boilerplate_mask` of every unit of a document at once (`lows`: lower-cased unit
-    texts, `tokens`: their tokens, `vocab`: the document's tokens): the word phrases
+    texts, `tokens`: their tokens): the word phrases
     only in the units that hold one of their first words, the substrings (prefixes,
     literals) only in documents that contain them."""
     n = len(lows)
-    present = _BP_FIRST_SET.intersection(vocab)
+    present = _BP_FIRST_SET.intersection(chain.from_iterable(tokens))
     if present:
         disjoint = present.isdisjoint
         masks = np.array([0 if disjoint(toks) else _word_phrase_mask(toks) for toks in tokens], dtype=np.int64)
@@ -210,9 +211,10 @@ READING_TIME_RE = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Unit:
-    """One logical line: its text and the input line indices it was made from."""
+class Unit(NamedTuple):
+    """One logical line: its text and the input line indices it was made from. (A named
+    tuple, not a frozen dataclass: a dump has hundreds of units, and a frozen dataclass
+    costs several times as much to build.)"""
 
     text: str
     first: int
@@ -313,16 +315,15 @@ def stop_sets() -> tuple[frozenset[str], ...]:
     return tuple(frozenset(w.lower() for w in justext.get_stoplist(lang)) for lang in STOPLIST_LANGUAGES)
 
 
-def doc_stoplist(tokens: list[list[str]], counts: Counter[str] | None = None) -> frozenset[str]:
-    """The stop list that covers most of the document's tokens (empty if none does);
-    `counts`: the document's token counts when the caller has them."""
-    if counts is None:
-        counts = Counter(chain.from_iterable(tokens))
+def doc_stoplist(tokens: list[list[str]]) -> frozenset[str]:
+    """The stop list that covers most of the document's tokens (empty if none does)."""
+    # Only stop words are counted: the filter runs in C, and a stop word is a third to
+    # a half of a page's tokens.
+    counts = Counter(filter(_all_stop_words().__contains__, chain.from_iterable(tokens)))
     sets = stop_sets()
     langs_of = _stop_languages()
     scores = [0] * len(sets)
-    for w in _all_stop_words().intersection(counts):
-        c = counts[w]
+    for w, c in counts.items():
         for k in langs_of[w]:
             scores[k] += c
     best, best_score = frozenset(), 0
@@ -438,7 +439,8 @@ def _base_row(text: str, low_toks: list[str], stops: frozenset[str]) -> list[flo
 
 def unit_tokens(text: str) -> list[str]:
     """Lower-cased whitespace tokens with edge punctuation stripped (fast, not \\w+)."""
-    return [t for t in (w.strip(_STRIP) for w in text.lower().split()) if t]
+    words = text.lower().split()
+    return list(filter(None, map(str.strip, words, repeat(_STRIP, len(words)))))
 
 
 _IDX = {n: i for i, n in enumerate(BASE_FEATURES)}
@@ -478,15 +480,12 @@ def _with_context(units: list[Unit], keys: list[str], base: np.ndarray) -> np.nd
     joined by spaces)."""
     n = len(units)
     counts = Counter(keys)
-    seen: set[str] = set()
-    rep = np.zeros(n)
-    later = np.zeros(n)
-    for i, k in enumerate(keys):
-        rep[i] = math.log(counts[k]) if k else 0.0
-        later[i] = 1.0 if k in seen and k else 0.0
-        seen.add(k)
-    base[:, _IDX["repeat_log"]] = rep
-    base[:, _IDX["repeat_later"]] = later
+    first = dict(zip(reversed(keys), range(n - 1, -1, -1)))  # key -> index of its first unit
+    nonempty = np.fromiter(map(bool, keys), dtype=bool, count=n)
+    rep = np.fromiter(map(math.log, map(counts.__getitem__, keys)), dtype=float, count=n)
+    base[:, _IDX["repeat_log"]] = np.where(nonempty, rep, 0.0)
+    base[:, _IDX["repeat_later"]] = nonempty & (np.fromiter(map(first.__getitem__, keys), dtype=np.intp, count=n)
+                                                != np.arange(n))
     base[:, _IDX["rel_pos"]] = np.arange(n) / max(1, n - 1)
     base[:, _IDX["blank_before"]] = [u.blank_before for u in units]
     base[:, _IDX["blank_after"]] = [u.blank_after for u in units]
@@ -564,8 +563,7 @@ def unit_features(units: list[Unit], tokens: list[list[str]] | None = None,
     texts = [u.text for u in units]
     if tokens is None:
         tokens = [unit_tokens(t) for t in texts]
-    counts = Counter(chain.from_iterable(tokens))
-    stops = doc_stoplist(tokens, counts)
+    stops = doc_stoplist(tokens)
     if reuse is not None and reuse[0] is stops and len(reuse[1]) == n:
         base = reuse[1][:, :len(BASE_FEATURES)].copy()
         return _with_context(units, [" ".join(t) for t in tokens], base), stops
@@ -605,7 +603,7 @@ def unit_features(units: list[Unit], tokens: list[list[str]] | None = None,
     upper = np.fromiter(map(str.isupper, texts), dtype=bool, count=n)
     base[:, col("all_caps")] = (nchar >= 4) & (n_alpha > 0) & upper
     keys = [" ".join(t) for t in tokens]
-    bpm = boilerplate_masks(lows, tokens, counts)
+    bpm = boilerplate_masks(lows, tokens)
     if bpm.any():
         bp0 = _IDX["bp_cookie"]
         base[:, bp0:bp0 + len(_BP_KEYS)] = (bpm[:, None] >> np.arange(len(_BP_KEYS))) & 1

@@ -67,7 +67,7 @@ import numpy as np
 
 from cleaners.config import ExtractConfig
 from cleaners.textdump_features import (
-    BASE_FEATURES, DATE_RE, MAYBE_DATE, Split, Unit, _TOKEN, has_boilerplate,
+    BASE_FEATURES, DATE_RE, FEATURE_DATE_RE, MAYBE_DATE, Split, Unit, _TOKEN, has_boilerplate,
     stage2_features, split_dump, unit_features, unit_tokens,
 )
 
@@ -138,7 +138,17 @@ _NAV_PHRASE = re.compile(
     r"^\s*(?:see all|see more|view all|view more|load more|show more|more\b.*\bnews|"
     r"most popular|most read|most viewed|trending|related(?: \w+)?$|related content|you may also like|"
     r"recommended for you|more stories|next article|previous article|back to top|"
-    r"skip to (?:main )?content|menu|home|search)\b",
+    r"skip to (?:main )?content|menu|home|search|"
+    # The same headings of teaser lists in the other languages the cleaner is checked on.
+    r"das könnte sie auch interessieren|mehr zum thema|meistgelesen\w*|ähnliche artikel|verwandte artikel|"
+    r"sur le même sujet|à lire aussi|articles similaires|les plus lus|vous aimerez (?:peut-être )?aussi|"
+    r"noticias relacionadas|artículos relacionados|(?:también )?te puede interesar|lo más leído|más leíd[oa]s|"
+    r"você (?:também )?pode gostar|veja também|leia também|notícias relacionadas|mais lidas|"
+    r"potrebbe interessarti|leggi anche|articoli correlati|più lett[ie]|"
+    r"zobacz (?:także|też)|najczęściej czytane|podobne artykuły|"
+    r"читайте также|смотрите также|похожие статьи|самое читаемое|"
+    r"διαβάστε (?:επίσης|ακόμη)|σχετικά άρθρα|δημοφιλή|"
+    r"相关文章|相关阅读|相关新闻|推荐阅读|热门文章|延伸阅读|猜你喜欢)\b",
     re.I,
 )
 
@@ -155,7 +165,9 @@ def _rule_reason(text: str, repeated: bool, row: np.ndarray) -> str | None:
         return "tags"
     if row[_COL["bp_caption"]] and len(text) < 400 and _CAPTION.search(text):
         return "caption"
-    if row[_COL["bp_cookie"]] and "cookie" in text.lower():
+    # (Chinese and Japanese run Latin words into the text without spaces, where the
+    # word features cannot see them: "本网站使用cookie以改善您的体验".)
+    if (row[_COL["bp_cookie"]] or row[_COL["cjk_ratio"]] > 0.3) and "cookie" in text.lower():
         return "boilerplate:cookie"
     return None
 
@@ -341,9 +353,14 @@ def _heading_like(text: str) -> bool:
     words = _words(text)
     if not 2 <= words <= 30:
         return False
-    if words <= 8 and MAYBE_DATE.search(text) and DATE_RE.search(text):
+    if words <= 8 and _date_line(text):
         return False
     return not (_CAPTION.search(text) or _LINK_PREFIX.match(text) or has_boilerplate(text, "cookie"))
+
+
+def _date_line(text: str) -> bool:
+    """Whether a short unit holds a date (call it on units of at most ~8 words)."""
+    return bool(MAYBE_DATE.search(text) and DATE_RE.search(text))
 
 
 def _words(text: str) -> int:
@@ -385,7 +402,10 @@ def _rule_candidates(units: list[Unit], reasons: list[str]) -> list[int]:
     limit = _head_limit(units, reasons)
     cands = [i for i in range(min(limit, n)) if reasons[i] in _TITLE_FROM and _heading_like(units[i].text)]
     if limit < n and _heading_like(units[limit].text):
-        nxt = next((j for j in range(limit + 1, n) if reasons[j] == "body"), None)
+        # The next kept unit, past a kept date line ("12 March 2024" between headline and
+        # lead, kept when the whole text reads as clean).
+        nxt = next((j for j in range(limit + 1, n) if reasons[j] == "body"
+                    and not (_words(units[j].text) <= 8 and _date_line(units[j].text))), None)
         if nxt is not None and _is_prose(units[nxt].text):
             cands.append(limit)
     return cands
@@ -612,7 +632,7 @@ def title_candidates(units: list[Unit], reasons: list[str], probs: np.ndarray,
             else 0.0,  # cue
             x[c_bullet],  # bullet
             1.0 if rule == i and (i > 0 or not front) else 0.0,  # rule_pick
-            1.0 if MAYBE_DATE.search(text) and DATE_RE.search(text) else 0.0,  # date_in
+            1.0 if MAYBE_DATE.search(text) and FEATURE_DATE_RE.search(text) else 0.0,  # date_in
             1.0 if _CRUMB.search(text) else 0.0,  # crumb
             x[c_digits] if whole else sum(map(text.count, "0123456789")) / len(text),  # digits
             first_matched if i == 0 else 0.0,  # first_matched
@@ -678,18 +698,18 @@ def learned_title(units: list[Unit], reasons: list[str], probs: np.ndarray, X: l
 
 _MONTH_NUM = {}
 for _n, _names in enumerate((
-    "jan january januar janvier enero stycznia января ιανουαρίου",
-    "feb february februar février febrero lutego февраля φεβρουαρίου",
-    "mar march märz mars marzo marca марта μαρτίου",
-    "apr april avril abril kwietnia апреля απριλίου",
-    "may mai mayo maja мая μαΐου",
-    "jun june juni juin junio czerwca июня ιουνίου",
-    "jul july juli juillet julio lipca июля ιουλίου",
+    "jan january januar janvier enero janeiro gennaio stycznia января ιανουαρίου",
+    "feb february februar février febrero fevereiro febbraio lutego февраля φεβρουαρίου",
+    "mar march märz mars marzo março marca марта μαρτίου",
+    "apr april avril abril aprile kwietnia апреля απριλίου",
+    "may mai mayo maio maggio maja мая μαΐου",
+    "jun june juni juin junio junho giugno czerwca июня ιουνίου",
+    "jul july juli juillet julio julho luglio lipca июля ιουλίου",
     "aug august août agosto sierpnia августа αυγούστου",
-    "sep sept september septembre septiembre września сентября σεπτεμβρίου",
-    "oct october oktober octobre octubre października октября οκτωβρίου",
-    "nov november novembre noviembre listopada ноября νοεμβρίου",
-    "dec december dezember décembre diciembre grudnia декабря δεκεμβρίου",
+    "sep sept september septembre septiembre setembro settembre września сентября σεπτεμβρίου",
+    "oct october oktober octobre octubre outubro ottobre października октября οκτωβρίου",
+    "nov november novembre noviembre novembro listopada ноября νοεμβρίου",
+    "dec december dezember décembre diciembre dezembro dicembre grudnia декабря δεκεμβρίου",
 ), start=1):
     for _w in _names.split():
         _MONTH_NUM[_w] = _n

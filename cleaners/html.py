@@ -137,7 +137,7 @@ _INVISIBLE = frozenset(("script", "style", "noscript", "template"))
 _BODIES = XPath("//body[not(ancestor::body or ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]")
 _ONE_BODY = XPath("count(//body) = 1")
 _BODY_CHARS = XPath("string-length(//body) + count(//body//text())")
-_SCRIPT_TEXT = XPath("//body//text()[parent::script or parent::style]")
+_SCRIPT_TEXT = XPath("//body//text()[parent::script or parent::style]", smart_strings=False)
 #: What an element needs for one of trafilatura's byline XPaths (`AUTHOR_XPATHS`) to select
 #: it: one of these words in its class, id, rel, itemprop, data-testid or data-component
 #: attribute (`_BYLINE_ATTRS`), or to be an <author> element or have a <rel> child.
@@ -146,7 +146,9 @@ _BYLINE_WORDS = re.compile(
     "author|Author|byl|Byline|username|BBL|zuozhe|bianji|xiaobian|channel-name|submitted-by|posted-by|"
     "journalist-name|screenname|writer"
 )
-_BYLINE_ATTRS = XPath("//@class|//@id|//@rel|//@itemprop|//@data-testid|//@data-component")
+#: (Plain strings: lxml's default "smart" strings, which know their parent element, cost
+#: as much again as the XPath.)
+_BYLINE_ATTRS = XPath("//@class|//@id|//@rel|//@itemprop|//@data-testid|//@data-component", smart_strings=False)
 #: An <h1> shorter than this (in words) is a logo or a section name, not a headline.
 _MIN_H1_WORDS = 3
 

@@ -1,6 +1,7 @@
-"""Check the text-dump cleaner on other renderers: w3m -dump and lynx -dump.
+"""Check the text-dump cleaner on other renderers: w3m -dump, lynx -dump, and a browser.
 
-usage: python benchmarks/eval_textdump_renderers.py [--n 60] [--out DIR] [SET_DIR ...]
+usage: python benchmarks/eval_textdump_renderers.py [--n 60] [--out DIR]
+           [--renderers html_text,w3m,lynx,chromium] [SET_DIR ...]
 
 Takes every k-th page of each set (a fixed, deterministic subset of --n pages), renders
 `html/<id>.html.gz` with `w3m -dump` and `lynx -dump` (hard-wrapped lines, `•`/`*`
@@ -8,7 +9,12 @@ bullets, `[12]` link markers, a References list), cleans each rendering with
 `clean_dump`, and scores the outputs with the set's `score.py`, next to the same
 subset's html_text dumps and the keep-everything baseline for each renderer.
 Also prints F1 per language for the non-English pages of the subset (langdetect on the
-truth body). Needs `apt-get install -y w3m lynx`.
+truth body). Needs `apt-get install -y w3m lynx` (and `chromium` for that renderer).
+
+`chromium` is what a reader copying a page from a browser gets: headless Chromium
+with no network (every host name fails to resolve), images off, the page's own scripts
+run, then `document.body.innerText` after load (CSS-hidden text left out, block
+elements on their own lines, no wrapping, no bullets). About 3 s a page.
 
 example: python benchmarks/eval_textdump_renderers.py --n 40 /work/shared/eval/dev/scrapinghub
 
@@ -44,10 +50,34 @@ from scored_output import SCORE, score, write_scored_folder  # noqa: E402
 DEFAULT_SETS = [Path("/work/shared/eval/dev/scrapinghub"), Path("/work/shared/eval/dev/wcxb-articles")]
 
 
-def render(tool: str, html: bytes) -> str:
+#: Appended to a page for the `chromium` renderer: after load, the page becomes one
+#: <pre> holding its body's innerText, which --dump-dom then prints.
+_INNER_TEXT = (
+    b"<script>window.addEventListener('load',function(){var t=document.body?document.body.innerText:'';"
+    b"document.documentElement.innerHTML='<body><pre id=\"docprep-text\"></pre></body>';"
+    b"document.getElementById('docprep-text').textContent=t;});</script>"
+)
+
+
+def render(tool: str, html: bytes) -> str | None:
+    """The page as `tool` renders it to text; None when the browser gave no text."""
     with tempfile.NamedTemporaryFile(suffix=".html") as f:
-        f.write(html)
+        f.write(html + _INNER_TEXT if tool == "chromium" else html)
         f.flush()
+        if tool == "chromium":
+            cmd = ["chromium", "--headless=new", "--no-sandbox", "--disable-gpu",
+                   "--host-resolver-rules=MAP * ~NOTFOUND", "--virtual-time-budget=3000",
+                   "--blink-settings=imagesEnabled=false", "--dump-dom", Path(f.name).as_uri()]
+            try:
+                out = subprocess.run(cmd, capture_output=True, timeout=30).stdout.decode("utf-8", "replace")
+            except subprocess.TimeoutExpired:  # a page whose scripts never let it finish loading
+                return None
+            import lxml.html
+
+            try:
+                return lxml.html.fromstring(out).get_element_by_id("docprep-text").text_content()
+            except (KeyError, ValueError, lxml.etree.ParserError):  # the page replaced itself
+                return None
         if tool == "w3m":
             cmd = ["w3m", "-dump", "-T", "text/html", "-cols", "80", "-O", "UTF-8", f.name]
         else:
@@ -66,6 +96,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("sets", nargs="*", type=Path, default=DEFAULT_SETS)
     ap.add_argument("--n", type=int, default=60, help="pages per set (plus every non-English page)")
     ap.add_argument("--out", type=Path, default=Path("/tmp/docprep-eval-renderers"))
+    ap.add_argument("--renderers", default="html_text,w3m,lynx",
+                    help="comma-separated: html_text (the set's dumps), w3m, lynx, chromium")
     args = ap.parse_args(argv)
     sys.path.insert(0, str(SCORE.parent))
     from textmetrics import shingle_prf
@@ -96,14 +128,17 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{set_dir.name}: {len(subset)} pages, languages "
               f"{ {lg: sum(1 for t in subset if lang[t['id']] == lg) for lg in langs} }")
         per_lang: dict[tuple[str, str], list] = defaultdict(list)
-        for renderer in ("html_text", "w3m", "lynx"):
-            cleaned, raw = [], []
+        for renderer in args.renderers.split(","):
+            cleaned, raw, rendered = [], [], []
             for t in subset:
                 if renderer == "html_text":
                     text = (set_dir / "dumps" / f"{t['id']}.txt").read_text(encoding="utf-8")
                 else:
                     html = gzip.decompress((set_dir / "html" / f"{t['id']}.html.gz").read_bytes())
                     text = render(renderer, html)
+                if text is None:
+                    continue
+                rendered.append(t)
                 r = clean_dump(text)
                 uri = f"{renderer}/{t['id']}.txt"
                 cleaned.append({"text": r.text, "title": r.title, "source": {"uri": uri}})
@@ -111,8 +146,16 @@ def main(argv: list[str] | None = None) -> None:
                 if lang[t["id"]] != "en":
                     per_lang[(renderer, lang[t["id"]])].append((t["body"], r.text))
             base = args.out / set_dir.name / renderer
-            print(f"  {renderer:9s} cleaned: {short_score(sub_dir, write_scored_folder(base / 'cleaned', cleaned))}")
-            print(f"  {renderer:9s} keep-all: {short_score(sub_dir, write_scored_folder(base / 'raw', raw))}")
+            truth_dir = sub_dir
+            if len(rendered) < len(subset):  # score the pages the renderer gave text for
+                truth_dir = base / "set"
+                truth_dir.mkdir(parents=True, exist_ok=True)
+                with open(truth_dir / "truth.jsonl", "w", encoding="utf-8") as f:
+                    for t in rendered:
+                        f.write(json.dumps(t, ensure_ascii=False) + "\n")
+                print(f"  {renderer:9s} gave no text for {len(subset) - len(rendered)} of {len(subset)} pages")
+            print(f"  {renderer:9s} cleaned: {short_score(truth_dir, write_scored_folder(base / 'cleaned', cleaned))}")
+            print(f"  {renderer:9s} keep-all: {short_score(truth_dir, write_scored_folder(base / 'raw', raw))}")
         for (renderer, lg), pairs in sorted(per_lang.items()):
             f1, p, rc = shingle_prf(pairs)
             print(f"  lang {lg} {renderer:9s} ({len(pairs)} pages): F1 {f1:.3f}  P {p:.3f}  R {rc:.3f}")

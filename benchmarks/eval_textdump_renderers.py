@@ -30,17 +30,17 @@ after renderer normalisation (`cleaners/textdump_render.py`; html_text unchanged
 On all pages (eval_textdump.py on folders of renderings: 181 / 711 pages): html_text
 0.909 / 0.927, w3m 0.852 -> 0.890 / 0.899 -> 0.912, lynx 0.770 -> 0.878 / 0.862 -> 0.915.
 
-Chromium (2026-11-22, this script's `render` over all scrapinghub pages and the first 240
-wcxb pages, then eval_textdump.py on the folders; the browser gave no text for 9 and 1 of
-them, left out), F1 (P / R), against the html_text dumps of the same pages:
+Chromium (2026-11-22, this script's `render` over every page, then eval_textdump.py on
+the folders; the browser gave no text for 9 and 7 pages, left out), F1 (P / R), against
+the html_text dumps of the same pages:
 
-| dumps | scrapinghub (172) | wcxb-articles (239) |
+| dumps | scrapinghub (172) | wcxb-articles (704) |
 |---|---|---|
-| chromium innerText, cleaned | 0.905 (0.878 / 0.933) | 0.919 (0.916 / 0.922, leak 0.057, title 0.611) |
-| html_text, cleaned | 0.906 (0.882 / 0.932) | 0.942 (0.930 / 0.955, leak 0.049, title 0.833) |
-| chromium, keep everything | 0.696 (0.536 / 0.993) | 0.818 (0.715 / 0.954) |
+| chromium innerText, cleaned | 0.905 (0.878 / 0.933) | 0.911 (0.902 / 0.921, leak 0.065, title 0.592) |
+| html_text, cleaned | 0.906 (0.882 / 0.932) | 0.927 (0.911 / 0.944, leak 0.064, title 0.821) |
+| chromium, keep everything | 0.696 (0.536 / 0.993) | 0.810 (0.700 / 0.962) |
 
-The browser's text lacks ~5% of the wcxb bodies (keep-everything recall 0.954: text its
+The browser's text lacks ~4% of the wcxb bodies (keep-everything recall 0.962: text its
 CSS hides), and its first line is not the page's <title> (which html_text adds and the
 headline chooser leans on): hence the lower recall and title.
 """

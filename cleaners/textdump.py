@@ -359,7 +359,7 @@ def _heading_like(text: str) -> bool:
 
 
 def _date_line(text: str) -> bool:
-    """Whether a short unit holds a date (call it on units of at most ~8 words)."""
+    """Whether a unit holds a date (the callers bound its length: a date *line*)."""
     return bool(MAYBE_DATE.search(text) and DATE_RE.search(text))
 
 
@@ -749,7 +749,7 @@ def find_date(units: list[Unit], first_body: int) -> tuple[int | None, str | Non
     order = list(range(first_body - 1, lo - 1, -1)) + list(range(first_body, hi))
     for i in order:
         text = units[i].text
-        if len(text) <= 120 and MAYBE_DATE.search(text) and DATE_RE.search(text):
+        if len(text) <= 120 and _date_line(text):
             iso = parse_date(text)
             if iso:
                 return i, iso

@@ -55,6 +55,8 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
+import lxml.html
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -83,11 +85,9 @@ def render(tool: str, html: bytes) -> str | None:
                    "--host-resolver-rules=MAP * ~NOTFOUND", "--virtual-time-budget=3000",
                    "--blink-settings=imagesEnabled=false", "--dump-dom", Path(f.name).as_uri()]
             try:
-                out = subprocess.run(cmd, capture_output=True, timeout=30).stdout.decode("utf-8", "replace")
+                out = subprocess.run(cmd, capture_output=True, timeout=60).stdout.decode("utf-8", "replace")
             except subprocess.TimeoutExpired:  # a page whose scripts never let it finish loading
                 return None
-            import lxml.html
-
             try:
                 return lxml.html.fromstring(out).get_element_by_id("docprep-text").text_content()
             except (KeyError, ValueError, lxml.etree.ParserError):  # the page replaced itself

@@ -45,7 +45,7 @@ sys.path.insert(0, str(ROOT))
 
 from cleaners import textdump  # noqa: E402
 from cleaners.textdump_features import (  # noqa: E402
-    feature_names, features, stage2_features, stage2_names, units_of,
+    MODEL_HIDDEN, feature_names, features, stage2_features, stage2_names, units_of,
 )
 
 SETS = ("scrapinghub", "wcxb-articles")
@@ -205,10 +205,17 @@ def prepare(docs: list[dict], with_clean: bool = True) -> list[dict]:
     return out
 
 
+def shown(X: np.ndarray) -> np.ndarray:
+    """The feature rows as the model is trained on them: the `MODEL_HIDDEN` columns zero."""
+    X = X.copy()
+    X[:, [feature_names().index(n) for n in MODEL_HIDDEN]] = 0.0
+    return X
+
+
 def train(rows: list[dict], folds: int = 5) -> dict:
     groups = sorted({r["group"] for r in rows})
     fold_of = {g: i % folds for i, g in enumerate(groups)}
-    X1 = np.vstack([r["X"] for r in rows])
+    X1 = shown(np.vstack([r["X"] for r in rows]))
     y = np.concatenate([r["y"] for r in rows])
     # Clean copies weigh less: they teach "keep a clean article", the dumps teach the rest.
     # Shingle F1 counts words, so long units weigh more (log of their token count).
@@ -224,7 +231,7 @@ def train(rows: list[dict], folds: int = 5) -> dict:
     start = 0
     for r in rows:
         n = len(r["y"])
-        X2.append(np.hstack([stage2_features(oof[start:start + n]), r["X"]]))
+        X2.append(np.hstack([stage2_features(oof[start:start + n]), shown(r["X"])]))
         start += n
     stage2 = fit_gbm(np.vstack(X2), y, w)
     return {"stage1": stage1, "stage2": stage2}

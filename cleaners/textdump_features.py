@@ -374,6 +374,13 @@ BASE_FEATURES = (
     "tok_1", "tok_2_3", "tok_4_6", "tok_7_12", "tok_13_25", "tok_26_plus", "stop_zero",
     "has_colon_head",
 )
+#: Base features the rules read but the line model is not shown (zero when it is
+#: trained, so it gets no weight and no tree splits on it). Which script a line is
+#: written in is no evidence of boilerplate; the dev sets hold too few Chinese and
+#: Japanese pages to learn otherwise, and a model that saw `cjk_ratio` learned "CJK
+#: text is not body" from them (stage one's weight on it was -5 on a standardised
+#: scale: every Chinese paragraph scored as boilerplate).
+MODEL_HIDDEN = ("cjk_ratio",)
 #: Base features averaged over neighbours at several window sizes.
 CONTEXT_SOURCES = ("log_tokens", "stop_density", "ends_sentence", "punct_per_token", "tok_26_plus",
                    "bp_nav", "titlecase_ratio")

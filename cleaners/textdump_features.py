@@ -26,11 +26,14 @@ import numpy as np
 from cleaners.textdump_render import display_width, normalise
 
 #: Stop lists consulted (jusText ships them). The document's language is the one
-#: whose list covers most of its tokens; CJK text is measured by its own punctuation.
+#: whose list covers most of its tokens; Chinese and Japanese lines are measured by
+#: their function characters instead (`CJK_FUNCTION_CHARS`).
 STOPLIST_LANGUAGES = (
     "English", "German", "French", "Spanish", "Italian", "Portuguese", "Dutch",
     "Polish", "Russian", "Ukrainian", "Greek", "Czech", "Swedish", "Danish",
     "Norwegian_Bokmal", "Finnish", "Hungarian", "Romanian", "Turkish", "Indonesian",
+    "Korean", "Arabic", "Persian", "Hebrew", "Hindi", "Vietnamese", "Bulgarian", "Slovak",
+    "Slovenian", "Croatian", "Serbian", "Latvian", "Lithuanian", "Estonian",
 )
 
 _TOKEN = re.compile(r"\w+")
@@ -47,7 +50,20 @@ _END_SENTENCE = re.compile(r"[.!?。！？…:;\"”»)\]]\s*$")
 _URL = re.compile(r"https?://|www\.|\S+@\S+\.\w+")
 _DIGIT = re.compile(r"\d")
 _PUNCT = re.compile(r"[.,;:!?，。、；：！？]")
-_CJK_STOP = re.compile(r"[的了是在和有我这个们不，。]")
+#: Chinese and Japanese function characters (particles, pronouns, prepositions, the
+#: commonest auxiliaries) and their commas and full stops: what stop words are to a
+#: spaced language. Their share of a line's characters is its stop density (Japanese
+#: prose on the dev pages: 0.33, about English prose's stop-word share, 0.34).
+CJK_FUNCTION_CHARS = "的了是在和有我这个们不也就都而与及着之于被把从对为以将等其，。、のにはをがでとたてもしなかれる"
+_CJK_STOP = re.compile(f"[{CJK_FUNCTION_CHARS}]")
+#: Units whose characters are mostly Chinese or Japanese (`_NO_SPACE`) are counted in
+#: characters, not in space-separated tokens (Korean is spaced: it is not among them).
+UNSPACED_MIN_RATIO = 0.3
+CJK_CHARS_PER_WORD = 1.7
+#: The title-case ratio given to a line with letters but no cased ones (Chinese,
+#: Japanese, Arabic, Hebrew, Thai ...): about its mean over the training lines, so it
+#: reads as no evidence either way (0 would read as "a lower-case sentence").
+UNCASED_TITLECASE = 0.6
 
 #: Words and phrases that mark page furniture rather than article prose, in the
 #: languages the cleaner is checked on. Matched on lower-cased word tokens: a phrase is
@@ -404,29 +420,33 @@ def _base_row(text: str, low_toks: list[str], stops: frozenset[str]) -> list[flo
     nchar = len(text)
     ntok = len(low_toks)
     cjk = 0.0 if text.isascii() else len(_CJK.findall(text)) / nchar
-    if cjk > 0.3:
-        # CJK is not split by spaces: count characters as words, particles as stops.
-        ntok_eff = max(1, int(nchar / 1.7))
-        stop = min(1.0, len(_CJK_STOP.findall(text)) / ntok_eff * 2.5)
+    if not text.isascii() and len(_NO_SPACE.findall(text)) / nchar > UNSPACED_MIN_RATIO:
+        # Chinese and Japanese are not split by spaces: count characters as words, the
+        # share of function characters as the stop density.
+        ntok_eff = max(1, int(nchar / CJK_CHARS_PER_WORD))
+        stop = min(1.0, len(_CJK_STOP.findall(text)) / nchar)
     else:
         ntok_eff = ntok
         stop = sum(map(stops.__contains__, low_toks)) / ntok if ntok else 0.0
     words = text.split()
-    alpha = upper = 0
+    alpha = upper = cased = 0
     for t in words:
         c = t[0]
         if c.isalpha():
             alpha += 1
             if c.isupper():
                 upper += 1
-    title = upper / alpha if alpha else 0.0
-    all_caps = 1.0 if nchar >= 4 and alpha and text.isupper() else 0.0
+                cased += 1
+            elif c.islower():
+                cased += 1
+    title = upper / cased if cased else (UNCASED_TITLECASE if alpha else 0.0)
+    all_caps = 1.0 if nchar >= 4 and alpha and cased == alpha and text.isupper() else 0.0
     low = text.lower()
     bpm = boilerplate_mask(low, low_toks)
     bp = [float(bpm >> b & 1) for b in range(len(_BP_KEYS))]
     ndig = sum(map(text.count, "0123456789"))
     npunct = (text.count(".") + text.count(",") + text.count(";") + text.count(":")
-              + text.count("!") + text.count("?") + text.count("，") + text.count("。"))
+              + text.count("!") + text.count("?") + sum(map(text.count, "，。、；：！？")))
     nsep = text.count("|") + text.count(" · ") + text.count(" • ") + text.count(" › ") + text.count(" » ") + text.count(" / ")
     head = text.split(":", 1)[0] if ":" in text[:40] else ""
     c0 = text[0]
@@ -530,9 +550,9 @@ def _with_context(units: list[Unit], keys: list[str], base: np.ndarray) -> np.nd
 # bullets, link markers, separators) are looked at one by one.
 
 (_F_SPACE, _F_ALPHA, _F_UPPER, _F_LOWER, _F_DIGIT, _F_PUNCT, _F_CJK, _F_CJKSTOP, _F_END,
- _F_BSTART, _F_SEP) = (1 << k for k in range(11))
-_PUNCT_CHARS = frozenset(".,;:!?，。")
-_CJK_STOP_CHARS = frozenset("的了是在和有我这个们不，。")
+ _F_BSTART, _F_SEP, _F_UNSPACED) = (1 << k for k in range(12))
+_PUNCT_CHARS = frozenset(".,;:!?，。、；：！？")
+_CJK_STOP_CHARS = frozenset(CJK_FUNCTION_CHARS)
 _SEP_CHARS = frozenset("|·•›»/")
 
 
@@ -544,7 +564,8 @@ def _char_flags(c: str) -> int:
             | (_F_CJK if (0x3040 <= o <= 0x30FF or 0x3400 <= o <= 0x4DBF or 0x4E00 <= o <= 0x9FFF
                           or 0xAC00 <= o <= 0xD7AF) else 0)
             | (_F_CJKSTOP if c in _CJK_STOP_CHARS else 0) | (_F_END if c in _END_CHARS else 0)
-            | (_F_BSTART if c in _BULLET_START else 0) | (_F_SEP if c in _SEP_CHARS else 0))
+            | (_F_BSTART if c in _BULLET_START else 0) | (_F_SEP if c in _SEP_CHARS else 0)
+            | (_F_UNSPACED if _NO_SPACE.match(c) else 0))
 
 
 @lru_cache(maxsize=1)
@@ -599,19 +620,20 @@ def unit_features(units: list[Unit], tokens: list[list[str]] | None = None,
     space = has(_F_SPACE)
     word_start = ~space & np.concatenate(([True], space[:-1]))
     alpha_start = word_start & has(_F_ALPHA)
-    n_alpha, n_upper, n_digit, n_punct, n_cjk, n_cjkstop, n_sepchar = _per_unit(
-        np.stack([alpha_start, alpha_start & has(_F_UPPER), has(_F_DIGIT), has(_F_PUNCT),
-                  has(_F_CJK), has(_F_CJKSTOP), has(_F_SEP)]), start)
+    n_alpha, n_upper, n_cased, n_digit, n_punct, n_cjk, n_unspaced, n_cjkstop, n_sepchar = _per_unit(
+        np.stack([alpha_start, alpha_start & has(_F_UPPER), alpha_start & has(_F_UPPER | _F_LOWER),
+                  has(_F_DIGIT), has(_F_PUNCT), has(_F_CJK), has(_F_UNSPACED), has(_F_CJKSTOP),
+                  has(_F_SEP)]), start)
     first_flags, last_flags = flags[start], flags[end - 1]
 
     ntok = np.fromiter(map(len, tokens), dtype=np.int64, count=n)
     ascii_ = np.fromiter(map(str.isascii, texts), dtype=bool, count=n)
     cjk = np.where(ascii_, 0.0, n_cjk / nchar)
-    is_cjk = cjk > 0.3
-    ntok_eff = np.where(is_cjk, np.maximum(1, (nchar / 1.7).astype(np.int64)), ntok)
+    is_cjk = np.where(ascii_, 0.0, n_unspaced / nchar) > UNSPACED_MIN_RATIO
+    ntok_eff = np.where(is_cjk, np.maximum(1, (nchar / CJK_CHARS_PER_WORD).astype(np.int64)), ntok)
     contains = stops.__contains__
     n_stop = np.fromiter((sum(map(contains, t)) for t in tokens), dtype=np.int64, count=n)
-    stop = np.where(is_cjk, np.minimum(1.0, np.divide(n_cjkstop, np.maximum(ntok_eff, 1)) * 2.5),
+    stop = np.where(is_cjk, np.minimum(1.0, n_cjkstop / nchar),
                     np.divide(n_stop, ntok, out=np.zeros(n), where=ntok > 0))
 
     base = np.zeros((n, len(BASE_FEATURES)))
@@ -622,9 +644,11 @@ def unit_features(units: list[Unit], tokens: list[list[str]] | None = None,
     base[:, col("ends_sentence")] = (last_flags & _F_END) != 0
     base[:, col("punct_per_token")] = np.divide(n_punct, ntok_eff, out=np.zeros(n), where=ntok_eff > 0)
     base[:, col("digit_ratio")] = n_digit / nchar
-    base[:, col("titlecase_ratio")] = np.divide(n_upper, n_alpha, out=np.zeros(n), where=n_alpha > 0)
+    base[:, col("titlecase_ratio")] = np.where(
+        n_cased > 0, np.divide(n_upper, n_cased, out=np.zeros(n), where=n_cased > 0),
+        np.where(n_alpha > 0, UNCASED_TITLECASE, 0.0))
     upper = np.fromiter(map(str.isupper, texts), dtype=bool, count=n)
-    base[:, col("all_caps")] = (nchar >= 4) & (n_alpha > 0) & upper
+    base[:, col("all_caps")] = (nchar >= 4) & (n_alpha > 0) & (n_cased == n_alpha) & upper
     keys = [" ".join(t) for t in tokens]
     bpm = boilerplate_masks(lows, tokens)
     if bpm.any():

@@ -10,9 +10,11 @@ fresh computation too.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -48,6 +50,7 @@ _PIECES = st.sampled_from([
     " / ", "•", "* item", "1.", "[12]", "[IMG]", "http://x.org", "@", "abonnieren", "Подписка",
     "εγγραφή", "新闻", "的", "。", "，", "𝐀𝐁", "😀", "İstanbul", "ΟΔΟΣ", "5 min read", ":", "Tags:",
     "\u00a0", "\u3000", "Ελλάδα", "Mehr zum Thema", "you may also like", "x" * 30,
+    "한국어 기사", "の", "、", "東京は", "مقالة", "BBC中文",
 ])
 _LINE = st.lists(_PIECES | st.text(max_size=12), min_size=0, max_size=12).map(" ".join)
 _DUMP = st.lists(_LINE, min_size=1, max_size=25).map("\n".join)
@@ -85,3 +88,55 @@ def test_the_rules_know_months_the_model_features_do_not() -> None:
         assert DATE_RE.search(text) and parse_date(text) == iso
         assert not FEATURE_DATE_RE.search(text)
     assert FEATURE_DATE_RE.search("12 de marzo de 2024")  # Spanish: in both
+
+
+# Script-neutral features: a Chinese or Japanese line is measured like a spaced one.
+_ZH = "新华社北京11月17日电，记者从国家卫生健康委获悉，相关部门持续优化短缺药品监测预警体系。"
+_KO = "서울 시내 주요 도로가 오늘 아침 출근길 교통 혼잡으로 크게 막혔다고 경찰이 밝혔다."
+
+
+def _row(text: str) -> dict[str, float]:
+    _, units = units_of(text)
+    return dict(zip(BASE_FEATURES, features(units)[0]))
+
+
+def test_chinese_lines_count_characters_and_function_characters() -> None:
+    from cleaners.textdump_features import CJK_CHARS_PER_WORD, CJK_FUNCTION_CHARS
+
+    row = _row(_ZH)
+    assert row["log_tokens"] == pytest.approx(math.log1p(int(len(_ZH) / CJK_CHARS_PER_WORD)))
+    share = sum(c in CJK_FUNCTION_CHARS for c in _ZH) / len(_ZH)
+    assert row["stop_density"] == pytest.approx(share) and share > 0
+
+
+def test_korean_is_spaced_so_counted_in_words() -> None:
+    row = _row(_KO)
+    assert row["log_tokens"] == pytest.approx(math.log1p(len(_KO.split())))
+    assert row["cjk_ratio"] > 0.5  # the rules still see the script
+
+
+@pytest.mark.parametrize("text, expected", [
+    (_ZH, "uncased"),                       # no cased letters: no evidence
+    ("Read More From Our Partners", 1.0),  # a menu line
+    ("the minister said so", 0.0),
+    ("BBC中文 新闻", 1.0),                  # the cased word is counted, the Han one is not
+    ("2024-03-15 10:41", 0.0),              # no letters at all
+])
+def test_titlecase_ratio_counts_cased_words_only(text: str, expected) -> None:
+    from cleaners.textdump_features import UNCASED_TITLECASE
+
+    want = UNCASED_TITLECASE if expected == "uncased" else expected
+    assert _row(text)["titlecase_ratio"] == pytest.approx(want)
+
+
+def test_shipped_line_model_ignores_hidden_features() -> None:
+    """`MODEL_HIDDEN` columns are zero in training: no stage-one weight, no tree split."""
+    from cleaners.textdump import load_model
+    from cleaners.textdump_features import MODEL_HIDDEN, feature_names, stage2_names
+
+    model = load_model()
+    for name in MODEL_HIDDEN:
+        k = feature_names().index(name)
+        assert model["stage1"]["coef"][k] == 0.0
+        col = len(stage2_names()) + k
+        assert all(col not in tree for tree in model["stage2"]["feature"])

@@ -14,14 +14,16 @@ example: python benchmarks/eval_textdump.py /work/shared/eval/dev/scrapinghub --
 
 A SET_DIR may be any folder with `dumps/` and `truth.jsonl`: e.g. w3m or lynx
 renderings of a set's `html/` (see eval_textdump_renderers.py's `render`) next to a
-link to its truth. Results (2026-11-21, F1, CPU docs/s of one core):
+link to its truth. Results (2026-11-22, F1, CPU docs/s of one core):
 
 | dumps | scrapinghub (181) | wcxb-articles (711) |
 |---|---|---|
-| html_text (in-sample) | 0.909 (P 0.886, R 0.933) | 0.927 (P 0.911, R 0.944, leak 0.064) |
-| w3m -dump -cols 80 | 0.890 (P 0.854, R 0.929) | 0.912 (P 0.893, R 0.932, leak 0.068) |
-| lynx -dump -width=80 | 0.878 (P 0.842, R 0.916) | 0.915 (P 0.900, R 0.930, leak 0.062) |
+| html_text (in-sample) | 0.910 (P 0.884, R 0.937) | 0.927 (P 0.912, R 0.943, leak 0.064) |
+| w3m -dump -cols 80 | 0.892 (P 0.852, R 0.936) | 0.911 (P 0.894, R 0.929, leak 0.071) |
+| lynx -dump -width=80 | 0.882 (P 0.843, R 0.925) | 0.914 (P 0.900, R 0.929, leak 0.064) |
 
+(2026-11-21, before the script-neutral features: 0.909 / 0.927, w3m 0.890 / 0.912, lynx
+0.878 / 0.915.)
 html_text speed: 131 / 87 docs/s (140 / 92 before renderer normalisation, same load).
 """
 from __future__ import annotations

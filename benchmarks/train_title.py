@@ -28,10 +28,10 @@ model's scores and verdicts: retrain this after `benchmarks/train_textdump.py`.
 Measured (wcxb-articles dev, 711 pages from 695 sites, trained on html_text + w3m + lynx;
 share of pages whose `clean_dump` title equals the truth after score.py's normalisation):
 
-    renderer    rules   site-CV   in-sample
-    html_text   0.601   0.809     0.820
-    w3m         0.080   0.677     0.677
-    lynx        0.079   0.696     0.700
+    renderer    rules   site-CV   in-sample   (2026-11-22)
+    html_text   0.603   0.813     0.828
+    w3m         0.079   0.685     0.686
+    lynx        0.079   0.706     0.707
 
 (With w3m/lynx renderings normalised by cleaners/textdump_render.py; before that step,
 site-CV was 0.820 / 0.630 / 0.637: the renderings gained, html_text lost 0.011.)

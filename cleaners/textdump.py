@@ -822,7 +822,9 @@ def _score_and_judge(content: str, cfg: ExtractConfig, model: dict[str, Any],
         for i, r in enumerate(reasons):
             if r == "" and best >= FALLBACK_MIN_SCORE and probs[i] >= FALLBACK_RATIO * best:
                 reasons[i] = "body"
-    ntoks = [len(t) for t in tokens]
+    # Words as the features count them (Chinese and Japanese: characters / 1.7), not
+    # space tokens, so a removed Chinese paragraph is not named a short link line.
+    ntoks = [round(math.expm1(row[_COL["log_tokens"]])) for row in X]
     for i, r in enumerate(reasons):
         if r == "":
             run = sum(1 for j in range(max(0, i - 2), min(len(units), i + 3))

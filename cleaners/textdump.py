@@ -14,7 +14,9 @@ How (one named step each, all in `_one_pass`):
    looks like html_text to what follows. html_text dumps pass through unchanged.
 2. `unit_features` and `_scores`: a body probability per unit. Stage one is a logistic regression over
    line features (length, stop-word density in the page's language, punctuation,
-   boilerplate words in 8+ languages, repetition, position, neighbours' averages);
+   boilerplate words in 8+ languages, repetition, position, neighbours' averages;
+   script-neutral: Chinese and Japanese lines are measured in characters and function
+   characters, and the script itself is hidden from the model, `textdump_features.MODEL_HIDDEN`);
    stage two is a small gradient-boosted tree ensemble over stage one's probability
    smoothed over neighbours plus the same features. Weights:
    `cleaners/data/textdump_model.json`, made by `benchmarks/train_textdump.py`.

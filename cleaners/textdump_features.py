@@ -45,11 +45,6 @@ _NO_SPACE = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]"
 _NO_SPACE_COLUMNS = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef]")
 _BULLET = re.compile(r"^\s*(?:[•·▪●◦‣∙*+\-–—»›>]|\d{1,3}[.)]|\[\d+\]|\(\d+\))\s")
 _LINKMARK = re.compile(r"\[(?:\d+|link|img|IMG|image|[A-Za-z]{1,3}\d*)\]")
-_SEPARATORS = re.compile(r"\s[|·•›»/–]\s|\s\|\s?|\|")
-_END_SENTENCE = re.compile(r"[.!?。！？…:;\"”»)\]]\s*$")
-_URL = re.compile(r"https?://|www\.|\S+@\S+\.\w+")
-_DIGIT = re.compile(r"\d")
-_PUNCT = re.compile(r"[.,;:!?，。、；：！？]")
 #: Chinese and Japanese function characters (particles, pronouns, prepositions, the
 #: commonest auxiliaries) and their commas and full stops: what stop words are to a
 #: spaced language. Their share of a line's characters is its stop density (Japanese

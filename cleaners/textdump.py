@@ -69,7 +69,7 @@ import numpy as np
 
 from cleaners.config import ExtractConfig
 from cleaners.textdump_features import (
-    BASE_FEATURES, DATE_RE, FEATURE_DATE_RE, MAYBE_DATE, Split, Unit, _TOKEN, has_boilerplate,
+    BASE_FEATURES, DATE_RE, FEATURE_DATE_RE, Split, Unit, _TOKEN, has_boilerplate, has_date,
     stage2_features, split_dump, unit_features, unit_tokens,
 )
 
@@ -355,14 +355,9 @@ def _heading_like(text: str) -> bool:
     words = _words(text)
     if not 2 <= words <= 30:
         return False
-    if words <= 8 and _date_line(text):
+    if words <= 8 and has_date(text):
         return False
     return not (_CAPTION.search(text) or _LINK_PREFIX.match(text) or has_boilerplate(text, "cookie"))
-
-
-def _date_line(text: str) -> bool:
-    """Whether a unit holds a date (the callers bound its length: a date *line*)."""
-    return bool(MAYBE_DATE.search(text) and DATE_RE.search(text))
 
 
 def _words(text: str) -> int:
@@ -407,7 +402,7 @@ def _rule_candidates(units: list[Unit], reasons: list[str]) -> list[int]:
         # The next kept unit, past a kept date line ("12 March 2024" between headline and
         # lead, kept when the whole text reads as clean).
         nxt = next((j for j in range(limit + 1, n) if reasons[j] == "body"
-                    and not (_words(units[j].text) <= 8 and _date_line(units[j].text))), None)
+                    and not (_words(units[j].text) <= 8 and has_date(units[j].text))), None)
         if nxt is not None and _is_prose(units[nxt].text):
             cands.append(limit)
     return cands
@@ -634,7 +629,7 @@ def title_candidates(units: list[Unit], reasons: list[str], probs: np.ndarray,
             else 0.0,  # cue
             x[c_bullet],  # bullet
             1.0 if rule == i and (i > 0 or not front) else 0.0,  # rule_pick
-            1.0 if MAYBE_DATE.search(text) and FEATURE_DATE_RE.search(text) else 0.0,  # date_in
+            1.0 if has_date(text, FEATURE_DATE_RE) else 0.0,  # date_in
             1.0 if _CRUMB.search(text) else 0.0,  # crumb
             x[c_digits] if whole else sum(map(text.count, "0123456789")) / len(text),  # digits
             first_matched if i == 0 else 0.0,  # first_matched
@@ -751,7 +746,7 @@ def find_date(units: list[Unit], first_body: int) -> tuple[int | None, str | Non
     order = list(range(first_body - 1, lo - 1, -1)) + list(range(first_body, hi))
     for i in order:
         text = units[i].text
-        if len(text) <= 120 and _date_line(text):
+        if len(text) <= 120 and has_date(text):
             iso = parse_date(text)
             if iso:
                 return i, iso

@@ -230,6 +230,13 @@ FEATURE_DATE_RE = _date_pattern(_MONTHS)
 #: Matches wherever DATE_RE does (every date form has a 4-digit year or d/m/yy): a cheap
 #: pre-check before the expensive pattern.
 MAYBE_DATE = re.compile(r"\d{4}|\d{1,2}[./-]\d{1,2}[./-]\d{2}")
+
+
+def has_date(text: str, pattern: re.Pattern = DATE_RE) -> bool:
+    """Whether `text` holds a date by `pattern` (`FEATURE_DATE_RE` for model inputs),
+    the cheap `MAYBE_DATE` checked first."""
+    return bool(MAYBE_DATE.search(text) and pattern.search(text))
+
 READING_TIME_RE = re.compile(
     r"^\s*(?:\d+\s*(?:-|–)?\s*(?:min(?:ute)?s?|мин|λεπτ)\.?\s*(?:read|lesezeit|de lecture|"
     r"de lectura|czytania|чтения|ανάγνωση)?|(?:reading time|lesezeit|temps de lecture|"
@@ -657,7 +664,7 @@ def unit_features(units: list[Unit], tokens: list[list[str]] | None = None,
         base[i, col("separators")] = min(5, nsep) / 5.0
     for i in np.flatnonzero((n_digit >= 4) & (ntok_eff <= 12)):
         t = texts[i]
-        base[i, col("date_like")] = 1.0 if MAYBE_DATE.search(t) and FEATURE_DATE_RE.search(t) else 0.0
+        base[i, col("date_like")] = 1.0 if has_date(t, FEATURE_DATE_RE) else 0.0
     for i in np.flatnonzero((n_digit > 0) & (ntok_eff <= 8)):
         base[i, col("reading_time")] = 1.0 if READING_TIME_RE.match(texts[i]) else 0.0
     base[:, col("cjk_ratio")] = cjk

@@ -43,6 +43,10 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 # a Hangul word anywhere, while lynx (which counts characters) breaks it at a space.
 _NO_SPACE = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
 _NO_SPACE_COLUMNS = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef]")
+# Thai, Lao, Myanmar and Khmer: words unspaced, phrases spaced. A renderer wraps such
+# text at a space; lynx cuts a phrase longer than a whole line at the fill width (a
+# line of one phrase, filled to the width): that cut is joined back without a space.
+_UNSPACED_SCRIPT = re.compile(r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]")
 _BULLET = re.compile(r"^\s*(?:[•·▪●◦‣∙*+\-–—»›>]|\d{1,3}[.)]|\[\d+\]|\(\d+\))\s")
 _LINKMARK = re.compile(r"\[(?:\d+|link|img|IMG|image|[A-Za-z]{1,3}\d*)\]")
 #: Chinese and Japanese function characters (particles, pronouns, prepositions, the
@@ -311,6 +315,7 @@ def split_dump(content: str) -> Split:
             continue
         first = i
         parts = [s]
+        cut = [False]  # per part: its line ends in a word the renderer cut at the width
         if width is not None:
             while i + 1 < n:
                 nxt = text_lines[i + 1].strip()
@@ -322,12 +327,15 @@ def split_dump(content: str) -> Split:
                         _indent(text_lines[i + 1]) != _indent(text_lines[i])
                         and not bullet[i] and not _BULLET.match(text_lines[i])):
                     break
+                cut[-1] = (measure(cur) >= width and " " not in cur.strip()
+                           and bool(_UNSPACED_SCRIPT.match(cur[-1]) and _UNSPACED_SCRIPT.match(nxt[0])))
                 parts.append(nxt)
+                cut.append(False)
                 i += 1
         blank_after = i + 1 >= n or not text_lines[i + 1].strip()
         raw = parts[0]
-        for part in parts[1:]:
-            raw += part if no_space.match(raw[-1]) and no_space.match(part[0]) else " " + part
+        for part, was_cut in zip(parts[1:], cut):
+            raw += part if was_cut or (no_space.match(raw[-1]) and no_space.match(part[0])) else " " + part
         text = canonical(raw)
         if not text:
             for k in range(first, i + 1):

@@ -75,3 +75,17 @@ def test_lynx_fills_characters_w3m_columns() -> None:
     assert textdump_render.wrap_measure(w3m.split("\n"))[1] is textdump_render.display_width
     width, measure = textdump_render.wrap_measure(lynx.split("\n"))
     assert (width, measure) == (74, textdump_render.char_width)
+
+
+def test_thai_wrapped_by_w3m_and_lynx_comes_back_whole() -> None:
+    """Scripts without word spaces: w3m's width is found in display columns (combining
+    marks take none), lynx's in characters, and lynx's cuts inside a phrase are joined
+    without a space (tests/cases/textdump_render_th_wrapped.json)."""
+    from cleaners.textdump_features import split_dump
+
+    case = json.loads((ROOT / "tests" / "cases" / "textdump_render_th_wrapped.json").read_text(encoding="utf-8"))
+    for renderer, measure in (("w3m", textdump_render.display_width), ("lynx", textdump_render.char_width)):
+        assert textdump_render.normalise(case[renderer].split("\n")).measure is measure
+        units = {" ".join(u.text.split()) for u in split_dump(case[renderer]).units}
+        for paragraph in case["paragraphs"]:
+            assert paragraph in units, (renderer, paragraph[:40])

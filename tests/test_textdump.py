@@ -89,3 +89,18 @@ _line = st.one_of(
 def test_idempotent(dump: str) -> None:
     once = clean_dump(dump)
     assert clean_dump(once.text).text == once.text
+
+
+DATE_CASES = json.loads((Path(__file__).parent / "cases" / "textdump_dates.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("case", DATE_CASES, ids=[c["name"] for c in DATE_CASES])
+def test_find_date(case: dict) -> None:
+    """`find_date` on units as data (tests/cases/textdump_dates.json): which unit is the
+    publication date, and whether it is a date line at the body start."""
+    from cleaners.textdump import find_date
+    from cleaners.textdump_features import Unit
+
+    units = [Unit(text, i, i, True, True) for i, text in enumerate(case["units"])]
+    got = find_date(units, case["first_body"], case["title"], case.get("page_wide", True))
+    assert list(got) == case["expected"]

@@ -215,10 +215,10 @@ _MONTHS_MORE = (
 )
 
 
-def _date_pattern(months: str) -> re.Pattern:
+def _date_pattern(months: str, more: str = "") -> re.Pattern:
     return re.compile(
         r"(?<!\d)(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}|"
-        r"\d{4}年\d{1,2}月\d{1,2}日|"
+        r"\d{4}年\d{1,2}月\d{1,2}日|" + more +
         r"(?:" + months + r")\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}|"
         r"\d{1,2}(?:st|nd|rd|th)?\.?\s+(?:of\s+|de\s+)?(?:" + months + r")\.?,?\s+(?:de\s+)?\d{4})(?!\d)",
         re.I,
@@ -226,7 +226,9 @@ def _date_pattern(months: str) -> re.Pattern:
 
 
 #: A date, as the rules (headline, date line) recognise it.
-DATE_RE = _date_pattern(_MONTHS + "|" + _MONTHS_MORE)
+DATE_RE = _date_pattern(_MONTHS + "|" + _MONTHS_MORE,
+                        # Korean 2024년 3월 5일; 05-Mar-2024
+                        r"\d{4}년\s?\d{1,2}월\s?\d{1,2}일|\d{1,2}-(?:" + _MONTHS + "|" + _MONTHS_MORE + r")-\d{4}|")
 #: A date, as the `date_like` feature (and the headline chooser's `date_in`) saw it when
 #: the shipped models were trained: new months here change the models' input, so they
 #: go in with a retrain (benchmarks/train_textdump.py, then train_title.py).

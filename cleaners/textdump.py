@@ -71,7 +71,7 @@ import numpy as np
 
 from cleaners.config import ExtractConfig
 from cleaners.textdump_features import (
-    BASE_FEATURES, DATE_RE, FEATURE_DATE_RE, Split, Unit, _TOKEN, has_boilerplate, has_date,
+    BASE_FEATURES, DATE_RE, FEATURE_DATE_RE, MAYBE_DATE, Split, Unit, _TOKEN, has_boilerplate, has_date,
     stage2_features, split_dump, unit_features, unit_tokens,
 )
 
@@ -797,7 +797,8 @@ def find_date(units: list[Unit], first_body: int, title: int | None = None,
         for i, iso in _dates(units, [*below, *above]):
             return i, iso, False
     if page_wide:
-        order = sorted(range(n), key=lambda i: abs(i - first_body) + (DATE_AFTER_PENALTY if i >= first_body else 0))
+        maybe = [i for i, u in enumerate(units) if len(u.text) <= 120 and MAYBE_DATE.search(u.text)]
+        order = sorted(maybe, key=lambda i: abs(i - first_body) + (DATE_AFTER_PENALTY if i >= first_body else 0))
         for i, iso in _dates(units, order, share=DATE_LINE_SHARE):
             if not _UPDATED.search(units[i].text):
                 return i, iso, False

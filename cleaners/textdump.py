@@ -71,7 +71,7 @@ import numpy as np
 
 from cleaners.config import ExtractConfig
 from cleaners.textdump_features import (
-    BASE_FEATURES, DATE_RE, FEATURE_DATE_RE, MAYBE_DATE, Split, Unit, _TOKEN, has_boilerplate, has_date,
+    BASE_FEATURES, DATE_RE, FEATURE_DATE_RE, MAYBE_DATE, MONTHS_MORE_BY_NUMBER, Split, Unit, _TOKEN, has_boilerplate, has_date,
     stage2_features, split_dump, unit_features, unit_tokens,
 )
 
@@ -712,6 +712,9 @@ for _n, _names in enumerate((
 ), start=1):
     for _w in _names.split():
         _MONTH_NUM[_w] = _n
+for _n, _names in enumerate(MONTHS_MORE_BY_NUMBER, start=1):
+    for _w in _names.split():
+        _MONTH_NUM.setdefault(_w, _n)
 
 
 def parse_date(text: str) -> str | None:

@@ -208,11 +208,32 @@ _MONTHS = (
     r"октября|ноября|декабря|ιανουαρίου|φεβρουαρίου|μαρτίου|απριλίου|μαΐου|ιουνίου|"
     r"ιουλίου|αυγούστου|σεπτεμβρίου|οκτωβρίου|νοεμβρίου|δεκεμβρίου"
 )
-#: Months the rules know besides (Portuguese, Italian); not in the features yet.
-_MONTHS_MORE = (
-    r"janeiro|fevereiro|março|maio|junho|julho|setembro|outubro|novembro|dezembro|"
-    r"gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre"
+#: Month names the rules (and `parse_date`) know besides, January to December, full
+#: forms as dates write them (genitive where the language declines them), from
+#: dateparser's tables: Portuguese, Italian, Dutch, Swedish, Danish and Norwegian,
+#: Finnish, Czech, Slovak, Romanian, Turkish, Ukrainian, Indonesian, Croatian (not its
+#: "listopada", which is November in Polish), Slovenian, Bulgarian, Catalan. Not in the
+#: model's features yet (`FEATURE_DATE_RE`).
+MONTHS_MORE_BY_NUMBER = (
+    "janeiro gennaio januari januar tammikuuta ledna januára ianuarie ocak січня siječnja януари gener",
+    "fevereiro febbraio februari februar helmikuuta února februára februarie şubat лютого veljače "
+    "февруари febrer",
+    "março maart marts mars maaliskuuta března marca marec martie mart березня maret ožujka март març",
+    "aprile april huhtikuuta dubna apríla aprilie nisan квітня travnja април abril",
+    "maio maggio mei maj mai toukokuuta května mája mayıs травня svibnja май maig",
+    "junho giugno juni kesäkuuta června júna iunie haziran червня lipnja junij юни juny",
+    "julho luglio juli heinäkuuta července júla iulie temmuz липня srpnja julij юли juliol",
+    "agosto augustus augusti august elokuuta srpna augusta ağustos серпня agustus kolovoza avgust "
+    "август agost",
+    "setembro settembre september syyskuuta září septembra septembrie eylül вересня rujna "
+    "септември setembre",
+    "outubro ottobre oktober lokakuuta října októbra octombrie ekim жовтня октомври octubre",
+    "novembro novembre november marraskuuta listopadu novembra noiembrie kasım листопада studenoga "
+    "ноември",
+    "dezembro dicembre december desember joulukuuta prosince decembra decembrie aralık грудня "
+    "prosinca декември desembre",
 )
+_MONTHS_MORE = "|".join(sorted({w for names in MONTHS_MORE_BY_NUMBER for w in names.split()}, key=lambda w: (-len(w), w)))
 
 
 def _date_pattern(months: str, more: str = "") -> re.Pattern:

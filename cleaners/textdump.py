@@ -32,8 +32,8 @@ How (one named step each, all in `_one_pass`):
    nearest date line).
    On the first pass (the whole page) `learned_title` then scores every headline
    candidate (`title_candidates`: the heading-like units of the page head, a few units
-   into the body, and the first line cut at its site separators) with a logistic
-   regression (`cleaners/data/title_model.json`, made by `benchmarks/train_title.py`);
+   into the body, and those units and the first line cut at their site separators) with
+   a logistic regression (`cleaners/data/title_model.json`, made by `benchmarks/train_title.py`);
    the best one is the headline unless none scores the model's `min_score`, when the
    rules' choice stays.
 5. `clean_dump` repeats 1–4 on the kept text until nothing more is removed, so that
@@ -498,9 +498,9 @@ def _key(text: str) -> str:
     return " ".join(unit_tokens(text))
 
 
-def _first_line_cuts(text: str) -> list[tuple[str, int, int, str]]:
+def _separator_cuts(text: str) -> list[tuple[str, int, int, str]]:
     """(headline, segments dropped at the end, segments dropped at the front, dropped
-    text) for each cut of a first line at its site separators."""
+    text) for each cut of a line (the first line, a heading) at its site separators."""
     seps = list(_SITE_SPLIT.finditer(text))
     out = []
     for m in seps:  # keep what stands before a separator
@@ -556,7 +556,7 @@ def title_candidates(units: list[Unit], reasons: list[str], probs: np.ndarray,
     first_text = units[0].text
     first_key = keys[0]
     first_toks = set(first_key.split())
-    cuts = _first_line_cuts(first_text) if len(first_text) <= 400 and (
+    cuts = _separator_cuts(first_text) if len(first_text) <= 400 and (
         reasons[0] != "body" or 0 in kept_ok) else []
     cut_keys = {_key(c[0]) for c in cuts if c[2] == 0}
     # How well the first line matches a heading further down (a <title> line repeats the
@@ -646,6 +646,12 @@ def title_candidates(units: list[Unit], reasons: list[str], probs: np.ndarray,
 
     for i in heads:
         add(i, units[i].text, 0, 0, "")
+        # A headline below the first line may carry the site or a tagline too ("Best
+        # Movers in NYC 2025 | Top 19 Companies"): its cuts are candidates as well.
+        if i > 0 and len(units[i].text) <= 400 and _SITE_SPLIT.search(units[i].text):
+            for text, tail, front, dropped in _separator_cuts(units[i].text):
+                if _heading_like(text):
+                    add(i, text, tail, front, dropped)
     for text, tail, front, dropped in cuts:
         if _heading_like(text):
             add(0, text, tail, front, dropped)

@@ -71,8 +71,8 @@ import numpy as np
 
 from cleaners.config import ExtractConfig
 from cleaners.textdump_features import (
-    BASE_FEATURES, DATE_RE, FEATURE_DATE_RE, MAYBE_DATE, MONTHS_MORE_BY_NUMBER, Split, Unit, _TOKEN, has_boilerplate, has_date,
-    stage2_features, split_dump, unit_features, unit_tokens,
+    BASE_FEATURES, DATE_RE, FEATURE_DATE_RE, MAYBE_DATE, MONTHS_MORE_BY_NUMBER, Split, Unit, _TOKEN,
+    has_boilerplate, has_date, stage2_features, split_dump, unit_features, unit_tokens,
 )
 
 _COL = {name: i for i, name in enumerate(BASE_FEATURES)}

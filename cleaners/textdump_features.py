@@ -233,7 +233,8 @@ MONTHS_MORE_BY_NUMBER = (
     "dezembro dicembre december desember joulukuuta prosince decembra decembrie aralık грудня "
     "prosinca декември desembre",
 )
-_MONTHS_MORE = "|".join(sorted({w for names in MONTHS_MORE_BY_NUMBER for w in names.split()}, key=lambda w: (-len(w), w)))
+_MONTHS_MORE = "|".join(sorted({w for names in MONTHS_MORE_BY_NUMBER for w in names.split()},
+                               key=lambda w: (-len(w), w)))  # longest first, in a fixed order
 
 
 def _date_pattern(months: str, more: str = "") -> re.Pattern:

@@ -1,6 +1,6 @@
 """Check the text-dump cleaner on other renderers: w3m -dump, lynx -dump, and a browser.
 
-usage: python benchmarks/eval_textdump_renderers.py [--n 60] [--out DIR]
+usage: python benchmarks/eval_textdump_renderers.py [--n 60] [--out DIR] [--save-dumps]
            [--renderers html_text,w3m,lynx,chromium] [SET_DIR ...]
 
 Takes every k-th page of each set (a fixed, deterministic subset of --n pages), renders
@@ -17,6 +17,9 @@ run, then `document.body.innerText` after load (CSS-hidden text left out, block
 elements on their own lines, no wrapping, no bullets). About 3 s a page.
 
 example: python benchmarks/eval_textdump_renderers.py --n 40 /work/shared/eval/dev/scrapinghub
+All pages, kept as sets for eval_textdump.py (body, title and date figures per renderer):
+  python benchmarks/eval_textdump_renderers.py --n 100000 --renderers w3m,lynx --save-dumps \
+      --out /tmp/rend && python benchmarks/eval_textdump.py /tmp/rend/w3m-wcxb-articles
 
 Results (2026-11-21, default --n 60: 75 scrapinghub / 60 wcxb pages, F1), before and
 after renderer normalisation (`cleaners/textdump_render.py`; html_text unchanged):
@@ -112,6 +115,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--out", type=Path, default=Path("/tmp/docprep-eval-renderers"))
     ap.add_argument("--renderers", default="html_text,w3m,lynx",
                     help="comma-separated: html_text (the set's dumps), w3m, lynx, chromium")
+    ap.add_argument("--save-dumps", action="store_true",
+                    help="also write each rendering to OUT/<renderer>-<set>/dumps/<id>.txt with the "
+                         "set's truth.jsonl: a set eval_textdump.py scores (F1, title, date)")
     args = ap.parse_args(argv)
     sys.path.insert(0, str(SCORE.parent))
     from textmetrics import shingle_prf
@@ -152,6 +158,10 @@ def main(argv: list[str] | None = None) -> None:
                     text = render(renderer, html)
                 if text is None:
                     continue
+                if args.save_dumps and renderer != "html_text":
+                    saved = args.out / f"{renderer}-{set_dir.name}"
+                    (saved / "dumps").mkdir(parents=True, exist_ok=True)
+                    (saved / "dumps" / f"{t['id']}.txt").write_text(text, encoding="utf-8")
                 rendered.append(t)
                 r = clean_dump(text)
                 uri = f"{renderer}/{t['id']}.txt"
@@ -159,6 +169,10 @@ def main(argv: list[str] | None = None) -> None:
                 raw.append({"text": text, "title": None, "source": {"uri": uri}})
                 if lang[t["id"]] != "en":
                     per_lang[(renderer, lang[t["id"]])].append((t["body"], r.text))
+            if args.save_dumps and renderer != "html_text":  # the rendered pages' truth
+                with open(args.out / f"{renderer}-{set_dir.name}" / "truth.jsonl", "w", encoding="utf-8") as f:
+                    for t in rendered:
+                        f.write(json.dumps(t, ensure_ascii=False) + "\n")
             base = args.out / set_dir.name / renderer
             truth_dir = sub_dir
             if len(rendered) < len(subset):  # score the pages the renderer gave text for

@@ -751,6 +751,8 @@ def parse_date(text: str) -> str | None:
         return None
 
 
+#: Longer units are prose or teaser lists, not a date line.
+DATE_LINE_MAX_CHARS = 120
 #: A date line further from the body start must be mostly its date ("Published: May 3,
 #: 2024", "May 3, 2024 · 5 min read"): at least this share of its characters.
 DATE_LINE_SHARE = 0.4
@@ -767,13 +769,12 @@ _UPDATED = re.compile(
     r"zaktualizowano|обновлено|ενημερώθηκε)\b", re.I)
 
 
-def _dates(units: list[Unit], order: Iterable[int], max_len: int = 120,
-           share: float = 0.0) -> Iterator[tuple[int, str]]:
-    """(unit index, ISO date) of the units in `order` that are at most `max_len` characters
+def _dates(units: list[Unit], order: Iterable[int], share: float = 0.0) -> Iterator[tuple[int, str]]:
+    """(unit index, ISO date) of the units in `order` that are at most DATE_LINE_MAX_CHARS
     long and hold a parseable date covering at least `share` of their characters."""
     for i in order:
         text = units[i].text
-        if len(text) <= max_len and has_date(text):
+        if len(text) <= DATE_LINE_MAX_CHARS and has_date(text):
             if share and len(DATE_RE.search(text).group(0)) < share * len(text.strip()):
                 continue
             iso = parse_date(text)
@@ -807,7 +808,7 @@ def find_date(units: list[Unit], first_body: int, title: int | None = None,
         for i, iso in _dates(units, [*below, *above]):
             return i, iso, False
     if page_wide:
-        maybe = [i for i, u in enumerate(units) if len(u.text) <= 120 and MAYBE_DATE.search(u.text)]
+        maybe = [i for i, u in enumerate(units) if len(u.text) <= DATE_LINE_MAX_CHARS and MAYBE_DATE.search(u.text)]
         order = sorted(maybe, key=lambda i: abs(i - first_body) + (DATE_AFTER_PENALTY if i >= first_body else 0))
         for i, iso in _dates(units, order, share=DATE_LINE_SHARE):
             if not _UPDATED.search(units[i].text):

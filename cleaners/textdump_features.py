@@ -248,9 +248,10 @@ def _date_pattern(months: str, more: str = "") -> re.Pattern:
 
 
 #: A date, as the rules (headline, date line) recognise it.
-DATE_RE = _date_pattern(_MONTHS + "|" + _MONTHS_MORE,
+_RULE_MONTHS = _MONTHS + "|" + _MONTHS_MORE
+DATE_RE = _date_pattern(_RULE_MONTHS,
                         # Korean 2024년 3월 5일; 05-Mar-2024
-                        r"\d{4}년\s?\d{1,2}월\s?\d{1,2}일|\d{1,2}-(?:" + _MONTHS + "|" + _MONTHS_MORE + r")-\d{4}|")
+                        r"\d{4}년\s?\d{1,2}월\s?\d{1,2}일|\d{1,2}-(?:" + _RULE_MONTHS + r")-\d{4}|")
 #: A date, as the `date_like` feature (and the headline chooser's `date_in`) saw it when
 #: the shipped models were trained: new months here change the models' input, so they
 #: go in with a retrain (benchmarks/train_textdump.py, then train_title.py).

@@ -9,7 +9,9 @@ unit and starts a fresh child on the next one. A child that dies (out of memory,
 in C code) gets the same treatment with reason `worker_crashed`.
 
 Results go to `OUT/.work/batches/<key>.jsonl`, then `<key>.done.json` is written
-atomically: a batch with a done file is finished and a resumed run skips it.
+atomically: a batch with a done file is finished and a resumed run skips it. Within one
+process a batch runs once: a second caller of `run_batch` while it runs waits for it
+(which lets `RunAhead` start a run's first batches before the Prefect flow asks for them).
 """
 from __future__ import annotations
 
@@ -20,6 +22,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections import deque
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -31,15 +35,65 @@ _local = threading.local()
 STARTUP_TIMEOUT_S = 300.0  # importing trafilatura and loading models; generous on a loaded machine
 
 
-def run_batch(plan, batch: dict[str, Any], in_process: bool = False) -> dict[str, Any]:
+class _Running:
+    """A batch running in this process: its summary to come, whether `RunAhead` started
+    it, whether another caller is waiting for it."""
+
+    def __init__(self, ahead: bool) -> None:
+        self.future: Future = Future()
+        self.ahead = ahead
+        self.joined = False
+
+
+#: Batches running in this process, by done-file path; and batches `RunAhead` finished
+#: that no caller has taken yet.
+_running: dict[str, _Running] = {}
+_ran_ahead: set[str] = set()
+_running_lock = threading.Lock()
+
+
+def run_batch(plan, batch: dict[str, Any], in_process: bool = False, ahead: bool = False) -> dict[str, Any]:
     """Process one batch of `plan` (a `RunPlan`) unless its results already exist.
-    Returns a small summary (units, timing) — never the documents themselves."""
-    from cleaners.pipeline import Batch, batch_paths, process_batch
+    Returns a small summary (units, timing) — never the documents themselves; with
+    `"resumed": True` when an earlier process had finished the batch, `"ahead": True` when
+    `RunAhead` ran it (`ahead` marks its own calls). A batch this process is running is
+    not started twice: the second caller waits for the first's summary (or its error)."""
+    from cleaners.pipeline import batch_paths
 
     results, done = batch_paths(plan, batch)
-    if done.exists():
-        summary = json.loads(done.read_text())
-        return {**summary, "resumed": True}
+    key = os.path.abspath(done)
+    with _running_lock:
+        other = _running.get(key)
+        if other is None:
+            if done.exists():
+                summary = json.loads(done.read_text())
+                if key in _ran_ahead and not ahead:
+                    _ran_ahead.discard(key)
+                    return {**summary, "ahead": True}
+                return {**summary, "resumed": True}
+            mine = _running[key] = _Running(ahead)
+        else:
+            other.joined = True
+    if other is not None:
+        return {**other.future.result(), ("ahead" if other.ahead else "joined"): True}
+    try:
+        summary = _process(plan, batch, results, done, in_process)
+    except BaseException as exc:
+        with _running_lock:
+            del _running[key]
+        mine.future.set_exception(exc)
+        raise
+    with _running_lock:
+        del _running[key]
+        if ahead and not mine.joined:
+            _ran_ahead.add(key)
+    mine.future.set_result(summary)
+    return summary
+
+
+def _process(plan, batch: dict[str, Any], results: Path, done: Path, in_process: bool) -> dict[str, Any]:
+    from cleaners.pipeline import Batch, process_batch
+
     results.parent.mkdir(parents=True, exist_ok=True)
     cfg = plan.config_obj()
     t0 = time.perf_counter()
@@ -128,6 +182,54 @@ def prestart(n: int) -> None:
     the same seconds); the first batches then find a warm worker."""
     with _spare_lock:
         _spare.extend(_Child() for _ in range(max(0, n - len(_spare))))
+
+
+def _release_child() -> None:
+    """This thread's worker process back to the spares, for the next thread that needs one."""
+    child, _local.child = getattr(_local, "child", None), None
+    if child is not None and child.proc.poll() is None:
+        with _spare_lock:
+            _spare.append(child)
+
+
+class RunAhead:
+    """A run's batches started now, in `workers` threads, in plan order, until `stop()`.
+
+    `docprep clean` starts it while Prefect's API boots (about 7 s here, with nothing else
+    to do): the flow's batch tasks then find the first batches done or join them
+    (`run_batch` runs a batch once per process) and run the rest themselves. After `stop()`
+    each thread finishes the batch it holds, hands its worker process to the spares and
+    ends. A batch that fails here is run again by its task, which reports the error."""
+
+    def __init__(self, plan, workers: int) -> None:
+        self._todo = deque(plan.batches)
+        self._stopped = threading.Event()
+        self._threads = [threading.Thread(target=self._work, args=(plan,), name=f"docprep-ahead-{i}", daemon=True)
+                         for i in range(max(1, workers))]
+        for t in self._threads:
+            t.start()
+
+    def _work(self, plan) -> None:
+        try:
+            while not self._stopped.is_set():
+                try:
+                    batch = self._todo.popleft()
+                except IndexError:
+                    return
+                try:
+                    run_batch(plan, batch, ahead=True)
+                except Exception:  # noqa: S112 - the batch's own task runs it again and reports
+                    continue
+        finally:
+            _release_child()
+
+    def stop(self) -> None:
+        """Start no more batches (the ones running finish; their callers join them)."""
+        self._stopped.set()
+
+    def join(self, timeout: float | None = None) -> None:
+        for t in self._threads:
+            t.join(timeout)
 
 
 def _child() -> _Child:

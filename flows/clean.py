@@ -43,8 +43,10 @@ def plan_task(inputs: list[str], out: str, config: dict[str, Any]) -> dict[str, 
 @task(name="process_batch", cache_policy=NO_CACHE)
 def process_batch_task(plan: dict[str, Any], batch: dict[str, Any]) -> dict[str, Any]:
     summary = run_batch(RunPlan(**plan), batch)
+    how = (" (resumed)" if summary.get("resumed") else
+           " (started before the flow, while Prefect's API started)" if summary.get("ahead") else "")
     get_run_logger().info("batch %d: %d units in %.1fs%s", batch["index"], summary["units"],
-                          summary.get("seconds", 0.0), " (resumed)" if summary.get("resumed") else "")
+                          summary.get("seconds", 0.0), how)
     return summary
 
 

@@ -83,18 +83,28 @@ def _run_flow(inputs, out, cfg, workers, dask_address) -> dict[str, Any]:
     from flows.local_api import start_local_api, using
 
     # Prefect's temporary API (when none is configured) boots while the flow is imported
-    # and the worker processes load their models; with Dask, its workers use it too
-    # (each would otherwise start a server of its own).
+    # and the first batches run (`RunAhead`, local workers only); with Dask, its workers
+    # use it too (each would otherwise start a server of its own).
     api = start_local_api()
-    from flows.clean import runnable_flow
+    ahead = None
+    try:
+        from flows.clean import runnable_flow
 
-    flow = runnable_flow(workers, dask_address)
-    if not dask_address:
-        from cleaners.pipeline import default_workers
-        from cleaners.worker import prestart
+        flow = runnable_flow(workers, dask_address)
+        if not dask_address:
+            from cleaners.pipeline import default_workers, prepare_run
+            from cleaners.worker import RunAhead, prestart
 
-        prestart(workers or default_workers())
+            n = workers or default_workers()
+            prestart(n)
+            ahead = RunAhead(prepare_run(inputs, out, cfg), n)
+    except BaseException:
+        if api is not None:
+            api.stop()
+        raise
     with using(api):
+        if ahead is not None:
+            ahead.stop()  # the flow's tasks take over: they join the batches running now
         state = flow(inputs=list(inputs), out=str(out), config=cfg.model_dump(mode="json"), return_state=True)
     if state.is_failed():
         try:

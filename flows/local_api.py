@@ -7,7 +7,8 @@ subprocess to import the same and answer /health (about 5 s). Nothing else happe
 those seconds. `LocalApi` launches the same server the same way (same command, same
 environment, so the same database and settings) as soon as the CLI knows it will need
 one, without the import, and the caller waits for it only when the flow starts: the
-server boots while the CLI imports the flow and the worker processes load their models.
+server boots while the CLI imports the flow and the first batches run
+(`cleaners.worker.RunAhead`).
 Measured on the seeds: 13.0 s -> 8.8 s for `docprep clean seeds` (1.9 s with
 --no-prefect); the first run in a new Prefect home takes ~20 s more either way (its
 database is created).

@@ -55,6 +55,7 @@ def test_a_prefect_run_serves_itself_and_stops_its_server(tmp_path: Path) -> Non
     assert json.loads((out / "manifest.json").read_text())["counts"]["inputs"] == 5
     assert "Error logging to API" not in done.stderr  # logs were sent before the server stopped
     assert "Starting temporary server" not in done.stderr  # Prefect did not start one of its own
+    assert "batch 0: 5 units" in done.stderr and "started before the flow" in done.stderr  # RunAhead ran it
     assert (home / "prefect.db").exists()  # the flow run went to the server of this home
     assert _gone(home)
 

@@ -94,6 +94,71 @@ def test_resume_skips_finished_batches(tmp_path):
     assert m["counts"]["inputs"] == 5
 
 
+def test_a_batch_running_in_this_process_is_joined_not_run_again(tmp_path, monkeypatch):
+    """`run_batch` is single-flight per batch within a process: the flow's task for a batch
+    that `RunAhead` is running waits for it instead of starting it a second time."""
+    import threading
+
+    from cleaners import worker
+
+    plan = prepare_run([str(Path(__file__).parent.parent / "seeds")], tmp_path / "r", Config())
+    started, release, calls = threading.Event(), threading.Event(), []
+    process = worker._process
+
+    def slow_process(*args, **kwargs):
+        calls.append(1)
+        started.set()
+        release.wait(30)
+        return process(*args, **kwargs)
+
+    monkeypatch.setattr(worker, "_process", slow_process)
+    results = {}
+    first = threading.Thread(target=lambda: results.setdefault("first", run_batch(plan, plan.batches[0], True, ahead=True)))
+    first.start()
+    assert started.wait(30)
+    second = threading.Thread(target=lambda: results.setdefault("second", run_batch(plan, plan.batches[0], True)))
+    second.start()
+    release.set()
+    first.join(60)
+    second.join(60)
+    assert len(calls) == 1
+    assert results["second"]["ahead"] and results["second"]["units"] == results["first"]["units"] == 5
+    later = run_batch(plan, plan.batches[0], True)  # done, and the joiner took the "ahead" mark
+    assert later.get("resumed") and not later.get("ahead")
+
+
+def test_batches_run_ahead_are_taken_over_by_their_tasks(tmp_path, monkeypatch):
+    """`RunAhead` (what `docprep clean` runs while Prefect's API starts) runs the first
+    batches; the callers that follow get those as `ahead` and run the rest; the corpus is
+    byte-identical to a plain run."""
+    import threading
+
+    from cleaners import worker
+    from conftest import write_generated_corpus
+
+    inp = tmp_path / "in"
+    write_generated_corpus(inp, 130, copies_every=9)
+    plain = run([str(inp)], tmp_path / "plain", workers=0)
+    plan = prepare_run([str(inp)], tmp_path / "ahead", Config())
+    assert len(plan.batches) == 3
+    process, ahead = worker._process, None
+
+    def process_then_stop(*args, **kwargs):  # the API "comes up" after the first batch
+        summary = process(*args, **kwargs)
+        if threading.current_thread().name.startswith("docprep-ahead"):
+            ahead.stop()
+        return summary
+
+    monkeypatch.setattr(worker, "_process", process_then_stop)
+    ahead = worker.RunAhead(plan, 1)
+    summaries = [run_batch(plan, b) for b in plan.batches]
+    ahead.join(60)
+    assert [bool(s.get("ahead")) for s in summaries] == [True, False, False]
+    assert not any(s.get("resumed") or s.get("joined") for s in summaries)
+    assert finalize_run(plan, summaries)["counts"] == plain["counts"]
+    assert shard_bytes(tmp_path / "ahead") == shard_bytes(tmp_path / "plain")
+
+
 def test_bad_inputs_are_all_accounted_for(tmp_path):
     src = tmp_path / "bad"
     src.mkdir()

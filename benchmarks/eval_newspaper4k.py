@@ -55,12 +55,9 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import hashlib
 import json
 import shutil
-import subprocess
 import sys
-import tarfile
 from collections import defaultdict
 from pathlib import Path
 
@@ -69,21 +66,10 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, "/work/shared/eval")
 
-SDIST = "newspaper4k-0.9.6.tar.gz"
-SDIST_SHA256 = "a3f2f0e017dddb6f1019ee77aaa8980e13e6ecea0b949abc7167aae4770d2d0e"
+from sdists import fetch_sdist, read_members  # noqa: E402
+
+SDIST = ("newspaper4k", "0.9.6", "a3f2f0e017dddb6f1019ee77aaa8980e13e6ecea0b949abc7167aae4770d2d0e")
 DATA = "newspaper4k-0.9.6/tests/data"
-
-
-def fetch_sdist(work: Path) -> Path:
-    path = work / SDIST
-    if not path.exists():
-        work.mkdir(parents=True, exist_ok=True)
-        subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:",
-                        "--dest", str(work), "newspaper4k==0.9.6"], check=True)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    if digest != SDIST_SHA256:
-        raise SystemExit(f"{path}: sha256 {digest}, expected {SDIST_SHA256}")
-    return path
 
 
 def build_set(work: Path) -> Path:
@@ -93,9 +79,7 @@ def build_set(work: Path) -> Path:
     out = work / "newspaper4k"
     if (out / "truth.jsonl").exists():
         return out
-    with tarfile.open(fetch_sdist(work)) as tar:
-        files = {m.name.removeprefix(DATA + "/"): tar.extractfile(m).read()
-                 for m in tar.getmembers() if m.isfile() and m.name.startswith(DATA + "/")}
+    files = read_members(fetch_sdist(work, *SDIST), DATA)
     tmp = work / "newspaper4k.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     (tmp / "html").mkdir(parents=True)

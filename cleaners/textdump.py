@@ -131,6 +131,15 @@ _TAGS_PREFIX = re.compile(
     r"ετικέτες|标签|关键词)\s*[:：]?\s",
     re.I,
 )
+#: Blog software's "filed under" line, whose words are no tag word: "This entry was posted
+#: in News. Bookmark the permalink.", "Tagged with: ...", as its translations word it.
+_POSTED_IN = re.compile(
+    r"^\s*(?:this entry was posted in|posted in|tagged(?: with)?|"
+    r"dieser eintrag wurde (?:in )?veröffentlicht|getaggt mit|verschlagwortet mit|abgelegt unter|"
+    r"cette entrée a été publiée dans|classé dans|esta entrada fue publicada en|"
+    r"ten wpis został opublikowany w|эта запись опубликована в|αυτή η καταχώρηση δημοσιεύθηκε στο)\s*[:：]?\s",
+    re.I,
+)
 _CAPTION = re.compile(
     r"\((?:photo|image|picture|foto|bild|credit)[^)]*\)|(?:photo|image|picture) credit|"
     r"^\s*(?:photo|image|picture|foto|bild|credit|source|fuente|źródło|фото|φωτογραφία)\s*[:：]|"
@@ -143,16 +152,23 @@ _NAV_PHRASE = re.compile(
     r"most popular|most read|most viewed|trending|related(?: \w+)?$|related content|you may also like|"
     r"recommended for you|more stories|next article|previous article|back to top|"
     r"skip to (?:main )?content|menu|home|search|"
+    # Blog software's own headings (WordPress's, as its translations word them): next and
+    # previous post, older and newer posts, related posts; a shop's "customers also bought".
+    r"(?:next|previous|older|newer) posts?|you might also like|customers (?:who bought this item )?also bought|"
     # The same headings of teaser lists in the other languages the cleaner is checked on.
-    r"das könnte sie auch interessieren|mehr zum thema|meistgelesen\w*|ähnliche artikel|verwandte artikel|"
+    r"(?:das|dies) könnte (?:sie|dich) auch interessieren|mehr zum thema|meistgelesen\w*|"
+    r"(?:ähnliche|verwandte) (?:artikel|beiträge)|(?:nächster|vorheriger) beitrag|(?:ältere|neuere) beiträge|"
+    r"kunden kauften auch|"
     r"sur le même sujet|à lire aussi|articles similaires|les plus lus|vous aimerez (?:peut-être )?aussi|"
+    r"articles? (?:suivant|précédent)|"
     r"noticias relacionadas|artículos relacionados|(?:también )?te puede interesar|lo más leído|más leíd[oa]s|"
+    r"entradas relacionadas|entrada (?:siguiente|anterior)|"
     r"você (?:também )?pode gostar|veja também|leia também|notícias relacionadas|mais lidas|"
     r"potrebbe interessarti|leggi anche|articoli correlati|più lett[ie]|"
-    r"zobacz (?:także|też)|najczęściej czytane|podobne artykuły|"
-    r"читайте также|смотрите также|похожие статьи|самое читаемое|"
-    r"διαβάστε (?:επίσης|ακόμη)|σχετικά άρθρα|δημοφιλή|"
-    r"相关文章|相关阅读|相关新闻|推荐阅读|热门文章|延伸阅读|猜你喜欢)\b",
+    r"zobacz (?:także|też)|najczęściej czytane|podobne (?:artykuły|wpisy)|(?:następny|poprzedni) wpis|"
+    r"читайте также|смотрите также|похожие (?:статьи|записи)|самое читаемое|(?:следующая|предыдущая) запись|"
+    r"διαβάστε (?:επίσης|ακόμη)|σχετικά άρθρα|δημοφιλή|σχετικές δημοσιεύσεις|"
+    r"相关文章|相关阅读|相关新闻|推荐阅读|热门文章|延伸阅读|猜你喜欢|上一篇|下一篇)\b",
     re.I,
 )
 
@@ -165,7 +181,7 @@ def _rule_reason(text: str, repeated: bool, row: np.ndarray) -> str | None:
         return "repeated"
     if len(text) < 300 and _LINK_PREFIX.match(text):
         return "link"
-    if row[_COL["bp_tags"]] and len(text) < 200 and _TAGS_PREFIX.match(text):
+    if len(text) < 200 and ((row[_COL["bp_tags"]] and _TAGS_PREFIX.match(text)) or _POSTED_IN.match(text)):
         return "tags"
     if row[_COL["bp_caption"]] and len(text) < 400 and _CAPTION.search(text):
         return "caption"

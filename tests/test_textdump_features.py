@@ -129,6 +129,36 @@ def test_titlecase_ratio_counts_cased_words_only(text: str, expected) -> None:
     assert _row(text)["titlecase_ratio"] == pytest.approx(want)
 
 
+_DE_PAGE = ("Startseite Über Uns Kontakt\n\n"
+            "Die Stadtverwaltung hat am Dienstag angekündigt, dass die Bibliothek im Zentrum ab dem "
+            "kommenden Monat auch am Sonntag geöffnet sein wird.\n\n"
+            "Nach Angaben der Leiterin wurde die Entscheidung getroffen, weil viele Familien und "
+            "Studierende nach längeren Öffnungszeiten gefragt hatten.")
+
+
+def test_german_title_case_is_read_net_of_its_capitalised_nouns() -> None:
+    """German capitalises every noun: on a German page a line's title-case ratio is taken
+    net of the noun share, so prose reads as prose and a menu still as a menu."""
+    from cleaners.textdump_features import NOUN_CAPITALS
+
+    share = NOUN_CAPITALS["German"]
+    _, units = units_of(_DE_PAGE)
+    rows = [dict(zip(BASE_FEATURES, r)) for r in features(units)]
+    prose = units[1].text
+    words = prose.split()
+    raw = sum(w[0].isupper() for w in words) / len(words)
+    assert rows[0]["titlecase_ratio"] == 1.0  # the menu
+    assert rows[1]["titlecase_ratio"] == pytest.approx((raw - share) / (1 - share)) and raw > share
+    assert rows[1]["titlecase_ratio"] < 0.2
+    # the same line quoted on an English page is read raw
+    en_page = ("The council said on Tuesday that the library in the centre would open on Sundays "
+               "from next month, and that it was the first of the changes it had planned for the year.\n\n" + prose)
+    _, en_units = units_of(en_page)
+    assert dict(zip(BASE_FEATURES, features(en_units)[1]))["titlecase_ratio"] == pytest.approx(raw)
+    _same(_DE_PAGE)
+    _same(en_page)
+
+
 def test_shipped_line_model_ignores_hidden_features() -> None:
     """`MODEL_HIDDEN` columns are zero in training: no stage-one weight, no tree split."""
     from cleaners.textdump import load_model

@@ -44,7 +44,7 @@ Reason codes (`LineVerdict.reason`), one vocabulary for kept and removed lines:
 - kept: ``body``
 - moved to metadata: ``title``, ``date``
 - removed: ``blank`` (an empty line; paragraph breaks are re-made in `text`),
-  ``repeated`` (same text as an earlier line), ``link`` ("Read more:", "Related:" …
+  ``repeated`` (same text as an earlier line, outside running prose), ``link`` ("Read more:", "Related:" …
   teaser lines), ``reading_time``, ``caption`` (photo captions and credits),
   ``tags``, ``boilerplate:cookie``, ``boilerplate:subscribe`` (newsletter, donation,
   paywall, ads), ``boilerplate:social``, ``boilerplate:legal``,
@@ -883,7 +883,11 @@ def _score_and_judge(content: str, cfg: ExtractConfig, model: dict[str, Any],
     clean_input = bool(len(probs)) and float(probs.min()) >= cfg.dump_clean_min_score
     keep = np.ones(len(units), dtype=bool) if clean_input else probs >= cfg.dump_min_line_score
     for i, u in enumerate(units):
-        rule = _rule_reason(u.text, bool(keys[i]) and keys[i] in seen, X[i])
+        # Inside running prose (this unit and both its neighbours kept by the model) a
+        # repeated short line is a label the article repeats ("Pros:", "Price"), not a
+        # copy, and the model's verdict stands.
+        inside = keep[i] and 0 < i < len(units) - 1 and keep[i - 1] and keep[i + 1]
+        rule = _rule_reason(u.text, bool(keys[i]) and keys[i] in seen and not inside, X[i])
         seen.add(keys[i])
         if rule is not None:
             reasons.append(rule)

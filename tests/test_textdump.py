@@ -104,3 +104,30 @@ def test_find_date(case: dict) -> None:
     units = [Unit(text, i, i, True, True) for i, text in enumerate(case["units"])]
     got = find_date(units, case["first_body"], case["title"], case.get("page_wide", True))
     assert list(got) == case["expected"]
+
+
+def test_a_repeat_inside_running_prose_is_left_to_the_model(monkeypatch) -> None:
+    """`repeated` removes a line whose text came earlier, except inside running prose: when
+    the model keeps the line and both its neighbours (an interview repeating its questions,
+    a review repeating "Pros:"), the repeat is the article's own text. With a model that
+    keeps every line but the menu, the questions repeated between answers stay, and the
+    menu line repeated after the article (kept by the model, but not inside prose) goes."""
+    import numpy as np
+
+    from cleaners import textdump
+
+    lines = ["Recipes", "People", "",
+             "We asked two home cooks who run popular recipe pages the same question about their kitchens.",
+             "What inspired you to start your page?",
+             "My grandmother kept a notebook of recipes and I wanted to cook through all of it.",
+             "What inspired you to start your page?",
+             "Friends kept asking for the same soup recipe, so I wrote it down once properly.",
+             "", "Recipes"]
+    units = [l for l in lines if l]
+    probs = np.array([0.05, 0.05] + [0.95] * (len(units) - 2))  # the menu at the top scores low
+    monkeypatch.setattr(textdump, "_scores", lambda X, model: probs[:len(X)] if len(X) == len(units) else
+                        np.array([0.95] * len(X)))
+    r = clean_dump("\n".join(lines), title_model=None)
+    verdicts = [(v.text, v.reason) for v in r.lines if v.text]
+    assert verdicts.count(("What inspired you to start your page?", "body")) == 2
+    assert verdicts[-1] == ("Recipes", "repeated")

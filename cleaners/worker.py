@@ -199,7 +199,8 @@ class RunAhead:
     to do): the flow's batch tasks then find the first batches done or join them
     (`run_batch` runs a batch once per process) and run the rest themselves. After `stop()`
     each thread finishes the batch it holds, hands its worker process to the spares and
-    ends. A batch that fails here is run again by its task, which reports the error."""
+    ends. A batch that fails here fails its task too: a task that joined it gets its error,
+    a task that comes after runs it again (and reports the error if it fails again)."""
 
     def __init__(self, plan, workers: int) -> None:
         self._todo = deque(plan.batches)

@@ -220,10 +220,10 @@ def main(argv: list[str] | None = None) -> None:
     for case in cases:
         raw = (set_dir / "html" / f"{case['id']}.html").read_bytes()
         html, _, _ = to_text(raw, kind="html")
-        langs.append(detect((set_dir / "dumps" / f"{case['id']}.txt").read_text(encoding="utf-8"), LanguageConfig())[0])
+        html_text_dump = (set_dir / "dumps" / f"{case['id']}.txt").read_text(encoding="utf-8")
+        langs.append(detect(html_text_dump, LanguageConfig())[0])
         for renderer in renderers:
-            dump = ((set_dir / "dumps" / f"{case['id']}.txt").read_text(encoding="utf-8")
-                    if renderer == "html_text" else render(renderer, html.encode("utf-8")) or "")
+            dump = html_text_dump if renderer == "html_text" else render(renderer, html.encode("utf-8")) or ""
             outputs[f"keep everything, {renderer} dump"].append(dump)
             outputs[f"docprep, {renderer} dump"].append(clean_dump(dump).text)
         outputs["trafilatura on the HTML"].append(trafilatura.extract(html, url=case["url"]) or "")

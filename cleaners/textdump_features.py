@@ -408,14 +408,10 @@ def doc_stoplist(tokens: list[list[str]]) -> frozenset[str]:
 
 def _noun_capitals(stops: frozenset[str]) -> float:
     """The noun share to take out of the title-case ratio on a page with this stop list
-    (0.0: the language does not capitalise nouns)."""
-    return _noun_capitals_by_list().get(id(stops), 0.0)
-
-
-@lru_cache(maxsize=None)
-def _noun_capitals_by_list() -> dict[int, float]:
+    (`doc_stoplist` returns one of `stop_sets()`; 0.0: the language does not capitalise nouns)."""
     sets = stop_sets()
-    return {id(sets[STOPLIST_LANGUAGES.index(lang)]): share for lang, share in NOUN_CAPITALS.items()}
+    return next((share for lang, share in NOUN_CAPITALS.items()
+                 if stops is sets[STOPLIST_LANGUAGES.index(lang)]), 0.0)
 
 
 @lru_cache(maxsize=None)

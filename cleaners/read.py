@@ -22,6 +22,7 @@ import json
 import os
 import zlib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO, Iterator, Sequence
 
@@ -139,11 +140,12 @@ def _add_file(path: Path, uri: str, cfg: ReadConfig, items, rejects) -> None:
         _add_url_list(path, uri, cfg, items, rejects)
         return
     try:
-        size = path.stat().st_size
+        st = path.stat()
+        size = st.st_size
         if size > cfg.max_input_bytes:
             rejects.append(_plan_reject(uri, "too_large", f"{size} bytes > read.max_input_bytes={cfg.max_input_bytes}"))
             return
-        digest = file_sha256(path)
+        digest = _file_sha256_memo((st.st_dev, st.st_ino, size, st.st_mtime_ns, st.st_ctime_ns), path)
     except OSError as exc:
         rejects.append(_plan_reject(uri, "unreadable", exc.strerror or str(exc)))
         return
@@ -166,6 +168,15 @@ def _add_url_list(path: Path, uri: str, cfg: ReadConfig, items, rejects) -> None
             rejects.append(entry)
         else:
             items.append(WorkItem(uri=entry, format="url", url=entry))
+
+
+@lru_cache(maxsize=1 << 16)
+def _file_sha256_memo(stat_key: tuple[int, int, int, int, int], path: Path) -> str:
+    """`file_sha256`, remembered for this process by the file's identity and change
+    stamps (device, inode, size, mtime_ns, ctime_ns; any write moves ctime): a run that
+    plans twice (the CLI's run-ahead plan, then the flow's plan task) reads each input
+    once. Another process, or a file changed in between, hashes it again."""
+    return file_sha256(path)
 
 
 def file_sha256(path: Path) -> str:

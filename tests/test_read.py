@@ -1,6 +1,7 @@
 import gzip
 import json
 import os
+import time
 
 import pytest
 
@@ -134,3 +135,31 @@ def test_unreadable_file(tmp_path):
     p.chmod(0)
     [r] = units(tmp_path)
     assert isinstance(r, Reject) and r.reason == "unreadable"
+
+
+def test_a_second_plan_in_the_same_process_does_not_read_unchanged_files_again(tmp_path, monkeypatch):
+    """The CLI plans for its run-ahead and the flow's plan task plans again: each input is
+    hashed once. A file rewritten in between (same size, mtime put back: only its ctime
+    moves) is hashed again, so a plan never carries a stale digest."""
+    import hashlib
+
+    from cleaners import read
+
+    for name in ("a.txt", "b.txt"):
+        (tmp_path / name).write_text(f"body of {name}")
+    read._file_sha256_memo.cache_clear()
+    hashed: list[str] = []
+    real = read.file_sha256
+    monkeypatch.setattr(read, "file_sha256", lambda p: hashed.append(p.name) or real(p))
+    first, _ = plan_inputs([str(tmp_path)], ReadConfig())
+    again, _ = plan_inputs([str(tmp_path)], ReadConfig())
+    assert hashed == ["a.txt", "b.txt"] and first == again
+
+    st = (tmp_path / "a.txt").stat()
+    time.sleep(0.05)  # file times tick with the kernel's coarse clock (up to 10 ms)
+    (tmp_path / "a.txt").write_text("BODY OF a.txt")
+    os.utime(tmp_path / "a.txt", ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert (tmp_path / "a.txt").stat().st_ctime_ns != st.st_ctime_ns
+    changed, _ = plan_inputs([str(tmp_path)], ReadConfig())
+    assert hashed == ["a.txt", "b.txt", "a.txt"]
+    assert changed[0].sha256 == hashlib.sha256(b"BODY OF a.txt").hexdigest() != first[0].sha256

@@ -10,6 +10,11 @@ and a neighbouring unit (within 2) is body, or when it equals a whole truth line
 Truth bodies themselves are added as all-body documents, so the model learns to keep
 an already clean article (the HTML post-pass relies on that).
 
+Two regimes (`train_both`; `textdump_features.CASED_MODEL_HIDDEN`): the cased model is
+trained on the pages as they are; the uncased model, which reads pages without case
+evidence (Chinese, Japanese, Arabic, Thai ...), on them and on lower-cased copies of them
+(`lowered`, weight UNCASED_WEIGHT), so it learns to judge lines without case.
+
 The model has two stages, fitted with numpy only (no scikit-learn), deterministic:
 stage one is an L2 logistic regression (Newton's method) on the unit features; stage
 two is a gradient-boosted tree ensemble (GBM_TREES trees of depth GBM_DEPTH, histogram
@@ -20,7 +25,8 @@ scores. Units are weighted by log2(2 + tokens), since shingle F1 counts words.
 
 --cv trains the fold models of `cv_plan` (each set held out whole and trained on the
 other; CV_FOLDS folds by site over both sets, no site in train and test at once), keeps
-them in --cv-dir and prints their scores (same measures as /work/shared/eval/score.py);
+them in --cv-dir and prints their scores (same measures as /work/shared/eval/score.py;
+the site folds also on the held-out pages lower-cased);
 --cv-score re-scores kept fold models with the current cleaner (rules, title, date).
 --cache keeps the prepared features between runs (development only).
 
@@ -45,7 +51,7 @@ sys.path.insert(0, str(ROOT))
 
 from cleaners import textdump  # noqa: E402
 from cleaners.textdump_features import (  # noqa: E402
-    MODEL_HIDDEN, feature_names, features, stage2_features, stage2_names, units_of,
+    CASED_MODEL_HIDDEN, MODEL_HIDDEN, feature_names, features, stage2_features, stage2_names, units_of,
 )
 
 SETS = ("scrapinghub", "wcxb-articles")
@@ -53,6 +59,8 @@ _TOK = re.compile(r"\w+")
 GBM_TREES = 150
 GBM_DEPTH = 4
 L2 = 1.0  # ridge penalty on standardised features; 0.3..3 all give the same F1 to 0.002
+#: Weight of the lower-cased copies (`lowered`) against the pages as they are.
+UNCASED_WEIGHT = 0.5
 
 
 def load_set(eval_dir: Path, name: str) -> list[dict]:
@@ -193,33 +201,64 @@ def predict(params, X: np.ndarray) -> np.ndarray:
     return 1 / (1 + np.exp(-np.clip(((X - mu) / sd) @ coef + bias, -30, 30)))
 
 
-def prepare(docs: list[dict], with_clean: bool = True) -> list[dict]:
-    """Per document: feature rows and labels of its dump (and of its clean body)."""
+def prepare(docs: list[dict], with_clean: bool = True, uncased: bool = True) -> list[dict]:
+    """Per document: feature rows and labels of its dump (and of its clean body), and,
+    with `uncased`, of the same lower-cased (`lowered`)."""
     out = []
     for d in docs:
-        units, X, y = doc_rows(d["dump"], d["body"])
-        out.append({"doc": d, "X": X, "y": y, "group": d["site"], "clean": False})
-        if with_clean and d["body"].strip():
-            _, Xc, yc = doc_rows(d["body"], None)
-            out.append({"doc": d, "X": Xc, "y": yc, "group": d["site"], "clean": True})
+        for low in (False, True) if uncased else (False,):
+            dump, body = (lowered(d["dump"]), lowered(d["body"])) if low else (d["dump"], d["body"])
+            units, X, y = doc_rows(dump, body)
+            out.append({"doc": d, "X": X, "y": y, "group": d["site"], "clean": False, "uncased": low})
+            if with_clean and body.strip():
+                _, Xc, yc = doc_rows(body, None)
+                out.append({"doc": d, "X": Xc, "y": yc, "group": d["site"], "clean": True, "uncased": low})
     return out
 
 
-def shown(X: np.ndarray) -> np.ndarray:
-    """The feature rows as the model is trained on them: the `MODEL_HIDDEN` columns zero."""
+def lowered(text: str) -> str:
+    """A page as a script without letter case shows it: no capital anywhere, so the case
+    features carry no evidence (`textdump_features`: a page without capitals reads as
+    uncased). The dev pages are nearly all English, where case is strong evidence
+    (menus and teaser headlines are title-cased); Chinese, Japanese, Arabic, Thai,
+    Hebrew ... pages have none, and a model that never saw a page without it read their
+    teaser lists as prose. Training on lower-cased copies too teaches it the rest of the
+    evidence (length, stop words, punctuation, neighbours), with the same labels."""
+    return text.lower()
+
+
+def shown(X: np.ndarray, hidden: tuple[str, ...] = MODEL_HIDDEN) -> np.ndarray:
+    """The feature rows as a model is trained on them: the `hidden` columns zero."""
     X = X.copy()
-    X[:, [feature_names().index(n) for n in MODEL_HIDDEN]] = 0.0
+    X[:, [feature_names().index(n) for n in hidden]] = 0.0
     return X
 
 
-def train(rows: list[dict], folds: int = 5) -> dict:
+def _stored(model: dict) -> dict:
+    """The model as stored: without the arrays the cleaner caches in it ("_np")."""
+    return {k: _stored(v) if isinstance(v, dict) and k == "uncased" else v
+            for k, v in model.items() if not k.startswith("_")}
+
+
+def train_both(rows: list[dict]) -> dict:
+    """The shipped model: the cased regime from the pages as they are (not shown the
+    `uncased` column), the uncased regime from them and their lower-cased copies
+    (`textdump_features.CASED_MODEL_HIDDEN`)."""
+    cased = to_json(train([r for r in rows if not r["uncased"]], hidden=CASED_MODEL_HIDDEN))
+    uncased = to_json(train(rows))
+    del uncased["version"]
+    return {**cased, "version": "textdump_lr_gbm_v2", "uncased": uncased}
+
+
+def train(rows: list[dict], folds: int = 5, hidden: tuple[str, ...] = MODEL_HIDDEN) -> dict:
     groups = sorted({r["group"] for r in rows})
     fold_of = {g: i % folds for i, g in enumerate(groups)}
-    X1 = shown(np.vstack([r["X"] for r in rows]))
+    X1 = shown(np.vstack([r["X"] for r in rows]), hidden)
     y = np.concatenate([r["y"] for r in rows])
     # Clean copies weigh less: they teach "keep a clean article", the dumps teach the rest.
     # Shingle F1 counts words, so long units weigh more (log of their token count).
-    w = np.concatenate([(0.5 if r["clean"] else 1.0) * np.log2(2 + np.expm1(r["X"][:, 1])) for r in rows])
+    w = np.concatenate([(0.5 if r["clean"] else 1.0) * (UNCASED_WEIGHT if r.get("uncased") else 1.0)
+                        * np.log2(2 + np.expm1(r["X"][:, 1])) for r in rows])
     fold = np.concatenate([np.full(len(r["y"]), fold_of[r["group"]]) for r in rows])
     stage1 = fit_lr(X1, y, w)
     oof = np.zeros(len(y))
@@ -231,7 +270,7 @@ def train(rows: list[dict], folds: int = 5) -> dict:
     start = 0
     for r in rows:
         n = len(r["y"])
-        X2.append(np.hstack([stage2_features(oof[start:start + n]), shown(r["X"])]))
+        X2.append(np.hstack([stage2_features(oof[start:start + n]), shown(r["X"], hidden)]))
         start += n
     stage2 = fit_gbm(np.vstack(X2), y, w)
     return {"stage1": stage1, "stage2": stage2}
@@ -305,11 +344,11 @@ def main(argv: list[str] | None = None) -> None:
     print(f"prepared {sum(len(r['y']) for v in rows.values() for r in v)} units", flush=True)
     if args.cv:
         cross_validate(sets, rows, args.cv_dir)
-    model = to_json(train([r for name in SETS for r in rows[name]]))
+    model = train_both([r for name in SETS for r in rows[name]])
     for name in SETS:
         print(f"in-sample {name}: {score_docs(model, sets[name])}", flush=True)
     if not args.no_write:
-        clean = {k: v for k, v in model.items() if not k.startswith("_")}
+        clean = _stored(model)
         args.out.write_text(json.dumps(clean, separators=(",", ":")) + "\n", encoding="utf-8")
         print(f"wrote {args.out}")
 
@@ -332,7 +371,7 @@ def cross_validate(sets, rows, cv_dir: Path) -> None:
     cv_dir.mkdir(parents=True, exist_ok=True)
     for fold, held in cv_plan(sets):
         train_rows = [r for name in SETS for r in rows[name] if r["doc"]["id"] not in held]
-        model = to_json(train(train_rows))
+        model = train_both(train_rows)
         (cv_dir / f"{fold.replace(':', '_')}.json").write_text(json.dumps(model))
         print(f"trained {fold} on {len(train_rows)} documents", flush=True)
     score_cv(sets, cv_dir)
@@ -351,6 +390,8 @@ def score_cv(sets, cv_dir: Path) -> None:
             fold = next(f for f, h in held_by.items() if f.startswith("site-fold") and d["id"] in h)
             outputs.append((d, models[fold]))
         print(f"{CV_FOLDS}-fold by site (both sets) {name}: {score_grouped(outputs)}", flush=True)
+        low = [({**d, "dump": lowered(d["dump"]), "body": lowered(d["body"])}, m) for d, m in outputs]
+        print(f"{CV_FOLDS}-fold by site, lower-cased pages {name}: {score_grouped(low)}", flush=True)
 
 
 def score_grouped(outputs: list[tuple[dict, dict]]) -> str:

@@ -18,8 +18,11 @@ How (one named step each, all in `_one_pass`):
    script-neutral: Chinese and Japanese lines are measured in characters and function
    characters, and the script itself is hidden from the model, `textdump_features.MODEL_HIDDEN`);
    stage two is a small gradient-boosted tree ensemble over stage one's probability
-   smoothed over neighbours plus the same features. Weights:
-   `cleaners/data/textdump_model.json`, made by `benchmarks/train_textdump.py`.
+   smoothed over neighbours plus the same features. Two regimes: a page most of whose
+   lines have no case evidence (Chinese, Japanese, Korean, Arabic, Thai ...) is read by a
+   model also trained on lower-cased copies of the training pages
+   (`textdump_features.uncased_page`), every other page by one trained on them as they
+   are. Weights: `cleaners/data/textdump_model.json`, made by `benchmarks/train_textdump.py`.
    An input every unit of which scores >= `ExtractConfig.dump_clean_min_score` is an
    already clean body: the model then removes nothing, only the rules do.
 3. `_rule_reason` / `_context_rules`: boilerplate wherever it stands overrides the
@@ -72,7 +75,7 @@ import numpy as np
 from cleaners.config import ExtractConfig
 from cleaners.textdump_features import (
     BASE_FEATURES, DATE_RE, FEATURE_DATE_RE, MAYBE_DATE, MONTHS_MORE_BY_NUMBER, Split, Unit, _TOKEN,
-    has_boilerplate, has_date, stage2_features, split_dump, unit_features, unit_tokens,
+    has_boilerplate, has_date, stage2_features, split_dump, uncased_page, unit_features, unit_tokens,
 )
 
 _COL = {name: i for i, name in enumerate(BASE_FEATURES)}
@@ -346,9 +349,12 @@ def _lr(params: tuple, X: np.ndarray) -> np.ndarray:
 
 
 def _scores(X: np.ndarray, model: dict[str, Any]) -> np.ndarray:
-    """Body probability of each unit from its feature rows (stage one, then stage two)."""
+    """Body probability of each unit from its feature rows (stage one, then stage two),
+    by the model's uncased regime on a page without case evidence (`uncased_page`)."""
     if not len(X):
         return np.zeros(0)
+    if "uncased" in model and uncased_page(X):
+        model = model["uncased"]
     s1, s2 = _prepared(model)
     p1 = _lr(s1, X)
     return _trees(s2, np.hstack([stage2_features(p1), X]))

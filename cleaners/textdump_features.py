@@ -60,8 +60,11 @@ _CJK_STOP = re.compile(f"[{CJK_FUNCTION_CHARS}]")
 UNSPACED_MIN_RATIO = 0.3
 CJK_CHARS_PER_WORD = 1.7
 #: The title-case ratio given to a line with letters but no cased ones (Chinese,
-#: Japanese, Arabic, Hebrew, Thai ...): about its mean over the training lines, so it
-#: reads as no evidence either way (0 would read as "a lower-case sentence").
+#: Japanese, Arabic, Hebrew, Thai ...), or on a page with no capital at all: about its
+#: mean over the training lines, so it reads as no evidence either way (0 would read as
+#: "a lower-case sentence"). Such lines are flagged (`uncased`), and the line model is
+#: trained on lower-cased copies of the dev pages too (benchmarks/train_textdump.py
+#: `lowered`), so it has learned to judge a line without case evidence.
 UNCASED_TITLECASE = 0.6
 #: Languages whose prose capitalises every noun, and the share of words that are nouns
 #: there (German: about a quarter of running words; a general corpus figure, not fitted
@@ -437,7 +440,7 @@ BASE_FEATURES = (
     "separators", "date_like", "reading_time", "repeat_log", "repeat_later", "rel_pos",
     "blank_before", "blank_after", "cjk_ratio", "url_like", "link_marks", "starts_lower",
     "tok_1", "tok_2_3", "tok_4_6", "tok_7_12", "tok_13_25", "tok_26_plus", "stop_zero",
-    "has_colon_head",
+    "has_colon_head", "uncased",
 )
 #: Base features the rules read but the line model is not shown (zero when it is
 #: trained, so it gets no weight and no tree splits on it). Which script a line is
@@ -446,10 +449,26 @@ BASE_FEATURES = (
 #: text is not body" from them (stage one's weight on it was -5 on a standardised
 #: scale: every Chinese paragraph scored as boilerplate).
 MODEL_HIDDEN = ("cjk_ratio",)
+#: The line model has two regimes (`cleaners/data/textdump_model.json`: the cased model
+#: at the top level, the uncased one under "uncased"). A page most of whose units are
+#: `uncased` (a script without letter case: Chinese, Japanese, Korean, Arabic, Thai ...;
+#: or no capital anywhere) is read by the uncased model, trained on the dev pages and on
+#: lower-cased copies of them, which judges lines without case evidence; every other
+#: page by the cased model, trained on the dev pages as they are, which does not see the
+#: `uncased` column. Trained as one model, the lower-cased copies cost cased pages a
+#: little (benchmarks/train_textdump.py, `lowered`).
+CASED_MODEL_HIDDEN = MODEL_HIDDEN + ("uncased",)
+UNCASED_PAGE_MIN = 0.5
 #: Base features averaged over neighbours at several window sizes.
 CONTEXT_SOURCES = ("log_tokens", "stop_density", "ends_sentence", "punct_per_token", "tok_26_plus",
                    "bp_nav", "titlecase_ratio")
 CONTEXT_WINDOWS = (1, 3, 8)
+
+
+def uncased_page(X: np.ndarray) -> bool:
+    """Whether a page (its feature rows) is read by the uncased model: at least
+    UNCASED_PAGE_MIN of its units are `uncased`."""
+    return bool(len(X)) and float(X[:, _IDX["uncased"]].mean()) >= UNCASED_PAGE_MIN
 
 
 def feature_names() -> list[str]:
@@ -465,7 +484,7 @@ _END_CHARS = frozenset(".!?。！？…:;\"”»)]")
 _BULLET_START = frozenset("•·▪●◦‣∙*+-–—»›>[(0123456789")
 
 
-def _base_row(text: str, low_toks: list[str], stops: frozenset[str]) -> list[float]:
+def _base_row(text: str, low_toks: list[str], stops: frozenset[str], page_cased: bool = True) -> list[float]:
     nchar = len(text)
     ntok = len(low_toks)
     cjk = 0.0 if text.isascii() else len(_CJK.findall(text)) / nchar
@@ -488,6 +507,8 @@ def _base_row(text: str, low_toks: list[str], stops: frozenset[str]) -> list[flo
                 cased += 1
             elif c.islower():
                 cased += 1
+    if not page_cased:  # no capital anywhere on the page: case is no evidence here
+        cased = 0
     title = upper / cased if cased else (UNCASED_TITLECASE if alpha else 0.0)
     if cased and (share := _noun_capitals(stops)):
         title = max(0.0, (title - share) / (1.0 - share))
@@ -519,7 +540,7 @@ def _base_row(text: str, low_toks: list[str], stops: frozenset[str]) -> list[flo
         cjk,
         1.0 if "http" in low or "www." in low or "@" in low else 0.0,
         min(5, len(_LINKMARK.findall(text))) / 5.0 if "[" in text else 0.0,
-        1.0 if c0.islower() else 0.0,
+        1.0 if c0.islower() and page_cased else 0.0,
         1.0 if ntok_eff <= 1 else 0.0,
         1.0 if 2 <= ntok_eff <= 3 else 0.0,
         1.0 if 4 <= ntok_eff <= 6 else 0.0,
@@ -528,6 +549,7 @@ def _base_row(text: str, low_toks: list[str], stops: frozenset[str]) -> list[flo
         1.0 if ntok_eff >= 26 else 0.0,
         1.0 if stop == 0.0 else 0.0,
         1.0 if head and len(head.split()) <= 4 else 0.0,
+        1.0 if alpha and not cased else 0.0,
     ]
 
 
@@ -564,7 +586,8 @@ def features_reference(units: list[Unit], tokens: list[list[str]] | None = None)
     if tokens is None:
         tokens = [unit_tokens(u.text) for u in units]
     stops = doc_stoplist(tokens)
-    base = np.array([_base_row(u.text, t, stops) for u, t in zip(units, tokens)], dtype=float)
+    page_cased = any(w[0].isalpha() and w[0].isupper() for u in units for w in u.text.split())
+    base = np.array([_base_row(u.text, t, stops, page_cased) for u, t in zip(units, tokens)], dtype=float)
     return _with_context(units, [" ".join(t) for t in tokens], base)
 
 
@@ -695,10 +718,13 @@ def unit_features(units: list[Unit], tokens: list[list[str]] | None = None,
     base[:, col("ends_sentence")] = (last_flags & _F_END) != 0
     base[:, col("punct_per_token")] = np.divide(n_punct, ntok_eff, out=np.zeros(n), where=ntok_eff > 0)
     base[:, col("digit_ratio")] = n_digit / nchar
+    page_cased = bool(n_upper.any())  # no capital anywhere on the page: case is no evidence here
+    cased = (n_cased > 0) & page_cased
     title = np.divide(n_upper, n_cased, out=np.zeros(n), where=n_cased > 0)
     if share := _noun_capitals(stops):
         title = np.maximum(0.0, (title - share) / (1.0 - share))
-    base[:, col("titlecase_ratio")] = np.where(n_cased > 0, title, np.where(n_alpha > 0, UNCASED_TITLECASE, 0.0))
+    base[:, col("titlecase_ratio")] = np.where(cased, title, np.where(n_alpha > 0, UNCASED_TITLECASE, 0.0))
+    base[:, col("uncased")] = (n_alpha > 0) & ~cased
     upper = np.fromiter(map(str.isupper, texts), dtype=bool, count=n)
     base[:, col("all_caps")] = (nchar >= 4) & (n_alpha > 0) & (n_cased == n_alpha) & upper
     keys = [" ".join(t) for t in tokens]
@@ -725,7 +751,7 @@ def unit_features(units: list[Unit], tokens: list[list[str]] | None = None,
         if ":" in t[:40]:
             head = t.split(":", 1)[0]
             base[i, col("has_colon_head")] = 1.0 if head and len(head.split()) <= 4 else 0.0
-    base[:, col("starts_lower")] = (first_flags & _F_LOWER) != 0
+    base[:, col("starts_lower")] = ((first_flags & _F_LOWER) != 0) & page_cased
     for name, lo, hi in (("tok_1", 0, 1), ("tok_2_3", 2, 3), ("tok_4_6", 4, 6), ("tok_7_12", 7, 12),
                          ("tok_13_25", 13, 25), ("tok_26_plus", 26, None)):
         base[:, col(name)] = (ntok_eff >= lo) & (True if hi is None else ntok_eff <= hi)

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cleaners.textdump_features import (
-    BASE_FEATURES, features, features_reference, unit_features, unit_tokens, units_of,
+    BASE_FEATURES, features, features_reference, uncased_page, unit_features, unit_tokens, units_of,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -118,15 +118,32 @@ def test_korean_is_spaced_so_counted_in_words() -> None:
 @pytest.mark.parametrize("text, expected", [
     (_ZH, "uncased"),                       # no cased letters: no evidence
     ("Read More From Our Partners", 1.0),  # a menu line
-    ("the minister said so", 0.0),
+    ("the minister said so\n\nHome", 0.0),
     ("BBC中文 新闻", 1.0),                  # the cased word is counted, the Han one is not
     ("2024-03-15 10:41", 0.0),              # no letters at all
+    ("the minister said so", "uncased"),    # no capital on the whole page: case is no evidence
 ])
 def test_titlecase_ratio_counts_cased_words_only(text: str, expected) -> None:
     from cleaners.textdump_features import UNCASED_TITLECASE
 
     want = UNCASED_TITLECASE if expected == "uncased" else expected
-    assert _row(text)["titlecase_ratio"] == pytest.approx(want)
+    row = _row(text)
+    assert row["titlecase_ratio"] == pytest.approx(want)
+    assert row["uncased"] == (expected == "uncased")
+
+
+def test_a_page_without_capitals_reads_like_an_uncased_script() -> None:
+    """A page with no capital anywhere (lower-cased text, or a script without case) gives
+    no case evidence: its lines get the uncased values, as Chinese or Arabic lines do, and
+    the model (trained on lower-cased copies of the dev pages too) reads them without case."""
+    page = "home news sport\n\nthe council said on monday that the library will open on sundays."
+    _, units = units_of(page)
+    lower = [dict(zip(BASE_FEATURES, r)) for r in features(units)]
+    _, units = units_of(page.title())
+    cased = [dict(zip(BASE_FEATURES, r)) for r in features(units)]
+    assert [r["uncased"] for r in lower] == [1.0, 1.0] and [r["uncased"] for r in cased] == [0.0, 0.0]
+    assert [r["starts_lower"] for r in lower] == [0.0, 0.0]
+    assert cased[0]["titlecase_ratio"] == 1.0 and lower[0]["titlecase_ratio"] == lower[1]["titlecase_ratio"]
 
 
 _DE_PAGE = ("Startseite Über Uns Kontakt\n\n"
@@ -160,13 +177,40 @@ def test_german_title_case_is_read_net_of_its_capitalised_nouns() -> None:
 
 
 def test_shipped_line_model_ignores_hidden_features() -> None:
-    """`MODEL_HIDDEN` columns are zero in training: no stage-one weight, no tree split."""
+    """Hidden columns are zero in training: no stage-one weight, no tree split. The cased
+    regime is not shown `uncased` either."""
     from cleaners.textdump import load_model
-    from cleaners.textdump_features import MODEL_HIDDEN, feature_names, stage2_names
+    from cleaners.textdump_features import CASED_MODEL_HIDDEN, MODEL_HIDDEN, feature_names, stage2_names
 
-    model = load_model()
-    for name in MODEL_HIDDEN:
-        k = feature_names().index(name)
-        assert model["stage1"]["coef"][k] == 0.0
-        col = len(stage2_names()) + k
-        assert all(col not in tree for tree in model["stage2"]["feature"])
+    shipped = load_model()
+    for model, hidden in ((shipped, CASED_MODEL_HIDDEN), (shipped["uncased"], MODEL_HIDDEN)):
+        assert model["stage1_features"] == feature_names()
+        for name in hidden:
+            k = feature_names().index(name)
+            assert model["stage1"]["coef"][k] == 0.0
+            col = len(stage2_names()) + k
+            assert all(col not in tree for tree in model["stage2"]["feature"])
+
+
+_EN_PAGE = ("Home News Sport\n\nCouncil Opens New Library\n\nThe council said on Monday that the new "
+            "library will open on Sundays from next month, after a survey of residents.\n\nRead More")
+
+
+@pytest.mark.parametrize(("page", "uncased"), [
+    (_EN_PAGE, False),
+    (_EN_PAGE.lower(), True),        # no capital anywhere
+    (_ZH, True),
+    ("Home Login\n\n" + _ZH + "\n\n" + _ZH[:20], True),  # English menu words on a Chinese page
+    (_KO, True),
+])
+def test_pages_without_case_evidence_are_read_by_the_uncased_model(page: str, uncased: bool) -> None:
+    from cleaners.textdump import _scores, load_model
+
+    _, units = units_of(page)
+    X = features(units)
+    shipped = load_model()
+    cased_only = {k: v for k, v in shipped.items() if k != "uncased"}
+    assert uncased_page(X) is uncased
+    expected = shipped["uncased"] if uncased else cased_only
+    assert np.array_equal(_scores(X, shipped), _scores(X, expected))
+    assert not np.array_equal(_scores(X, shipped["uncased"]), _scores(X, cased_only))

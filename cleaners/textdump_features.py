@@ -62,9 +62,8 @@ CJK_CHARS_PER_WORD = 1.7
 #: The title-case ratio given to a line with letters but no cased ones (Chinese,
 #: Japanese, Arabic, Hebrew, Thai ...), or on a page with no capital at all: about its
 #: mean over the training lines, so it reads as no evidence either way (0 would read as
-#: "a lower-case sentence"). Such lines are flagged (`uncased`), and the line model is
-#: trained on lower-cased copies of the dev pages too (benchmarks/train_textdump.py
-#: `lowered`), so it has learned to judge a line without case evidence.
+#: "a lower-case sentence"). Such lines are flagged (`uncased`); a page made mostly of
+#: them is read by the line model's uncased regime (`CASED_MODEL_HIDDEN`).
 UNCASED_TITLECASE = 0.6
 #: Languages whose prose capitalises every noun, and the share of words that are nouns
 #: there (German: about a quarter of running words; a general corpus figure, not fitted

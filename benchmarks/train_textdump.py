@@ -201,12 +201,12 @@ def predict(params, X: np.ndarray) -> np.ndarray:
     return 1 / (1 + np.exp(-np.clip(((X - mu) / sd) @ coef + bias, -30, 30)))
 
 
-def prepare(docs: list[dict], with_clean: bool = True, uncased: bool = True) -> list[dict]:
-    """Per document: feature rows and labels of its dump (and of its clean body), and,
-    with `uncased`, of the same lower-cased (`lowered`)."""
+def prepare(docs: list[dict], with_clean: bool = True) -> list[dict]:
+    """Per document: feature rows and labels of its dump (and of its clean body), and of
+    the same lower-cased (`lowered`, rows marked "uncased")."""
     out = []
     for d in docs:
-        for low in (False, True) if uncased else (False,):
+        for low in (False, True):
             dump, body = (lowered(d["dump"]), lowered(d["body"])) if low else (d["dump"], d["body"])
             units, X, y = doc_rows(dump, body)
             out.append({"doc": d, "X": X, "y": y, "group": d["site"], "clean": False, "uncased": low})
@@ -236,8 +236,7 @@ def shown(X: np.ndarray, hidden: tuple[str, ...] = MODEL_HIDDEN) -> np.ndarray:
 
 def _stored(model: dict) -> dict:
     """The model as stored: without the arrays the cleaner caches in it ("_np")."""
-    return {k: _stored(v) if isinstance(v, dict) and k == "uncased" else v
-            for k, v in model.items() if not k.startswith("_")}
+    return {k: _stored(v) if isinstance(v, dict) else v for k, v in model.items() if not k.startswith("_")}
 
 
 def train_both(rows: list[dict]) -> dict:

@@ -256,7 +256,7 @@ def train(rows: list[dict], folds: int = 5, hidden: tuple[str, ...] = MODEL_HIDD
     y = np.concatenate([r["y"] for r in rows])
     # Clean copies weigh less: they teach "keep a clean article", the dumps teach the rest.
     # Shingle F1 counts words, so long units weigh more (log of their token count).
-    w = np.concatenate([(0.5 if r["clean"] else 1.0) * (UNCASED_WEIGHT if r.get("uncased") else 1.0)
+    w = np.concatenate([(0.5 if r["clean"] else 1.0) * (UNCASED_WEIGHT if r["uncased"] else 1.0)
                         * np.log2(2 + np.expm1(r["X"][:, 1])) for r in rows])
     fold = np.concatenate([np.full(len(r["y"]), fold_of[r["group"]]) for r in rows])
     stage1 = fit_lr(X1, y, w)

@@ -483,7 +483,7 @@ _END_CHARS = frozenset(".!?。！？…:;\"”»)]")
 _BULLET_START = frozenset("•·▪●◦‣∙*+-–—»›>[(0123456789")
 
 
-def _base_row(text: str, low_toks: list[str], stops: frozenset[str], page_cased: bool = True) -> list[float]:
+def _base_row(text: str, low_toks: list[str], stops: frozenset[str], page_cased: bool) -> list[float]:
     nchar = len(text)
     ntok = len(low_toks)
     cjk = 0.0 if text.isascii() else len(_CJK.findall(text)) / nchar

@@ -10,6 +10,10 @@ Prints, in one run:
     (PREFECT_API_URL; the server is started before and its start-up is not counted);
   * per-step time shares (from the run manifest's `timing_s`), pages per second and the
     peak RSS of the whole process tree (sampled every 50 ms with psutil);
+  * per page with one worker: docprep's steps (the manifest's step times / pages) against
+    trafilatura's extract per page, issue 8's per-core measure; the wall-time ratio
+    printed before it also counts process start-up and the run's finalisation (report,
+    manifest), a few seconds per run whatever its size;
   * text dumps: documents per second end to end (no Prefect);
   * memory flatness: peak RSS of a run over the dumps and over 10x as many (the same dumps
     copied under other names), workers=1.
@@ -128,6 +132,12 @@ def docprep(inputs: list[str], out: Path, workers: int, prefect: bool, api_url: 
     }
 
 
+def step_ms(run: dict) -> float:
+    """CPU-bound time per document of a run: its manifest's step times summed (over all
+    workers) / documents."""
+    return round(1000 * sum(run["step_s"].values()) / run["docs"], 1)
+
+
 class StandingServer:
     """A real `prefect server start` on loopback, with its own home, for the runs that
     use a standing server; stopped (its whole process group) on exit."""
@@ -213,13 +223,21 @@ def main() -> None:
     print("step shares (w=1, library):", res["html_w1_noprefect"]["step_share"])
     print("per-core overhead (w=1 library wall / trafilatura extract): "
           f"x{res['html_w1_noprefect']['wall_s'] / t['extract_s']:.2f}")
+    w1 = res["html_w1_noprefect"]
+    res["per_page"] = per_page = {"trafilatura_ms": round(1000 * t["extract_s"] / len(pages), 1),
+                                  "docprep_steps_ms": step_ms(w1)}
+    per_page["ratio"] = round(per_page["docprep_steps_ms"] / per_page["trafilatura_ms"], 2)
+    print(f"per page (w=1 library): docprep's steps {per_page['docprep_steps_ms']} ms (the manifest's step "
+          f"times / pages; no start-up, no finalisation) vs trafilatura {per_page['trafilatura_ms']} ms: "
+          f"x{per_page['ratio']}")
     print(f"scaling 2 vs 1 workers (library): x{res['html_w1_noprefect']['wall_s'] / res['html_w2_noprefect']['wall_s']:.2f}")
 
     dumps = [str(args.eval / s / "dumps") for s in ("scrapinghub", "wcxb-articles")]
     for workers in (1, 2):
         r = res[f"dumps_w{workers}"] = docprep(dumps, work / f"dumps{workers}", workers, False)
         print(f"text dumps w={workers}: {r['docs_per_s']:6.1f} docs/s end to end ({r['docs']} docs, "
-              f"{r['wall_s']}s incl. start-up), peak {r['peak_rss_mb']} MB, steps {r['step_share']}")
+              f"{r['wall_s']}s incl. start-up), peak {r['peak_rss_mb']} MB, steps {r['step_share']}, "
+              f"{step_ms(r)} ms/doc of step time ({1000 / step_ms(r):.0f} docs/s per core)")
     if not args.quick:
         big = replicate(args.eval / "wcxb-articles" / "dumps", work / "big", 10)
         small = docprep([str(args.eval / "wcxb-articles" / "dumps")], work / "mem1", 1, False)

@@ -69,6 +69,10 @@ uncased pages, before -> after, html_text 0.670 -> 0.690, w3m 0.458 -> 0.537, ly
 Burmese gains most (html_text 0.57 -> 0.86), Thai loses (0.52 -> 0.39: no stop list and
 no word spaces, so little evidence is left without case); the Xinhua page is still kept
 whole (0.46).
+
+2026-11-22, later: w3m's and lynx's ordered-list numbers stripped like their bullets
+(`textdump_render.strip_number`; html_text dumps unchanged): w3m 0.795 / 0.926 / 0.602 ->
+0.806 / 0.926 / 0.636, lynx 0.804 / 0.923 / 0.632 -> 0.810 / 0.923 / 0.650.
 """
 from __future__ import annotations
 

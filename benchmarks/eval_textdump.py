@@ -23,7 +23,9 @@ link to its truth. Results (2026-11-22, F1, CPU docs/s of one core):
 | lynx -dump -width=80 | 0.882 (P 0.843, R 0.925) | 0.914 (P 0.900, R 0.929, leak 0.064) |
 
 (2026-11-21, before the script-neutral features: 0.909 / 0.927, w3m 0.890 / 0.912, lynx
-0.878 / 0.915.)
+0.878 / 0.915.) 2026-11-22, later, with ordered-list numbers stripped
+(`textdump_render.strip_number`): w3m 0.892 -> 0.896 (P 0.853 -> 0.861) / 0.914, lynx 0.879
+-> 0.884 (P 0.842 -> 0.851) / 0.917; html_text 0.912 / 0.931 unchanged.
 html_text speed: 131 / 87 docs/s (140 / 92 before renderer normalisation, same load).
 """
 from __future__ import annotations

@@ -220,6 +220,40 @@ _APPEAL_CLOSE = re.compile(
 APPEAL_MAX_UNITS = 25  # a reader letter is a screen long; past that it is not one letter
 SIGNATURE_MAX_UNITS = 3  # names and roles under the thanks
 
+#: The heading of a reader-comment section ("34 responses to “Title”", "Comments (12)",
+#: "Leave a Reply", "Join the conversation"), in the languages the cleaner is checked on.
+_COMMENTS_HEADING = re.compile(
+    r"^\s*(?:(?:\d+|one)\s+(?:comments?|responses?|replies|reactions|thoughts?|kommentare?|antworten|"
+    r"commentaires?|réponses?|comentarios?|respuestas?|comentários?|respostas?|komentarz[ey]?|"
+    r"odpowiedzi|комментари[йея]в?|ответ(?:ов|а)?|σχόλια|条评论)\b.*|"
+    r"(?:reader |user )?(?:comments?|responses|replies|discussion|kommentare|commentaires|comentarios|"
+    r"comentários|komentarze|комментарии|σχόλια|评论|网友评论|留言)\s*(?:\(\d+\)|\d+)?\s*:?|"
+    r"(?:leave|post|add|write) a (?:reply|comment)|join the (?:conversation|discussion)|have your say|"
+    r"what do you think\??|(?:schreibe|hinterlasse) einen kommentar|kommentar schreiben|"
+    r"laisser un commentaire|(?:deja|dejar|escribe) un comentario|deixe um comentário|dodaj komentarz|"
+    r"(?:оставьте|оставить|добавить) комментарий|αφήστε (?:ένα )?σχόλιο|发表评论|我要评论)\s*$",
+    re.I,
+)
+#: What comment software prints around each comment: its author line ("joe says:"), its
+#: time ("November 19, 2019 at 6:34 am", "2 days ago", "vor 3 Stunden"), its buttons and
+#: votes ("Reply", "Rating: 36 Votes").
+_COMMENT_MARK = re.compile(
+    r"^\s*(?:\S.{0,40}\s(?:says|said|wrote|schreibt|sagt|meint|dit|dice|escribió|disse|napisał\w*|"
+    r"пишет|пишe|написал\w*|έγραψε)\s*:|"
+    r"(?:reply|report|antworten|répondre|responder|odpowiedz|ответить|απάντηση|回复)|"
+    r"rating:\s*-?\d+\s*votes?|\d+\s*(?:likes?|points?|votes?)|"
+    r"(?:\d+|an?)\s+(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?)\s+ago\b.*|"
+    r"vor\s+\d+\s+(?:sekunden|minuten|stunden|tagen|wochen|monaten|jahren)|"
+    r"il y a\s+\d+\s+(?:secondes?|minutes?|heures?|jours?|semaines?|mois|ans?)|"
+    r"hace\s+\d+\s+(?:segundos?|minutos?|horas?|días?|semanas?|meses?|años?)|"
+    r"\d+\s+(?:sekund|minut|godzin|dni|tygodni|miesięcy|lat)\w*\s+temu|"
+    r"\d+\s+(?:секунд|минут|час|дн|недел|месяц|год|лет)\w*\s+назад|\d+\s*(?:分钟|小时|天)前|"
+    r".{0,30}\d{4},?\s+(?:at|um|à|a las|às|o)\s+\d{1,2}[:.h]\s?\d{2}(?:\s*[ap]\.?m\.?)?)\s*$",
+    re.I,
+)
+COMMENT_LOOKAHEAD = 12  # units after a comments heading searched for comment marks
+COMMENT_MIN_MARKS = 2  # marks that make the heading a comment section's, not the article's
+
 
 def _context_rules(units: list[Unit], reasons: list[str], X: list[list[float]]) -> None:
     """Rules that look at a unit and its neighbours; they only ever remove. `X`: the
@@ -281,12 +315,35 @@ def _context_rules(units: list[Unit], reasons: list[str], X: list[list[float]]) 
             near = sum(1 for j in range(max(0, i - 3), min(n, i + 4)) if reasons[j] == "boilerplate:cookie")
             if near >= 2:
                 reasons[i] = "boilerplate:cookie"
+    # Reader comments: from a comments heading after the body start, when comment marks
+    # (author lines, comment times, reply buttons) follow it, to the end of the page.
+    start = _comment_section(units, reasons)
+    if start is not None:
+        for j in range(start, n):
+            if reasons[j] in ("body", ""):
+                reasons[j] = "boilerplate:comment"
     # A caption printed twice, once bare and once with its credit: both are captions.
     for i in range(n - 1):
         if reasons[i + 1] == "caption" and reasons[i] in ("body", ""):
             a, b = units[i].text.rstrip(" ."), units[i + 1].text
             if len(a) >= 20 and b.startswith(a):
                 reasons[i] = "caption"
+
+
+def _comment_section(units: list[Unit], reasons: list[str]) -> int | None:
+    """Index of the heading that opens the page's reader comments, or None: the first
+    `_COMMENTS_HEADING` after a kept unit that at least COMMENT_MIN_MARKS `_COMMENT_MARK`
+    units follow within COMMENT_LOOKAHEAD units. Readers write prose, which the line model
+    keeps; comment software frames it in marks no article has in such a run."""
+    first = next((i for i, r in enumerate(reasons) if r == "body"), None)
+    if first is None:
+        return None
+    for i in range(first + 1, len(units)):
+        if len(units[i].text) <= 120 and _COMMENTS_HEADING.match(units[i].text):
+            marks = sum(1 for u in units[i + 1:i + 1 + COMMENT_LOOKAHEAD] if _COMMENT_MARK.match(u.text))
+            if marks >= COMMENT_MIN_MARKS:
+                return i
+    return None
 
 
 def _removed_reason(text: str, ntok: int, short_run: bool, row: np.ndarray) -> str:

@@ -25,7 +25,10 @@ link to its truth. Results (2026-11-22, F1, CPU docs/s of one core):
 (2026-11-21, before the script-neutral features: 0.909 / 0.927, w3m 0.890 / 0.912, lynx
 0.878 / 0.915.) 2026-11-22, later, with ordered-list numbers stripped
 (`textdump_render.strip_number`): w3m 0.892 -> 0.896 (P 0.853 -> 0.861) / 0.914, lynx 0.879
--> 0.884 (P 0.842 -> 0.851) / 0.917; html_text 0.912 / 0.931 unchanged.
+-> 0.884 (P 0.842 -> 0.851) / 0.917; html_text 0.912 / 0.931 unchanged. Then reader
+comments dropped from their heading on (`textdump._comment_section`): html_text 0.912 ->
+0.914 (P 0.887 -> 0.890) / 0.931 -> 0.932 (P 0.913 -> 0.916), w3m 0.898 / 0.915, lynx
+0.886 / 0.918.
 html_text speed: 131 / 87 docs/s (140 / 92 before renderer normalisation, same load).
 """
 from __future__ import annotations

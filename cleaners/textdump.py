@@ -29,7 +29,8 @@ How (one named step each, all in `_one_pass`):
    model ("Read more:" teaser lines, reading times, repeats, tags, captions and their
    bare copies, cookie banners, short share/comment/login lines, subscription calls,
    "Related"/"Most Popular" headings and the teasers under them, bare URLs, bulleted
-   menus above or below the prose). If nothing is left, the best-scored units are kept.
+   menus above or below the prose, reader comments from their section's heading on).
+   If nothing is left, the best-scored units are kept.
 4. `find_title` / `find_date`: the headline, and the publication date (the date line
    around the body start; on the first pass, else one under the headline or the page's
    nearest date line).

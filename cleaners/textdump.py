@@ -240,7 +240,7 @@ _COMMENTS_HEADING = re.compile(
 #: votes ("Reply", "Rating: 36 Votes").
 _COMMENT_MARK = re.compile(
     r"^\s*(?:\S.{0,40}\s(?:says|said|wrote|schreibt|sagt|meint|dit|dice|escribió|disse|napisał\w*|"
-    r"пишет|пишe|написал\w*|έγραψε)\s*:|"
+    r"пишет|написал\w*|έγραψε)\s*:|"
     r"(?:reply|report|antworten|répondre|responder|odpowiedz|ответить|απάντηση|回复)|"
     r"rating:\s*-?\d+\s*votes?|\d+\s*(?:likes?|points?|votes?)|"
     r"(?:\d+|an?)\s+(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?)\s+ago\b.*|"

@@ -39,8 +39,8 @@ candidates 1,852 -> 1,879 of 2,133; site-CV html_text 0.819, w3m 0.685, lynx 0.7
 in-sample 0.831 / 0.688 / 0.705.
 
 Retrained after ordered-list numbers were stripped from w3m/lynx renderings (and reader
-comments dropped from dumps), 2026-11-22: site-CV html_text 0.817, w3m 0.686, lynx 0.705;
-in-sample 0.823 / 0.689 / 0.717; true title among the candidates on 1,884 renderings.
+comments dropped from dumps), 2026-11-22: site-CV html_text 0.817, w3m 0.685, lynx 0.705;
+in-sample 0.823 / 0.688 / 0.719; true title among the candidates on 1,883 renderings.
 
 (With w3m/lynx renderings normalised by cleaners/textdump_render.py; before that step,
 site-CV was 0.820 / 0.630 / 0.637: the renderings gained, html_text lost 0.011.)

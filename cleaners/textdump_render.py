@@ -297,9 +297,10 @@ class Normalised:
 
 
 def normalise(lines: list[str]) -> Normalised:
-    """All of the above on a dump's lines. Image and form markers are dropped only in a
-    rendered dump (a renderer's layout, wrapped or ending in lynx's references):
-    elsewhere a bracketed word may be the text's own."""
+    """All of the above on a dump's lines. Image and form markers and ordered-list
+    numbers are dropped only in a rendered dump (a renderer's layout, wrapped or ending in
+    lynx's references): elsewhere a bracketed word or an opening number may be the text's
+    own (an indented clean body: the line model's training bodies include one)."""
     refs = reference_list_start(lines) if "References" in lines else None
     dropped: dict[int, str] = {}
     if refs is not None:
@@ -325,7 +326,7 @@ def normalise(lines: list[str]) -> Normalised:
     carry = None  # this line, when the previous one ended in a wrapped marker
     for i, line in enumerate(lines):
         line, is_bullet = strip_bullet(line if carry is None else carry)
-        if not is_bullet:
+        if rendered and not is_bullet:  # elsewhere a number opening a line is the text's own
             line, is_bullet = strip_number(line, lynx)
         carry = None
         if rendered:

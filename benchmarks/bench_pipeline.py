@@ -220,17 +220,16 @@ def main() -> None:
     print(f"docprep w=2 prefect, standing server: {r['wall_s']:7.1f}s  {r['docs_per_s']:6.1f} pages/s  "
           f"x{r['wall_s'] / t['extract_s']:.2f} of trafilatura  peak {r['peak_rss_mb']} MB "
           f"(the server, started before, took {r['server_start_s']}s)")
-    print("step shares (w=1, library):", res["html_w1_noprefect"]["step_share"])
-    print("per-core overhead (w=1 library wall / trafilatura extract): "
-          f"x{res['html_w1_noprefect']['wall_s'] / t['extract_s']:.2f}")
     w1 = res["html_w1_noprefect"]
+    print("step shares (w=1, library):", w1["step_share"])
+    print(f"per-core overhead (w=1 library wall / trafilatura extract): x{w1['wall_s'] / t['extract_s']:.2f}")
     res["per_page"] = per_page = {"trafilatura_ms": round(1000 * t["extract_s"] / len(pages), 1),
                                   "docprep_steps_ms": step_ms(w1)}
     per_page["ratio"] = round(per_page["docprep_steps_ms"] / per_page["trafilatura_ms"], 2)
     print(f"per page (w=1 library): docprep's steps {per_page['docprep_steps_ms']} ms (the manifest's step "
           f"times / pages; no start-up, no finalisation) vs trafilatura {per_page['trafilatura_ms']} ms: "
           f"x{per_page['ratio']}")
-    print(f"scaling 2 vs 1 workers (library): x{res['html_w1_noprefect']['wall_s'] / res['html_w2_noprefect']['wall_s']:.2f}")
+    print(f"scaling 2 vs 1 workers (library): x{w1['wall_s'] / res['html_w2_noprefect']['wall_s']:.2f}")
 
     dumps = [str(args.eval / s / "dumps") for s in ("scrapinghub", "wcxb-articles")]
     for workers in (1, 2):

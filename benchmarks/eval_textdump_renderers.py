@@ -185,6 +185,9 @@ def main(argv: list[str] | None = None) -> None:
             print(f"  {renderer:9s} cleaned: {short_score(truth_dir, write_scored_folder(base / 'cleaned', cleaned))}")
             print(f"  {renderer:9s} keep-all: {short_score(truth_dir, write_scored_folder(base / 'raw', raw))}")
         for (renderer, lg), pairs in sorted(per_lang.items()):
+            if not any(truth.strip() for truth, _ in pairs):  # langdetect's "unknown": empty truths
+                print(f"  lang {lg} {renderer:9s} ({len(pairs)} pages): no true body to score")
+                continue
             f1, p, rc = shingle_prf(pairs)
             print(f"  lang {lg} {renderer:9s} ({len(pairs)} pages): F1 {f1:.3f}  P {p:.3f}  R {rc:.3f}")
 

@@ -102,7 +102,11 @@ class AtomicLines:
         self.count = 0
 
     def write(self, obj: dict) -> None:
-        self._out.write(json_line(obj))
+        self.write_line(json_line(obj))
+
+    def write_line(self, line: bytes) -> None:
+        """Write one line already encoded as `json_line` encodes it."""
+        self._out.write(line)
         self.count += 1
 
     def commit(self) -> dict[str, Any]:
@@ -137,10 +141,14 @@ class ShardWriter:
         self.shards: list[dict[str, Any]] = []
 
     def write(self, record: dict) -> None:
+        self.write_line(json_line(record))
+
+    def write_line(self, line: bytes) -> None:
+        """Write one record already encoded as `json_line` encodes it."""
         if self.current is None:
             name = f"part-{self.index:05d}.jsonl" + (".gz" if self.compress else "")
             self.current = AtomicLines(self.data / name, self.compress)
-        self.current.write(record)
+        self.current.write_line(line)
         if self.current.count >= self.limit:
             self._close()
 

@@ -345,3 +345,38 @@ def test_an_index_with_the_old_band_tables_is_upgraded_on_open(tmp_path: Path, o
     db.close()
     assert "bands" not in tables and "sketches" not in tables and "lsh" in tables
     assert version == "3"
+
+
+# The serial dedup+write pass (cleaners.pipeline._finalize_locked) writes a kept record by
+# copying its bytes from the worker's result line: the same bytes as serialising it again.
+
+_STRINGS = st.one_of(
+    st.text(max_size=40),
+    st.sampled_from(['"provenance":{"steps":[]}}', ',"signature":', '\\ud83d', "C:\\users", "\n\t\x00"]),
+    st.lists(st.sampled_from(["\ud83d", "\ude00", "\udce9", "a", "😀"]), max_size=4).map("".join),
+)
+_JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | _STRINGS,
+                     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_STRINGS, inner, max_size=3),
+                     max_leaves=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(["id", "text", "title", "lang", "source"]), _JSON, max_size=5),
+       st.lists(_JSON, max_size=3),
+       st.dictionaries(_STRINGS, _JSON, max_size=2),
+       st.sampled_from([None, "last", "first"]),
+       st.one_of(st.none(), _STRINGS))
+def test_a_kept_record_is_written_as_serialised_again(fields, steps, more_provenance, where, signature_json):
+    import json
+
+    from cleaners.pipeline import kept_record_line
+    from cleaners.write import json_line
+
+    provenance = {"steps": steps, **more_provenance} if where != "first" else {**more_provenance, "steps": steps}
+    record = {**fields, "provenance": provenance} if where else {"provenance": provenance, **fields}
+    raw = json_line({"i": 3, "record": record, "signature": signature_json})
+    run = {"docprep": "0.1.0", "config_hash": "c" * 16, "run_id": "r" * 16}
+
+    expected = json.loads(raw)["record"]
+    expected["provenance"] = {**run, "steps": expected["provenance"]["steps"]}
+    assert kept_record_line(raw, json.loads(raw)["record"], run) == json_line(expected)

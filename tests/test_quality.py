@@ -28,3 +28,17 @@ def test_judge(text, lang, overrides, reason):
 def test_cjk_characters_count_as_words():
     assert score("经济发展")["words"] == 4
     assert score("hello world")["words"] == 2
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from cleaners.quality import _WORD, count_words  # noqa: E402
+
+_MIXED = st.sampled_from(list("aZ9_ é.,-\n\t")
+                        + ["经", "ア", "한", "\u3000", "。", "Ω", "\u0301", "𝐀", "😀", "\udce9", "\u2028"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.text(), st.text(alphabet=_MIXED)))
+def test_count_words_counts_the_word_regex(text):
+    assert count_words(text) == len(_WORD.findall(text))

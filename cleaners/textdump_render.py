@@ -92,8 +92,11 @@ def wrap_width(lines: list[str], measure: Callable[[str], int] = display_width,
     longer line; html_text and HTML extractors never do. With `refine`, a width must
     hold WRAP_MIN_SHARE of the long lines and lines may overshoot it by WRAP_SLACK;
     without, the widest width with any line is taken and nothing may overshoot it.
+    `measure` counts at most two columns a character (`len`, `char_width`,
+    `display_width`), so a line of fewer than 20 characters is not measured (most are).
     """
-    lens = [measure(l.rstrip()) for l in lines if "://" not in l and measure(l.strip()) >= 40]
+    lens = [measure(l.rstrip()) for l in lines
+            if len(l) >= 20 and "://" not in l and measure(l.strip()) >= 40]
     if len(lens) < 5 or min(lens) > 110:
         return None
     counts = Counter(lens)
@@ -313,7 +316,8 @@ def normalise(lines: list[str]) -> Normalised:
     # A terminal renderer's layout: lynx's trailer or header, renderer bullets at their
     # columns, or lynx's margin (most lines indented). html_text never indents.
     indented = [l for l in lines if l.startswith(" ")]
-    nonblank = sum(1 for l in lines if l.strip())
+    # (html_text dumps indent no line: the non-blank lines are counted only for a dump that does)
+    nonblank = sum(map(bool, map(str.strip, lines))) if indented else 0
     layout = bool(refs is not None or head or (indented and (
         2 * len(indented) >= nonblank or any(strip_bullet(l)[1] for l in indented))))
     lynx = bool(refs is not None or head
@@ -325,6 +329,10 @@ def normalise(lines: list[str]) -> Normalised:
     out, bullet = [], []
     carry = None  # this line, when the previous one ended in a wrapped marker
     for i, line in enumerate(lines):
+        if carry is None and not line.strip():  # a blank line (a third of them): nothing to undo
+            out.append(line)
+            bullet.append(False)
+            continue
         line, is_bullet = strip_bullet(line if carry is None else carry)
         if rendered and not is_bullet:  # elsewhere a number opening a line is the text's own
             line, is_bullet = strip_number(line, lynx)
@@ -333,7 +341,7 @@ def normalise(lines: list[str]) -> Normalised:
             if "[" in line and i + 1 < len(lines):
                 line, nxt = split_marker(line, lines[i + 1])
                 carry = nxt if nxt is not lines[i + 1] else None
-            line = "" if _FRAME.match(line) else drop_artefacts(line)
+            line = "" if "FRAME: " in line and _FRAME.match(line) else drop_artefacts(line)
         if not line.strip() and lines[i].strip() and i not in dropped:
             dropped[i] = "markup"
         out.append(line)

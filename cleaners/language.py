@@ -38,6 +38,7 @@ from langdetect.lang_detect_exception import ErrorCode, LangDetectException
 from langdetect.language import Language
 from langdetect.utils.ngram import NGram
 
+from cleaners.codepoints import code_points
 from cleaners.config import LanguageConfig
 from cleaners.record import Document, Reject
 
@@ -66,7 +67,7 @@ _NONE = (np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp))
 
 
 def _code_points(text: str) -> np.ndarray:
-    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
+    return code_points(text).astype(np.int64)  # room for the n-gram keys' shifts
 
 
 @lru_cache(maxsize=1)
@@ -83,10 +84,10 @@ class LangdetectProfiles:
     character; sorted) and their probability in each language (one row per n-gram)."""
 
     def __init__(self, factory: DetectorFactory) -> None:
-        grams = sorted(factory.word_lang_prob_map, key=self._key)
+        keyed = sorted((self._key(g), g) for g in factory.word_lang_prob_map)
         self.langlist: list[str] = list(factory.langlist)
-        self.keys = np.array([self._key(g) for g in grams], dtype=np.int64)
-        self.table = np.array([factory.word_lang_prob_map[g] for g in grams], dtype=np.float64)
+        self.keys = np.array([key for key, _ in keyed], dtype=np.int64)
+        self.table = np.array([factory.word_lang_prob_map[g] for _, g in keyed], dtype=np.float64)
 
     @staticmethod
     def _key(gram: str) -> int:

@@ -559,8 +559,7 @@ def _concat_rejects(out: Path, runs: list[dict[str, Any]]) -> None:
             if path.exists():
                 with open(path, "rb") as f:
                     for line in f:
-                        target._out.write(line)
-                        target.count += 1
+                        target.write_line(line)
         target.commit()
     except BaseException:
         target.abort()

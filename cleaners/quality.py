@@ -13,6 +13,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from cleaners.codepoints import code_points, every_character
 from cleaners.config import QualityConfig
 from cleaners.record import Document, Reject
 
@@ -29,7 +30,7 @@ _OTHER, _WORD_CHAR, _CJK_CHAR = 0, 1, 2
 def _char_classes() -> np.ndarray:
     """Per code point (all of Unicode): _CJK_CHAR, _WORD_CHAR (`\\w` outside CJK) or _OTHER.
     Built once per process, in 0.03 s."""
-    every = np.arange(0x110000, dtype=np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
+    every = every_character()
     table = np.zeros(0x110000, dtype=np.uint8)
     for m in re.finditer(r"\w+", every):
         table[m.start() : m.end()] = _WORD_CHAR
@@ -41,7 +42,7 @@ def _char_classes() -> np.ndarray:
 def count_words(text: str) -> int:
     """len(_WORD.findall(text)): every CJK character, plus the runs of other word
     characters. 0.03 ms on an 11,000-character body, against 0.37 ms for the regex."""
-    kind = _char_classes().take(np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32))
+    kind = _char_classes().take(code_points(text))
     word = kind == _WORD_CHAR
     runs = int(word[:1].sum()) + int(np.count_nonzero(word[1:] > word[:-1]))  # word after non-word
     return runs + int(np.count_nonzero(kind == _CJK_CHAR))

@@ -24,6 +24,7 @@ from typing import Iterable, NamedTuple
 
 import numpy as np
 
+from cleaners.codepoints import code_points
 from cleaners.textdump_render import display_width, normalise
 
 #: Stop lists consulted (jusText ships them). The document's language is the one
@@ -719,7 +720,7 @@ def _char_table() -> np.ndarray:
 
 
 def _code_point_flags(joined: str) -> np.ndarray:
-    cp = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    cp = code_points(joined)
     flags = _char_table().take(np.minimum(cp, 0xFFFF))
     for i in np.flatnonzero(cp > 0xFFFF):  # emoji, historic scripts: rare
         flags[i] = _char_flags(chr(cp[i]))

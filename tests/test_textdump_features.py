@@ -50,7 +50,7 @@ _PIECES = st.sampled_from([
     " / ", "•", "* item", "1.", "[12]", "[IMG]", "http://x.org", "@", "abonnieren", "Подписка",
     "εγγραφή", "新闻", "的", "。", "，", "𝐀𝐁", "😀", "İstanbul", "ΟΔΟΣ", "5 min read", ":", "Tags:",
     "\u00a0", "\u3000", "Ελλάδα", "Mehr zum Thema", "you may also like", "x" * 30,
-    "한국어 기사", "の", "、", "東京は", "مقالة", "BBC中文",
+    "한국어 기사", "の", "、", "東京は", "مقالة", "BBC中文", "ภาษาไทย", "ข่าว วันนี้", "မြန်မာ", "ქართული",
 ])
 _LINE = st.lists(_PIECES | st.text(max_size=12), min_size=0, max_size=12).map(" ".join)
 _DUMP = st.lists(_LINE, min_size=1, max_size=25).map("\n".join)

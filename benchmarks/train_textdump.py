@@ -16,9 +16,8 @@ evidence (Chinese, Japanese, Arabic, Thai ...), on them and on lower-cased copie
 (`lowered`, weight UNCASED_WEIGHT), so it learns to judge lines without case.
 
 --zh (an experiment, not the shipped model) also trains the uncased model on 60 Chinese
-news pages from 30 sites (`benchmarks/data/zh_news.jsonl.gz`, built by
-`benchmarks/zh_news.py` from gne's MIT test pages; their bodies are silver: trafilatura on
-the HTML), with each Chinese or Japanese character a label token. Measured 2026-12-03:
+news pages from 30 sites (`benchmarks/zh_news.py`: gne's MIT test pages, fetched from PyPI
+and built into /tmp/docprep-gne; their bodies are silver: trafilatura on the HTML), with each Chinese or Japanese character a label token. Measured 2026-12-03:
 the cased model comes out identical; held out by site, the Chinese pages' character F1
 goes 0.845 -> 0.864 (P 0.813 -> 0.864, R 0.880 -> 0.863) and the lower-cased dev pages'
 F1 0.903 / 0.914 -> 0.904 / 0.916; but on newspaper4k's fixtures (gold, independent) the
@@ -360,7 +359,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--no-write", action="store_true")
     ap.add_argument("--cache", type=Path, help="pickle of prepared features (development speed-up)")
     ap.add_argument("--zh", action="store_true",
-                    help="also train the uncased model on benchmarks/data/zh_news.jsonl.gz (an experiment: "
+                    help="also train the uncased model on benchmarks/zh_news.py's Chinese pages (an experiment: "
                          "not the shipped model, see the docstring)")
     args = ap.parse_args(argv)
     sets = {name: load_set(args.eval_dir, name) for name in SETS}
@@ -426,14 +425,16 @@ def score_cv(sets, cv_dir: Path) -> None:
         for d in sets[name]:
             fold = next(f for f, h in held_by.items() if f.startswith("site-fold") and (name, d["id"]) in h)
             outputs.append((d, models[fold]))
-        print(f"{CV_FOLDS}-fold by site (all sets) {name}: {score_grouped(outputs)}", flush=True)
-        if name == ZH_SET:
+        if name == ZH_SET:  # the dev measure, then the character one, over the same outputs
             from zh_news import char_prf
 
-            pairs = [(d["body"], textdump.clean_dump(d["dump"], model=m).text) for d, m in outputs]
+            results = [(d, textdump.clean_dump(d["dump"], model=m)) for d, m in outputs]
+            print(f"{CV_FOLDS}-fold by site (all sets) {name}: {summarise(results)}", flush=True)
+            pairs = [(d["body"], r.text) for d, r in results]
             print(f"{CV_FOLDS}-fold by site {name}, characters: F1 {'%.3f  P %.3f  R %.3f' % char_prf(pairs)}",
                   flush=True)
             continue
+        print(f"{CV_FOLDS}-fold by site (all sets) {name}: {score_grouped(outputs)}", flush=True)
         low = [({**d, "dump": lowered(d["dump"]), "body": lowered(d["body"])}, m) for d, m in outputs]
         print(f"{CV_FOLDS}-fold by site, lower-cased pages {name}: {score_grouped(low)}", flush=True)
 

@@ -11,7 +11,7 @@ of them (`result.txt`). Those pages carry no true body written by a person, so t
 here is a silver one: trafilatura's `extract()` on the page's HTML, the extractor this
 project measures itself against (it scores 0.95-1.00 on newspaper4k's Chinese pages).
 How far that silver body is from gne's (a second, independent extractor built for
-Chinese news) is printed by `eval` on the 20 pages both have.
+Chinese news) is printed on the 20 pages both have.
 
 On first use the set is built into --work (`build`): the sdist is fetched once (pinned,
 sha256-checked; nothing from it is copied into this repository), each page decoded
@@ -68,35 +68,45 @@ MIN_BODY_CHARS = 100
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
+def _page_id(name: str) -> str:
+    """'tests/<site>/<n>.html' -> '<site>_<n>'."""
+    return name.removeprefix("tests/").removesuffix(".html").replace("/", "_")
+
+
 def _gne_results(text: str) -> dict[str, dict]:
     """gne's `result.txt`: blocks of '>>>...tests/<site>/<n>.html>>>...', a JSON object, '<<<...'."""
-    out = {}
-    for m in re.finditer(r">{5,}(tests/[^>]+?\.html)>{5,}\n(.*?)\n<{5,}", text, re.S):
-        out[m.group(1).removeprefix("tests/").removesuffix(".html").replace("/", "_")] = json.loads(m.group(2))
-    return out
+    return {_page_id(m.group(1)): json.loads(m.group(2))
+            for m in re.finditer(r">{5,}(tests/[^>]+?\.html)>{5,}\n(.*?)\n<{5,}", text, re.S)}
+
+
+def _pages(work: Path) -> tuple[dict[str, tuple[str, str]], str]:
+    """The sdist's test pages decoded (`cleaners.decode.to_text`: declared or sniffed
+    charset; several are GBK), as id -> (site, HTML) in name order, and gne's `result.txt`."""
+    from cleaners.decode import to_text
+
+    files = read_members(fetch_sdist(work, *SDIST), PREFIX)
+    pages = {_page_id(name): (name.split("/")[1], to_text(files[name], None, "html")[0])
+             for name in sorted(files) if name.startswith("tests/") and name.endswith(".html")}
+    return pages, files["result.txt"].decode("utf-8")
 
 
 def build(work: Path, out: Path) -> None:
     import html_text
     import trafilatura
 
-    from cleaners.decode import to_text
-
-    files = read_members(fetch_sdist(work, *SDIST), PREFIX)
-    gne = _gne_results(files["result.txt"].decode("utf-8"))
+    pages, result = _pages(work)
+    gne = _gne_results(result)
     rows, skipped = [], Counter()
-    for name in sorted(n for n in files if n.startswith("tests/") and n.endswith(".html")):
-        page_id = name.removeprefix("tests/").removesuffix(".html").replace("/", "_")
-        html, _, _ = to_text(files[name], None, "html")
+    for page_id, (site, html) in pages.items():
         body = trafilatura.extract(html, include_comments=False) or ""
         if len(body) < MIN_BODY_CHARS:
-            skipped["silver body under 100 characters"] += 1
+            skipped[f"silver body under {MIN_BODY_CHARS} characters"] += 1
             continue
         if len(_HAN.findall(body)) < 0.3 * len(body):
             skipped["not mostly Chinese"] += 1
             continue
         meta = trafilatura.extract_metadata(html)
-        row = {"id": page_id, "site": name.split("/")[1], "dump": html_text.extract_text(html, guess_layout=True),
+        row = {"id": page_id, "site": site, "dump": html_text.extract_text(html, guess_layout=True),
                "body": body, "title": (meta.title if meta else None) or ""}
         if page_id in gne:
             row["gne_body"] = gne[page_id].get("content") or ""
@@ -132,21 +142,6 @@ def char_prf(pairs: list[tuple[str, str]], n: int = 4) -> tuple[float, float, fl
     return (2 * p * r / (p + r) if p + r else 0.0), p, r
 
 
-def _pages(work: Path) -> dict[str, bytes]:
-    """Each page's HTML as UTF-8 bytes, its charset declarations saying so (w3m and lynx
-    are told UTF-8; several pages are GBK), by set id."""
-    from cleaners.decode import to_text
-
-    files = read_members(fetch_sdist(work, *SDIST), PREFIX)
-    out = {}
-    for name, raw in files.items():
-        if name.startswith("tests/") and name.endswith(".html"):
-            html, _, _ = to_text(raw, None, "html")
-            html = re.sub(r"(?i)(charset\s*=\s*[\"']?)[\w-]+", r"\g<1>utf-8", html)
-            out[name.removeprefix("tests/").removesuffix(".html").replace("/", "_")] = html.encode("utf-8")
-    return out
-
-
 def evaluate(rows: list[dict], model_path: Path | None, pages: bool, renderers: list[str], work: Path) -> None:
     sys.path.insert(0, "/work/shared/eval")
     from textmetrics import shingle_prf
@@ -157,9 +152,11 @@ def evaluate(rows: list[dict], model_path: Path | None, pages: bool, renderers: 
     model = load_model(str(model_path)) if model_path else None
     outputs = {"keep everything": [r["dump"] for r in rows],
                "docprep, html_text dump": [clean_dump(r["dump"], model=model).text for r in rows]}
-    html = _pages(work) if renderers else {}
+    html = _pages(work)[0] if renderers else {}
     for tool in renderers:
-        dumps = [render(tool, html[r["id"]]) or "" for r in rows]
+        # As UTF-8 bytes whose charset declarations say so (w3m and lynx are told UTF-8).
+        dumps = [render(tool, re.sub(r"(?i)(charset\s*=\s*[\"']?)[\w-]+", r"\g<1>utf-8",
+                                     html[r["id"]][1]).encode("utf-8")) or "" for r in rows]
         outputs[f"keep everything, {tool} dump"] = dumps
         outputs[f"docprep, {tool} dump"] = [clean_dump(d, model=model).text for d in dumps]
     print(f"{len(rows)} pages, {len({r['site'] for r in rows})} sites; truth: trafilatura on the HTML")

@@ -27,6 +27,22 @@ stop list, whose lines all read as "no function words"; Chinese taught the model
 prose has them), while the Chinese ones gain little (0.89 / 0.93 / 0.46 -> 0.89 / 0.95 /
 0.46). So it is not shipped.
 
+How far a refit moves (--seed: other site folds and row samples; --subsample: stage
+two's row sample; --oof-repeats: stage two learns from stage-one probabilities averaged
+over several deals of the sites into folds; the defaults reproduce the shipped model).
+Measured 2026-12-03 over nine refits (seeds 0-3 at the defaults, 0-2 with --subsample
+1.0, 0-1 with --subsample 1.0 --oof-repeats 5; all with Chinese stop density counted
+per word, a change not shipped), each with the title model refitted: in sample the dev
+dumps stay at 0.913-0.919 / 0.933-0.934, but the small independent checks move a lot:
+newspaper4k html_text dumps, English 0.893-0.931 and the others 0.692-0.759;
+eval_snippets.py must-keep 0.848-0.875 (html_text) and 0.755-0.815 (lynx); zh_news.py
+lynx dumps 0.731-0.824. Neither setting narrowed that, nor did averaging three refits'
+trees (two such ensembles: newspaper4k English 0.930 and 0.906). And every refit but the
+shipped one fails one to four of the 26 cases in tests/cases/textdump (two
+refits of the shipped features, each without one training page: one case each): the
+cases hold for this draw of the model, not for the method. Read a difference under
+~0.03 on those checks, after a refit, as noise.
+
 The model has two stages, fitted with numpy only (no scikit-learn), deterministic:
 stage one is an L2 logistic regression (Newton's method) on the unit features; stage
 two is a gradient-boosted tree ensemble (GBM_TREES trees of depth GBM_DEPTH, histogram
@@ -77,6 +93,11 @@ _CJK_CHAR = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
 _TOK_CJK = re.compile(f"[{_CJK_CHAR}]|[^\\W{_CJK_CHAR}]+")
 GBM_TREES = 150
 GBM_DEPTH = 4
+GBM_SUBSAMPLE = 0.5
+#: 0: the shipped model's site folds (sorted) and row samples; other seeds reorder the sites
+#: before they are dealt into folds and draw other row samples (`--seed`: how much a refit moves).
+SEED = 0
+OOF_REPEATS = 1
 L2 = 1.0  # ridge penalty on standardised features; 0.3..3 all give the same F1 to 0.002
 #: Weight of the lower-cased copies (`lowered`) against the pages as they are.
 UNCASED_WEIGHT = 0.5
@@ -279,28 +300,39 @@ def train_both(rows: list[dict]) -> dict:
     return {**cased, "version": "textdump_lr_gbm_v2", "uncased": uncased}
 
 
+def _deal(groups: list[str], seed: int, folds: int) -> dict[str, int]:
+    """Sites dealt into folds: in sorted order for seed 0, else in a seeded shuffle."""
+    order = sorted(groups)
+    if seed:
+        order = [order[i] for i in np.random.default_rng(seed).permutation(len(order))]
+    return {g: i % folds for i, g in enumerate(order)}
+
+
 def train(rows: list[dict], folds: int = 5, hidden: tuple[str, ...] = MODEL_HIDDEN) -> dict:
     groups = sorted({r["group"] for r in rows})
-    fold_of = {g: i % folds for i, g in enumerate(groups)}
     X1 = shown(np.vstack([r["X"] for r in rows]), hidden)
     y = np.concatenate([r["y"] for r in rows])
     # Clean copies weigh less: they teach "keep a clean article", the dumps teach the rest.
     # Shingle F1 counts words, so long units weigh more (log of their token count).
     w = np.concatenate([r["weight"] * np.log2(2 + np.expm1(r["X"][:, 1])) for r in rows])
-    fold = np.concatenate([np.full(len(r["y"]), fold_of[r["group"]]) for r in rows])
     stage1 = fit_lr(X1, y, w)
+    # Stage two learns from out-of-fold stage-one probabilities, averaged over OOF_REPEATS
+    # deals of the sites into folds (one deal's luck otherwise carries into every tree).
     oof = np.zeros(len(y))
-    for k in range(folds):
-        m = fold == k
-        if m.any() and (~m).any():
-            oof[m] = predict(fit_lr(X1[~m], y[~m], w[~m]), X1[m])
+    for rep in range(OOF_REPEATS):
+        fold_of = _deal(groups, SEED * 1000 + rep, folds)
+        fold = np.concatenate([np.full(len(r["y"]), fold_of[r["group"]]) for r in rows])
+        for k in range(folds):
+            m = fold == k
+            if m.any() and (~m).any():
+                oof[m] += predict(fit_lr(X1[~m], y[~m], w[~m]), X1[m]) / OOF_REPEATS
     X2 = []
     start = 0
     for r in rows:
         n = len(r["y"])
         X2.append(np.hstack([stage2_features(oof[start:start + n]), shown(r["X"], hidden)]))
         start += n
-    stage2 = fit_gbm(np.vstack(X2), y, w)
+    stage2 = fit_gbm(np.vstack(X2), y, w, subsample=GBM_SUBSAMPLE, seed=SEED)
     return {"stage1": stage1, "stage2": stage2}
 
 
@@ -348,6 +380,7 @@ def summarise(results) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
+    global SEED, GBM_SUBSAMPLE, OOF_REPEATS
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--eval-dir", type=Path, default=Path("/work/shared/eval/dev"))
     ap.add_argument("--out", type=Path, default=ROOT / "cleaners" / "data" / "textdump_model.json")
@@ -361,7 +394,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--zh", action="store_true",
                     help="also train the uncased model on benchmarks/zh_news.py's Chinese pages (an experiment: "
                          "not the shipped model, see the docstring)")
+    ap.add_argument("--seed", type=int, default=SEED, help="other site folds and row samples (0: the shipped model's)")
+    ap.add_argument("--oof-repeats", type=int, default=OOF_REPEATS,
+                    help="deals of the sites into folds whose stage-one probabilities stage two averages")
+    ap.add_argument("--subsample", type=float, default=GBM_SUBSAMPLE, help="stage two's row sample per tree")
     args = ap.parse_args(argv)
+    SEED, GBM_SUBSAMPLE, OOF_REPEATS = args.seed, args.subsample, args.oof_repeats
     sets = {name: load_set(args.eval_dir, name) for name in SETS}
     if args.zh:
         sets[ZH_SET] = load_zh()

@@ -187,7 +187,10 @@ _NAV_PHRASE = re.compile(
     r"zobacz (?:także|też)|najczęściej czytane|podobne (?:artykuły|wpisy)|(?:następny|poprzedni) wpis|"
     r"читайте также|смотрите также|похожие (?:статьи|записи)|самое читаемое|(?:следующая|предыдущая) запись|"
     r"διαβάστε (?:επίσης|ακόμη)|σχετικά άρθρα|δημοφιλή|σχετικές δημοσιεύσεις|"
-    r"相关文章|相关阅读|相关新闻|推荐阅读|热门文章|延伸阅读|猜你喜欢|上一篇|下一篇)\b",
+    r"相关文章|相关阅读|相关新闻|推荐阅读|热门文章|延伸阅读|猜你喜欢|上一篇|下一篇|"
+    r"相关推荐|相关资讯|(?:热门|热点|精彩|编辑|今日|为您)推荐|推荐新闻|(?:热门|热点|最新)(?:新闻|资讯|阅读)|热新闻|"
+    r"[您你]可能感兴趣(?:的文章)?|作者最新文章|最新文章|大家都在看|(?:阅读|点击|评论)排行榜?|"
+    r"関連記事|人気記事|おすすめ記事|あわせて読みたい|(?:次|前)の記事|관련\s?기사|많이\s?본\s?(?:뉴스|기사)|인기\s?기사)\b",
     re.I,
 )
 
@@ -242,6 +245,7 @@ _COMMENTS_HEADING = re.compile(
     r"^\s*(?:(?:\d+|one)\s+(?:comments?|responses?|replies|reactions|thoughts?|kommentare?|antworten|"
     r"commentaires?|réponses?|comentarios?|respuestas?|comentários?|respostas?|komentarz[ey]?|"
     r"odpowiedzi|комментари[йея]в?|ответ(?:ов|а)?|σχόλια|条评论)\b.*|"
+    r"(?:全部|热门|最新|最热|精彩)评论\s*(?:\d+\s*条)?(?:\s*刷新)?|"
     r"(?:reader |user )?(?:comments?|responses|replies|discussion|kommentare|commentaires|comentarios|"
     r"comentários|komentarze|комментарии|σχόλια|评论|网友评论|留言)\s*(?:\(\d+\)|\d+)?\s*:?|"
     r"(?:leave|post|add|write) a (?:reply|comment)|join the (?:conversation|discussion)|have your say|"
@@ -257,6 +261,8 @@ _COMMENT_MARK = re.compile(
     r"^\s*(?:\S.{0,40}\s(?:says|said|wrote|schreibt|sagt|meint|dit|dice|escribió|disse|napisał\w*|"
     r"пишет|написал\w*|έγραψε)\s*:|"
     r"(?:reply|report|antworten|répondre|responder|odpowiedz|ответить|απάντηση|回复)|"
+    # Chinese comment software's buttons, spaced out on the comment's time line ("今天08:23 举报 赞 188 回复").
+    r"(?:[^。！？!?]{0,40}\s)?(?:举报|回复)(?:\s[^。！？!?]{0,40})?|"
     r"rating:\s*-?\d+\s*votes?|\d+\s*(?:likes?|points?|votes?)|"
     r"(?:\d+|an?)\s+(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?)\s+ago\b.*|"
     r"vor\s+\d+\s+(?:sekunden|minuten|stunden|tagen|wochen|monaten|jahren)|"

@@ -14,7 +14,9 @@ from conftest import write_generated_corpus
 from test_pipeline import shard_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
-KILL_AFTER_S = (0.4, 1.0, 1.7, 2.5, 3.5, 5.0, 7.0)
+#: When each attempt is killed, as fractions of an uninterrupted run's wall time (measured
+#: first): fixed delays let a fast machine finish the resumed run before the third kill.
+KILL_AFTER = (0.15, 0.25, 0.35, 0.5, 0.65, 0.8, 1.0, 1.5, 2.5)
 
 
 def clean_cmd(inp: Path, out: Path) -> list[str]:
@@ -25,11 +27,13 @@ def test_killed_runs_resume_to_the_same_corpus(tmp_path):
     inp = tmp_path / "in"
     write_generated_corpus(inp, 240, copies_every=10)
     reference = tmp_path / "reference"
+    started = time.monotonic()
     subprocess.run(clean_cmd(inp, reference), cwd=ROOT, check=True, timeout=600)
+    whole = time.monotonic() - started
 
     out = tmp_path / "out"
     kills = 0
-    for delay in KILL_AFTER_S:
+    for delay in (f * whole for f in KILL_AFTER):
         proc = subprocess.Popen(clean_cmd(inp, out), cwd=ROOT, start_new_session=True)
         time.sleep(delay)
         if proc.poll() is None:

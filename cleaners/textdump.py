@@ -282,6 +282,13 @@ _OPEN = ("body", "")
 _CUE_COLUMNS = tuple(_COL[c] for c in _CUE_SHORT)
 
 
+def _cjk_headline(text: str, row: list[float]) -> bool:
+    """A Chinese or Japanese line that ends like a headline, not a sentence: on a closing
+    quote, "！" or "？" with no full stop inside (Chinese headlines often do; prose ends on
+    "。")."""
+    return row[_COL["cjk_ratio"]] > 0.5 and text.rstrip()[-1:] in "”」』！？!?" and "。" not in text
+
+
 def _context_rules(units: list[Unit], reasons: list[str], X: list[list[float]], judged: bool = False) -> None:
     """Rules that look at a unit and its neighbours; they only ever remove. `X`: the
     units' base feature rows as lists. `judged`: the units are the body of a previous
@@ -306,7 +313,8 @@ def _context_rules(units: list[Unit], reasons: list[str], X: list[list[float]], 
             reasons[i] = "nav"
             # The teaser headlines under a "Related" / "Most Popular" heading go with it.
             j = i + 1
-            while j < n and reasons[j] in _OPEN and words[j] <= 20 and not X[j][c_ends]:
+            while j < n and reasons[j] in _OPEN and words[j] <= 20 and (
+                    not X[j][c_ends] or _cjk_headline(units[j].text, X[j])):
                 reasons[j] = "link_list"
                 j += 1
     # A letter to the reader, from its salutation to its thanks and signature.

@@ -168,10 +168,6 @@ def gne_bodies(pages: dict[str, tuple[str, str]]) -> dict[str, str]:
             for page_id, (_, html) in pages.items()}
 
 
-def _line(label: str, pairs: list[tuple[str, str]]) -> str:
-    return f"  {label:34s} {'%6.3f %6.3f %6.3f' % char_prf(pairs)}"
-
-
 def evaluate(rows: list[dict], model_path: Path | None, pages: bool, renderers: list[str], work: Path) -> None:
     sys.path.insert(0, "/work/shared/eval")
     from textmetrics import shingle_prf
@@ -225,16 +221,14 @@ def english(dev: Path = Path("/work/shared/eval/dev")) -> None:
     import trafilatura
 
     from cleaners.textdump import clean_dump
+    from eval_html import load_set
 
     for name in ("scrapinghub", "wcxb-articles"):
         d = dev / name
-        with open(d / "truth.jsonl", encoding="utf-8") as f:  # lines end at "\n" only
-            truth = [json.loads(line) for line in f]
         every, easy = [], []
-        for t in truth:
+        for t, _, page in load_set(d, None):
             out = clean_dump((d / "dumps" / f"{t['id']}.txt").read_text(encoding="utf-8")).text
             every.append((t["body"], out))
-            page = gzip.decompress((d / "html" / f"{t['id']}.html.gz").read_bytes()).decode("utf-8", "replace")
             if char_prf([(t["body"], trafilatura.extract(page) or "")])[0] >= AGREE:
                 easy.append((t["body"], out))
         print(f"{name}: every page ({len(every)}) {'%.3f %.3f %.3f' % char_prf(every)}; "

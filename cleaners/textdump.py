@@ -260,8 +260,9 @@ _COMMENTS_HEADING = re.compile(
 _COMMENT_MARK = re.compile(
     r"^\s*(?:\S.{0,40}\s(?:says|said|wrote|schreibt|sagt|meint|dit|dice|escribió|disse|napisał\w*|"
     r"пишет|написал\w*|έγραψε)\s*:|"
-    r"(?:reply|report|antworten|répondre|responder|odpowiedz|ответить|απάντηση|回复)|"
-    # Chinese comment software's buttons, spaced out on the comment's time line ("今天08:23 举报 赞 188 回复").
+    r"(?:reply|report|antworten|répondre|responder|odpowiedz|ответить|απάντηση)|"
+    # Chinese comment software's buttons: alone, or spaced out on the comment's time line
+    # ("今天08:23 举报 赞 188 回复").
     r"(?:[^。！？!?]{0,40}\s)?(?:举报|回复)(?:\s[^。！？!?]{0,40})?|"
     r"rating:\s*-?\d+\s*votes?|\d+\s*(?:likes?|points?|votes?)|"
     r"(?:\d+|an?)\s+(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?)\s+ago\b.*|"

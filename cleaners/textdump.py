@@ -29,7 +29,10 @@ How (one named step each, all in `_one_pass`):
    model ("Read more:" teaser lines, reading times, repeats, tags, captions and their
    bare copies, cookie banners, short share/comment/login lines, subscription calls,
    "Related"/"Most Popular" headings and the teasers under them, bare URLs, bulleted
-   menus above or below the prose, reader comments from their section's heading on).
+   menus above or below the prose, reader comments from their section's heading on;
+   Chinese site furniture the English-trained model reads as prose: button rows,
+   breadcrumbs, previous / next links and the teasers after them, licence footers and
+   reprint notices, `_cjk_furniture`).
    If nothing is left, the best-scored units are kept.
 4. `find_title` / `find_date`: the headline, and the publication date (the date line
    around the body start; on the first pass, else one under the headline or the page's
@@ -188,7 +191,8 @@ _NAV_PHRASE = re.compile(
     r"читайте также|смотрите также|похожие (?:статьи|записи)|самое читаемое|(?:следующая|предыдущая) запись|"
     r"διαβάστε (?:επίσης|ακόμη)|σχετικά άρθρα|δημοφιλή|σχετικές δημοσιεύσεις|"
     r"相关文章|相关阅读|相关新闻|推荐阅读|热门文章|延伸阅读|猜你喜欢|上一篇|下一篇|"
-    r"相关推荐|相关资讯|(?:热门|热点|精彩|编辑|今日|为您)推荐|推荐新闻|(?:热门|热点|最新)(?:新闻|资讯|阅读)|热新闻|"
+    r"相关推荐|相关资讯|(?:热门|热点|精彩|编辑|今日|为您)推荐|推荐新闻|(?:热门|热点|最新)(?:新闻|资讯|阅读)|热新闻|热门?话题|热搜榜?|排行榜|"
+    r"(?:今日|本周|一周|本月|24小时)(?:热门|热点|热榜|排行)|"
     r"[您你]可能感兴趣(?:的文章)?|作者最新文章|最新文章|大家都在看|(?:阅读|点击|评论)排行榜?|"
     r"関連記事|人気記事|おすすめ記事|あわせて読みたい|(?:次|前)の記事|관련\s?기사|많이\s?본\s?(?:뉴스|기사)|인기\s?기사)\b",
     re.I,
@@ -283,11 +287,92 @@ _OPEN = ("body", "")
 _CUE_COLUMNS = tuple(_COL[c] for c in _CUE_SHORT)
 
 
+#: Chinese site furniture, which the English-trained line model reads as prose: a line
+#: made only of the buttons and links every Chinese page template prints ("返回顶部",
+#: "设为首页 | 联系我们", "打印 字体：大 中 小", "分享到: 0"), with counts between them.
+_CJK_UI_WORD = (
+    r"返回(?:顶部|首页|列表|目录|上一页)?|回到(?:顶部|首页)|设为首页|设置首页|加入收藏|收藏(?:本站|本文|本页)?|"
+    r"(?:联系|关于)我们|友情链接|网站(?:地图|导航|首页)|意见反馈|(?:我要)?(?:反馈|跟帖|评论数?|投稿|爆料|纠错)|"
+    r"(?:微信)?扫一扫|扫(?:描)?二维码|(?:下载|安装)\s?(?:APP|App|app|客户端)|(?:APP|App)\s?下载|客户端(?:下载)?|"
+    r"一键(?:转发|分享)|转发|分享(?:到|至)?|打印(?:本页|本文|此文)?|关闭(?:窗口|本页)?|(?:调整)?(?:字体|字号)|"
+    r"放大|正常|缩小|[大中小]|个人中心|[帐账]号设置|退出(?:登录)?|登录|注册|隐藏边栏|(?:联系|在线)?客服|"
+    r"举报|取消|确认|确定|首页|上一页|下一页|尾页|更多|收起|展开(?:全文)?|阅读全文|查看(?:全文|原文|更多)|"
+    r"(?:点击)?加载更多|相关搜索|会员(?:服务|中心)|点赞|[赞踩顶]|搜索|触屏版|手机版|电脑版|简体|繁體|繁体|"
+    r"阅读(?:数|量)?|浏览(?:次数|量)?|点击(?:数|量)?"
+)
+#: What may stand between them: spaces, separators, brackets, counts, icon-font glyphs
+#: (Unicode's private use area). Each word is matched atomically, the first alternative
+#: that fits (longer forms come first), and the gaps possessively: a line such as
+#: "返回首页" fourteen times and a stray character otherwise backtracks over every way
+#: to split it ("返回" + "首页"), 11 ms instead of 0.01.
+_CJK_UI_GAP = r"[\s|｜·•/、:：()（）\[\]【】>»\d\ue000-\uf8ff]*+"
+_CJK_UI = re.compile(rf"^{_CJK_UI_GAP}(?:(?>{_CJK_UI_WORD}){_CJK_UI_GAP})+$")
+#: A Chinese site's licence footer: its ICP licence and public-security registration
+#: numbers (every site in mainland China prints them), "all rights reserved", where to
+#: report illegal content.
+_CJK_LEGAL = re.compile(
+    r"ICP[备证]|公网安备|版权所有|网站标识码|违法和不良信息举报|举报(?:电话|邮箱)|"
+    r"(?:经营|服务|节目|出版)许可证|技术支持\s*[:：]"
+)
+#: Links to the previous and next article.
+_PREV_NEXT_WORDS = r"(?:上一篇|下一篇|上一条|下一条|上篇|下篇|前の記事|次の記事|이전\s?글|다음\s?글)"
+_CJK_PREV_NEXT = re.compile(rf"^\s*(?:[【\[]{_PREV_NEXT_WORDS}[】\]]|{_PREV_NEXT_WORDS}\s*(?:[:：]|$))")
+#: "You are here:" before a breadcrumb.
+_CJK_BREADCRUMB = re.compile(r"^\s*(?:当前|您的|你的|您现在的|你现在的|现在)?(?:所在)?位置\s*[:：]")
+#: A reprint notice ("未经授权不得转载", "转载请注明出处"): furniture even when it is a
+#: sentence, if a short one.
+_CJK_REPRINT = re.compile(r"(?:禁止|不得|严禁|谢绝)(?:任何)?(?:转载|复制)|转载请(?:注明|联系)|版权声明")
+CJK_FURNITURE_MAX_CHARS = 160  # a footer line with several licence numbers runs to ~150
+CJK_NOTICE_MAX_CHARS = 100
+
+
+def _cjk_furniture(text: str) -> str | None:
+    """The reason for a line of Chinese site furniture (`_CJK_UI`, `_CJK_LEGAL`,
+    `_CJK_PREV_NEXT`, `_CJK_BREADCRUMB`, `_CJK_REPRINT`), or None. A line with a full
+    stop is prose, whatever it names, unless it is a short reprint notice."""
+    if len(text) <= CJK_NOTICE_MAX_CHARS and _CJK_REPRINT.search(text):
+        return "boilerplate:legal"
+    if len(text) > CJK_FURNITURE_MAX_CHARS or "。" in text:
+        return None
+    if _CJK_LEGAL.search(text):
+        return "boilerplate:legal"
+    if _CJK_PREV_NEXT.match(text) or _CJK_BREADCRUMB.match(text) or (len(text) <= 60 and _CJK_UI.match(text)):
+        return "nav"
+    return None
+
+
 def _cjk_headline(text: str, row: list[float]) -> bool:
     """A Chinese or Japanese line that ends like a headline, not a sentence: on a closing
     quote, "！" or "？" with no full stop inside (Chinese headlines often do; prose ends on
     "。")."""
     return row[_COL["cjk_ratio"]] > 0.5 and text.rstrip()[-1:] in "”」』！？!?" and "。" not in text
+
+
+#: A Chinese or Japanese headline runs to 40 characters and more (English ones rarely pass
+#: 20 words; 20 words are 34 characters as the features count Chinese).
+CJK_HEADLINE_MAX_CHARS = 48
+
+
+def _cjk_headline_length(text: str, row: list[float]) -> bool:
+    """A Chinese or Japanese line short enough for a headline, with no full stop inside."""
+    return row[_COL["cjk_ratio"]] > 0.5 and len(text) <= CJK_HEADLINE_MAX_CHARS and "。" not in text
+
+
+def _teaser_run(units: list[Unit], reasons: list[str], X: list[list[float]], words: list[float], j: int) -> None:
+    """The teaser headlines from unit `j` on, under a "Related" / "Most Popular" heading,
+    go with it: short units that do not end a sentence (Chinese and Japanese: headline
+    endings and lengths, `_cjk_headline`, `_cjk_headline_length`). In Chinese and
+    Japanese the run goes on over a repeated headline a rule already removed (a portal's
+    lists repeat each other's headlines; in English a run so continued ran from a menu
+    over a repeated button into the headline)."""
+    c_ends, c_cjk = _COL["ends_sentence"], _COL["cjk_ratio"]
+    n = len(units)
+    while j < n and (reasons[j] == "repeated" and X[j][c_cjk] > 0.5 or reasons[j] in _OPEN and (
+            (words[j] <= 20 or _cjk_headline_length(units[j].text, X[j]))
+            and (not X[j][c_ends] or _cjk_headline(units[j].text, X[j])))):
+        if reasons[j] in _OPEN:
+            reasons[j] = (X[j][c_cjk] and _cjk_furniture(units[j].text)) or "link_list"
+        j += 1
 
 
 def _context_rules(units: list[Unit], reasons: list[str], X: list[list[float]], judged: bool = False) -> None:
@@ -300,7 +385,7 @@ def _context_rules(units: list[Unit], reasons: list[str], X: list[list[float]], 
     n = len(units)
     ntok = [row[_COL["log_tokens"]] for row in X]
     words = list(map(math.expm1, ntok))
-    c_ends, c_subscribe = _COL["ends_sentence"], _COL["bp_subscribe"]
+    c_ends, c_subscribe, c_cjk = _COL["ends_sentence"], _COL["bp_subscribe"], _COL["cjk_ratio"]
     for i, u in enumerate(units if not judged else ()):
         if reasons[i] not in _OPEN:
             continue
@@ -312,12 +397,13 @@ def _context_rules(units: list[Unit], reasons: list[str], X: list[list[float]], 
             reasons[i] = "boilerplate:subscribe"
         elif words[i] <= 5.5 and _NAV_PHRASE.match(u.text):
             reasons[i] = "nav"
-            # The teaser headlines under a "Related" / "Most Popular" heading go with it.
-            j = i + 1
-            while j < n and reasons[j] in _OPEN and words[j] <= 20 and (
-                    not X[j][c_ends] or _cjk_headline(units[j].text, X[j])):
-                reasons[j] = "link_list"
-                j += 1
+            _teaser_run(units, reasons, X, words, i + 1)
+        elif row[c_cjk] and (furniture := _cjk_furniture(u.text)):
+            reasons[i] = furniture
+            # Below the article, the next article's headline may stand on the line after
+            # "下一篇：", and more teasers after it.
+            if _CJK_PREV_NEXT.match(u.text) and "body" in reasons[:i]:
+                _teaser_run(units, reasons, X, words, i + 1)
     # A letter to the reader, from its salutation to its thanks and signature.
     for i, u in enumerate(units):
         if reasons[i] not in _OPEN or words[i] > 8 or not _APPEAL_OPEN.match(u.text):

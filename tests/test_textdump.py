@@ -131,3 +131,16 @@ def test_a_repeat_inside_running_prose_is_left_to_the_model(monkeypatch) -> None
     verdicts = [(v.text, v.reason) for v in r.lines if v.text]
     assert verdicts.count(("What inspired you to start your page?", "body")) == 2
     assert verdicts[-1] == ("Recipes", "repeated")
+
+
+CJK_FURNITURE = json.loads((Path(__file__).parent / "cases" / "textdump_cjk_furniture.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("case", CJK_FURNITURE, ids=[c["line"][:24] for c in CJK_FURNITURE])
+def test_cjk_furniture(case: dict) -> None:
+    """Chinese site furniture (buttons, breadcrumbs, previous / next links, licence
+    footers, reprint notices) is named by the rules; headlines and prose that merely
+    contain such words are not."""
+    from cleaners.textdump import _cjk_furniture
+
+    assert _cjk_furniture(case["line"]) == case["reason"], case.get("why")

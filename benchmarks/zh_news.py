@@ -59,10 +59,10 @@ run of headline-like lines with no heading cannot be told from an article of sho
 as WeChat-style articles are: such a rule removed 1,500 characters of body for 3,800 of
 furniture), headline-plus-summary teasers, a live Q&A section. Editor credits ("责任编辑：
 ...") are left to the model: trafilatura keeps 18 of the 31 such lines on these pages, gne
-17, so neither reference calls them boilerplate. The 12-04 rules also move a few pages the other way through the
-cleaner's later passes: on thepaper_2 the first pass now removes the page's tail of
-furniture, and the second pass, reading the article's short WeChat-style lines as the end
-of the text, drops 40 of them (0.775 -> 0.734 against trafilatura); on shanxi_1 one body
+17, so neither reference calls them boilerplate. The 12-04 rules also move a few pages
+the other way through the cleaner's later passes: on thepaper_2 the first pass now removes
+the page's tail of furniture, and the second pass, reading the article's short
+WeChat-style lines as the end of the text, drops 40 of them (0.775 -> 0.734 against trafilatura); on shanxi_1 one body
 line goes so (0.994 -> 0.961). Against trafilatura, zyyfy_1 and zsnews_1 lose too, where
 trafilatura keeps the site's footer or breadcrumb (against gne they gain: 0.904 -> 0.968,
 0.855 -> 0.882). Worst pages (--pages, vs trafilatura): wechat_1 0.00, where the silver

@@ -53,21 +53,21 @@ the same measure on the dev sets' html_text dumps against their true bodies) is 
 0.936 (scrapinghub / wcxb-articles) on every page and 0.942 / 0.955 (P 0.914 / 0.945,
 R 0.972 / 0.966) on the pages whose HTML trafilatura extracts well (character F1 >= AGREE
 against the truth; 170 and 632 pages). So on comparable pages Chinese html_text dumps now
-clean 0.001-0.009 below English (0.933 / 0.954 against 0.942 / 0.955; P 0.935 / 0.934,
-R 0.932 / 0.974). What is left: unheaded teaser lists and rankings of portal pages (a
-run of headline-like lines with no heading cannot be told from an article of short lines,
-as WeChat-style articles are: such a rule removed 1,500 characters of body for 3,800 of
+clean 0.001-0.009 below English (0.933 / 0.954 against 0.942 / 0.955; P 0.935 / 0.934, R
+0.932 / 0.974). What is left: unheaded teaser lists and rankings of portal pages (a run of
+headline-like lines with no heading cannot be told from an article of short lines, as
+WeChat-style articles are: such a rule removed 1,500 characters of body for 3,800 of
 furniture), headline-plus-summary teasers, a live Q&A section. Editor credits ("责任编辑：
 ...") are left to the model: trafilatura keeps 18 of the 31 such lines on these pages, gne
-17, so neither reference calls them boilerplate. The 12-04 rules also move a few pages
-the other way through the cleaner's later passes: on thepaper_2 the first pass now removes
-the page's tail of furniture, and the second pass, reading the article's short
-WeChat-style lines as the end of the text, drops 40 of them (0.775 -> 0.734 against trafilatura); on shanxi_1 one body
-line goes so (0.994 -> 0.961). Against trafilatura, zyyfy_1 and zsnews_1 lose too, where
-trafilatura keeps the site's footer or breadcrumb (against gne they gain: 0.904 -> 0.968,
-0.855 -> 0.882). Worst pages (--pages, vs trafilatura): wechat_1 0.00, where the silver
-body is wrong (trafilatura took the account's menu, 102 characters; against gne 1.00),
-sina_2, guancha_3, mingridapan_1.
+17, so neither reference calls them boilerplate. The 12-04 rules also move a few pages the
+other way through the cleaner's later passes: on thepaper_2 the first pass now removes the
+page's tail of furniture, and the second pass, reading the article's short WeChat-style
+lines as the end of the text, drops 40 of them (0.775 -> 0.734 against trafilatura); on
+shanxi_1 one body line goes so (0.994 -> 0.961). Against trafilatura, zyyfy_1 and zsnews_1
+lose too, where trafilatura keeps the site's footer or breadcrumb (against gne they gain:
+0.904 -> 0.968, 0.855 -> 0.882). Worst pages (--pages, vs trafilatura): wechat_1 0.00,
+where the silver body is wrong (trafilatura took the account's menu, 102 characters;
+against gne 1.00), sina_2, guancha_3, mingridapan_1.
 """
 from __future__ import annotations
 

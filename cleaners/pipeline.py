@@ -3,7 +3,9 @@
 Per document (`process_unit`), in order:
     decode -> extract -> repair -> quality -> language -> signature
 each a plain function in its own module returning the document (with a provenance entry
-appended) or a `Reject`. Then, once per run and serially in input order:
+appended) or a `Reject`; a batch runs them on chunks of documents, each step over the
+chunk in turn (`process_chunk`: the same results, less CPU). Then, once per run and
+serially in input order:
     dedup -> write
 
 A run has three phases, so it can be split over workers and resumed:
@@ -79,21 +81,61 @@ def warm_up(cfg: Config) -> None:
 def process_unit(doc: Document, cfg: Config, timing: dict[str, float] | None = None) -> Document | Reject:
     """Run one document through the per-document steps. Never raises for bad data."""
     for name, step in STEPS:
-        t0 = time.perf_counter()
-        try:
-            result = step(doc, cfg)
-        except RecursionError:
-            result = Reject(doc.source, name, "too_deep", "nesting too deep to parse", id=doc.id)
-        except MemoryError:
-            result = Reject(doc.source, name, "out_of_memory", "document too large to process", id=doc.id)
-        except Exception as exc:  # a bug or a library failure on this document: keep the run going, say so
-            result = Reject(doc.source, name, "error", f"{type(exc).__name__}: {exc}"[:500], id=doc.id)
-        if timing is not None:
-            timing[name] = timing.get(name, 0.0) + time.perf_counter() - t0
+        result = run_step(name, step, doc, cfg, timing)
         if isinstance(result, Reject):
             return result
         doc = result
     return doc
+
+
+def run_step(name: str, step: Callable[[Document, Config], Document | Reject], doc: Document, cfg: Config,
+             timing: dict[str, float] | None = None) -> Document | Reject:
+    """One step on one document: its result, or a `Reject` saying why (never raises for
+    bad data); its time added to `timing[name]`."""
+    t0 = time.perf_counter()
+    try:
+        result = step(doc, cfg)
+    except RecursionError:
+        result = Reject(doc.source, name, "too_deep", "nesting too deep to parse", id=doc.id)
+    except MemoryError:
+        result = Reject(doc.source, name, "out_of_memory", "document too large to process", id=doc.id)
+    except Exception as exc:  # a bug or a library failure on this document: keep the run going, say so
+        result = Reject(doc.source, name, "error", f"{type(exc).__name__}: {exc}"[:500], id=doc.id)
+    if timing is not None:
+        timing[name] = timing.get(name, 0.0) + time.perf_counter() - t0
+    return result
+
+
+def process_chunk(chunk: list[tuple[int, Document | Reject]], cfg: Config, timing: dict | None = None,
+                  on_start: Callable[[int, Document | Reject, str], None] | None = None) -> list[tuple[int, Document | Reject]]:
+    """The outcomes of a few units, in their order: each step over every document of the
+    chunk still going before the next step (a document's steps run in the same order as
+    in `process_unit`, with the same results). One step at a time keeps its code and
+    data in the CPU's caches: on the 892 dev HTML pages, one worker, the steps took
+    25.6 s document by document and 23.9-24.9 s in chunks of 32 (repair, quality,
+    language and signature 1.5 -> 1.1 s, extract 1-5% less); the dev dumps 6.8-7.4 ->
+    6.7 s; the shards byte-identical. (All 892 pages as one chunk: 8-10% less.)
+    `on_start(i, doc, step)` is called before each step of each document."""
+    outcome: dict[int, Document | Reject] = {}
+    live = []
+    for i, unit in chunk:
+        if isinstance(unit, Reject):
+            outcome[i] = unit
+        else:
+            live.append((i, unit))
+    for name, step in STEPS:
+        going = []
+        for i, doc in live:
+            if on_start:
+                on_start(i, doc, name)
+            result = run_step(name, step, doc, cfg, timing)
+            if isinstance(result, Reject):
+                outcome[i] = result
+            else:
+                going.append((i, result))
+        live = going
+    outcome.update(live)
+    return [(i, outcome[i]) for i, _ in chunk]
 
 
 # --- batches ---------------------------------------------------------------------------
@@ -182,17 +224,29 @@ def result_line(i: int, outcome: Document | Reject) -> dict[str, Any]:
     return {"i": i, "record": rec, "signature": outcome.signals.get("signature")}
 
 
+#: Units processed step by step together (`process_chunk`); their documents are held in
+#: memory until the chunk's last step (each is bounded by read.max_document_bytes).
+CHUNK_UNITS = 32
+
+
 def process_batch(batch: Batch, cfg: Config, start: int = 0, timing: dict | None = None,
-                  on_start: Callable[[int, Document | Reject], None] | None = None) -> Iterator[dict[str, Any]]:
-    """Result lines for the batch's units from index `start` on (units before it are
-    read again but not processed: that is how a worker resumes after a timeout)."""
+                  on_start: Callable[[int, Document | Reject, str], None] | None = None,
+                  skip: frozenset[int] = frozenset()) -> Iterator[dict[str, Any]]:
+    """Result lines for the batch's units from index `start` on, in order, except those in
+    `skip` (units before `start` and in `skip` are read again but not processed: that is
+    how a worker resumes after a timeout). Units go through the steps in chunks of
+    CHUNK_UNITS (`process_chunk`)."""
+    chunk: list[tuple[int, Document | Reject]] = []
     for i, unit in enumerate(iter_units(batch, cfg)):
-        if i < start:
+        if i < start or i in skip:
             continue
-        if on_start:
-            on_start(i, unit)
-        outcome = unit if isinstance(unit, Reject) else process_unit(unit, cfg, timing)
-        yield result_line(i, outcome)
+        chunk.append((i, unit))
+        if len(chunk) == CHUNK_UNITS:
+            for j, outcome in process_chunk(chunk, cfg, timing, on_start):
+                yield result_line(j, outcome)
+            chunk = []
+    for j, outcome in process_chunk(chunk, cfg, timing, on_start):
+        yield result_line(j, outcome)
 
 
 # --- a run -----------------------------------------------------------------------------

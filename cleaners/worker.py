@@ -3,10 +3,13 @@
 trafilatura has no timeout in its Python API and some pages take minutes; a thread
 cannot be stopped. So documents are processed in a child process (`python -m
 cleaners.worker`, one per calling thread, kept alive across batches to amortise its
-start-up). Before each unit the child reports which unit it starts; if no result arrives
-within the time limit the parent kills the child, records a `timeout` reject for that
-unit and starts a fresh child on the next one. A child that dies (out of memory, a crash
-in C code) gets the same treatment with reason `worker_crashed`.
+start-up). The child takes the units in chunks, each step over the whole chunk
+(`pipeline.process_chunk`), and before each step of each unit it reports which unit and
+step it starts; if nothing more arrives within the time limit the parent kills the child,
+records a `timeout` reject for that unit and starts a fresh child on the first unit that
+has no result yet, skipping the rejected one. A child that dies (out of memory, a crash in
+C code) gets the same treatment with reason `worker_crashed`. Result lines are written in
+unit order either way.
 
 Results go to `OUT/.work/batches/<key>.jsonl`, then `<key>.done.json` is written
 atomically: a batch with a done file is finished and a resumed run skips it. Within one
@@ -246,12 +249,25 @@ def _child() -> _Child:
 
 
 def _supervised(batch: dict, config: dict, cfg: Config, f, timing: dict[str, float]) -> int:
+    """Run the batch in a worker process, writing its result lines to `f` in unit order.
+    The worker takes its units in chunks and sends a chunk's results after the chunk's last
+    step (`pipeline.process_chunk`), so when it is killed on a unit (timeout) or dies, the
+    units of that chunk before it have no result yet: the next worker starts again at the
+    first unit without one and skips the units already given a reject, whose reject
+    lines wait here until the results before them are written."""
     limit = cfg.extract.html_timeout_s
     start = 0
+    skip: list[int] = []  # units given a timeout or worker_crashed reject
+    waiting: dict[int, bytes] = {}  # their reject lines, by unit, until written in order
     units = 0
+
+    def write_waiting(before: float) -> None:
+        for i in sorted(k for k in waiting if k < before):
+            f.write(waiting.pop(i))
+
     while True:
         child = _child()
-        child.send({"batch": batch, "config": config, "start": start})
+        child.send({"batch": batch, "config": config, "start": start, "skip": skip})
         current: dict | None = None
         outcome = None
         while True:
@@ -268,10 +284,13 @@ def _supervised(batch: dict, config: dict, cfg: Config, f, timing: dict[str, flo
             if "start" in msg:
                 current = msg
             elif "i" in msg:
+                write_waiting(msg["i"])
                 f.write(line + b"\n")
                 units += 1
+                start = msg["i"] + 1
                 current = None
             elif "done" in msg:
+                write_waiting(float("inf"))
                 for k, v in msg["timing"].items():
                     timing[k] = timing.get(k, 0.0) + v
                 return units
@@ -285,9 +304,9 @@ def _supervised(batch: dict, config: dict, cfg: Config, f, timing: dict[str, flo
         detail = (f"no result within extract.html_timeout_s={limit}s" if outcome == "timeout"
                   else "the worker process died on this document")
         rej = Reject(src, current.get("stage", "extract"), outcome, detail, id=current.get("id"))
-        f.write(_encode({"i": current["start"], "reject": rej.to_dict()}))
+        waiting[current["start"]] = _encode({"i": current["start"], "reject": rej.to_dict()})
+        skip.append(current["start"])
         units += 1
-        start = current["start"] + 1
 
 
 def _serve() -> None:
@@ -304,13 +323,14 @@ def _serve() -> None:
             cfg = Config.model_validate(job["config"])
             timing: dict[str, float] = {}
 
-            def on_start(i, unit):
+            def on_start(i, unit, stage):
                 src = unit.source.to_dict()
-                out.write(_encode({"start": i, "source": src, "id": unit.id if hasattr(unit, "kind") else None}))
+                out.write(_encode({"start": i, "stage": stage, "source": src,
+                                   "id": unit.id if hasattr(unit, "kind") else None}))
                 out.flush()
 
             for line in process_batch(Batch.from_dict(job["batch"]), cfg, start=job["start"], timing=timing,
-                                      on_start=on_start):
+                                      on_start=on_start, skip=frozenset(job.get("skip", ()))):
                 out.write(_encode(line))
                 out.flush()
             out.write(_encode({"done": True, "timing": timing}))

@@ -210,6 +210,32 @@ def test_a_document_over_the_time_limit_is_rejected_and_the_run_goes_on(tmp_path
     assert m["counts"]["records"] == 1
 
 
+def test_a_timeout_inside_a_chunk_loses_none_of_its_other_documents(tmp_path):
+    """A worker takes its units in chunks and sends a chunk's results after its last step:
+    killed on the chunk's second document, the first has no result yet. The next worker
+    starts again at the first and skips the second; every unit ends as a record or a
+    reject, the records in input order, and the same records as a run without the slow
+    page."""
+    src = tmp_path / "in"
+    src.mkdir()
+    seeds = sorted((Path(__file__).parent.parent / "seeds").glob("*.txt"))
+    slow = "<html><body>" + "".join(f"<div><p>Paragraph {i} with some words in it.</p><a href='/x{i}'>link {i}</a></div>" for i in range(60000)) + "</body></html>"
+    (src / "a.txt").write_bytes(seeds[0].read_bytes())
+    (src / "b-slow.html").write_text(slow)
+    (src / "c.txt").write_bytes(seeds[1].read_bytes())
+    cfg = Config().with_overrides(extract={"html_timeout_s": 0.5})
+    m = run([str(src)], tmp_path / "out", cfg, workers=1)
+    rejects = [json.loads(l) for l in open(tmp_path / "out" / "rejects.jsonl")]
+    assert [(r["source"]["uri"].rsplit("/", 1)[-1], r["stage"], r["reason"]) for r in rejects] == [
+        ("b-slow.html", "extract", "timeout")]
+    assert [r["source"]["uri"].rsplit("/", 1)[-1] for r in iter_records(tmp_path / "out")] == ["a.txt", "c.txt"]
+    assert m["counts"]["records"] == 2 and m["counts"]["rejects"] == 1
+    (src / "b-slow.html").unlink()
+    run([str(src)], tmp_path / "ref", cfg, workers=0)
+    texts = lambda out: [r["text"] for r in iter_records(out)]  # noqa: E731
+    assert texts(tmp_path / "out") == texts(tmp_path / "ref")
+
+
 def test_incremental_rerun_adds_nothing_and_says_so(tmp_path):
     first = clean_seeds(tmp_path / "c", workers=0)
     again = clean_seeds(tmp_path / "c", workers=0)

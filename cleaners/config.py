@@ -72,9 +72,9 @@ class RepairConfig(_Section):
 class ExtractConfig(_Section):
     html_timeout_s: float = Field(
         30.0,
-        description="Time allowed to extract one HTML page. trafilatura has no timeout in "
-        "its Python API and some pages take minutes; over the limit the page is rejected "
-        "(reason timeout) and the run goes on.",
+        description="Time allowed to extract one HTML page (and for each other step of a "
+        "document). trafilatura has no timeout in its Python API and some pages take "
+        "minutes; over the limit the page is rejected (reason timeout) and the run goes on.",
     )
     html_favor: Literal["balanced", "precision", "recall"] = Field(
         "recall",

@@ -224,9 +224,12 @@ def result_line(i: int, outcome: Document | Reject) -> dict[str, Any]:
     return {"i": i, "record": rec, "signature": outcome.signals.get("signature")}
 
 
-#: Units processed step by step together (`process_chunk`); their documents are held in
-#: memory until the chunk's last step (each is bounded by read.max_document_bytes).
+#: Units processed step by step together (`process_chunk`): at most CHUNK_UNITS, and no
+#: more once their payloads (bytes, or characters of a JSONL line's text) reach
+#: CHUNK_BYTES: the documents are held in memory until the chunk's last step, and one may
+#: be read.max_document_bytes (16 MB) long.
 CHUNK_UNITS = 32
+CHUNK_BYTES = 8 * 1024**2
 
 
 def process_batch(batch: Batch, cfg: Config, start: int = 0, timing: dict | None = None,
@@ -234,17 +237,20 @@ def process_batch(batch: Batch, cfg: Config, start: int = 0, timing: dict | None
                   skip: frozenset[int] = frozenset()) -> Iterator[dict[str, Any]]:
     """Result lines for the batch's units from index `start` on, in order, except those in
     `skip` (units before `start` and in `skip` are read again but not processed: that is
-    how a worker resumes after a timeout). Units go through the steps in chunks of
-    CHUNK_UNITS (`process_chunk`)."""
+    how a worker resumes after a timeout). Units go through the steps in chunks
+    (`process_chunk`, CHUNK_UNITS, CHUNK_BYTES)."""
     chunk: list[tuple[int, Document | Reject]] = []
+    size = 0
     for i, unit in enumerate(iter_units(batch, cfg)):
         if i < start or i in skip:
             continue
         chunk.append((i, unit))
-        if len(chunk) == CHUNK_UNITS:
+        if isinstance(unit, Document):
+            size += len(unit.raw) if unit.raw is not None else len(unit.content)
+        if len(chunk) == CHUNK_UNITS or size >= CHUNK_BYTES:
             for j, outcome in process_chunk(chunk, cfg, timing, on_start):
                 yield result_line(j, outcome)
-            chunk = []
+            chunk, size = [], 0
     for j, outcome in process_chunk(chunk, cfg, timing, on_start):
         yield result_line(j, outcome)
 

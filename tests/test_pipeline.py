@@ -236,6 +236,30 @@ def test_a_timeout_inside_a_chunk_loses_none_of_its_other_documents(tmp_path):
     assert texts(tmp_path / "out") == texts(tmp_path / "ref")
 
 
+def test_steps_run_over_a_chunk_bounded_by_units_and_bytes(tmp_path, monkeypatch):
+    """A batch's documents go through the steps a chunk at a time, each step over the
+    whole chunk; a chunk ends at CHUNK_UNITS units or once its payloads reach CHUNK_BYTES.
+    Either way each document gets the same result."""
+    from cleaners import pipeline
+
+    seeds = str(Path(__file__).parent.parent / "seeds")
+    plan = prepare_run([seeds], tmp_path / "out", Config())
+    batch = pipeline.Batch.from_dict(plan.batches[0])
+
+    def run_batch_in_process():
+        calls = []
+        lines = list(pipeline.process_batch(batch, Config(), on_start=lambda i, doc, step: calls.append((i, step))))
+        return lines, calls
+
+    lines, calls = run_batch_in_process()
+    steps = [name for name, _ in pipeline.STEPS]
+    assert calls[:5] == [(i, "decode") for i in range(5)] and calls[5] == (0, "extract")
+    monkeypatch.setattr(pipeline, "CHUNK_BYTES", 1)  # every document its own chunk
+    one_by_one, calls = run_batch_in_process()
+    assert calls[:len(steps)] == [(0, step) for step in steps]
+    assert one_by_one == lines and len(lines) == 5
+
+
 def test_incremental_rerun_adds_nothing_and_says_so(tmp_path):
     first = clean_seeds(tmp_path / "c", workers=0)
     again = clean_seeds(tmp_path / "c", workers=0)

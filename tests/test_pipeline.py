@@ -197,11 +197,15 @@ def test_bad_inputs_are_all_accounted_for(tmp_path):
     assert any("“Smart quotes”" in t and "€" in t for t in texts)
 
 
+#: A page trafilatura takes well over half a second to extract.
+SLOW_PAGE = "<html><body>" + "".join(f"<div><p>Paragraph {i} with some words in it.</p><a href='/x{i}'>link {i}</a></div>"
+                                     for i in range(60000)) + "</body></html>"
+
+
 def test_a_document_over_the_time_limit_is_rejected_and_the_run_goes_on(tmp_path):
     src = tmp_path / "in"
     src.mkdir()
-    slow = "<html><body>" + "".join(f"<div><p>Paragraph {i} with some words in it.</p><a href='/x{i}'>link {i}</a></div>" for i in range(60000)) + "</body></html>"
-    (src / "a-slow.html").write_text(slow)
+    (src / "a-slow.html").write_text(SLOW_PAGE)
     (src / "b-fine.txt").write_text("A fine document. " * 50)
     cfg = Config().with_overrides(extract={"html_timeout_s": 0.5})
     m = run([str(src)], tmp_path / "out", cfg, workers=1)
@@ -219,9 +223,8 @@ def test_a_timeout_inside_a_chunk_loses_none_of_its_other_documents(tmp_path):
     src = tmp_path / "in"
     src.mkdir()
     seeds = sorted((Path(__file__).parent.parent / "seeds").glob("*.txt"))
-    slow = "<html><body>" + "".join(f"<div><p>Paragraph {i} with some words in it.</p><a href='/x{i}'>link {i}</a></div>" for i in range(60000)) + "</body></html>"
     (src / "a.txt").write_bytes(seeds[0].read_bytes())
-    (src / "b-slow.html").write_text(slow)
+    (src / "b-slow.html").write_text(SLOW_PAGE)
     (src / "c.txt").write_bytes(seeds[1].read_bytes())
     cfg = Config().with_overrides(extract={"html_timeout_s": 0.5})
     m = run([str(src)], tmp_path / "out", cfg, workers=1)

@@ -72,9 +72,10 @@ class RepairConfig(_Section):
 class ExtractConfig(_Section):
     html_timeout_s: float = Field(
         30.0,
-        description="Time allowed to extract one HTML page (and for each other step of a "
-        "document). trafilatura has no timeout in its Python API and some pages take "
-        "minutes; over the limit the page is rejected (reason timeout) and the run goes on.",
+        description="Time allowed for one document, all its steps together (extracting "
+        "an HTML page is nearly all of it). trafilatura has no timeout in its Python API and "
+        "some pages take minutes; over the limit the document is rejected (reason timeout, "
+        "stage: the step it was in) and the run goes on.",
     )
     html_favor: Literal["balanced", "precision", "recall"] = Field(
         "recall",

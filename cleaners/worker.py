@@ -5,7 +5,9 @@ cannot be stopped. So documents are processed in a child process (`python -m
 cleaners.worker`, one per calling thread, kept alive across batches to amortise its
 start-up). The child takes the units in chunks, each step over the whole chunk
 (`pipeline.process_chunk`), and before each step of each unit it reports which unit and
-step it starts; if nothing more arrives within the time limit the parent kills the child,
+step it starts. The time limit is per document, over all its steps together: the parent
+adds up the time since each report to the document it named (`_Budget`), and when a
+document's time runs out before its next report the parent kills the child,
 records a `timeout` reject for that unit and starts a fresh child on the first unit that
 has no result yet, skipping the rejected one. A child that dies (out of memory, a crash in
 C code) gets the same treatment with reason `worker_crashed`. Result lines are written in
@@ -236,6 +238,38 @@ class RunAhead:
             t.join(timeout)
 
 
+class _Budget:
+    """Time spent on each unit of the running chunk, over its steps so far. The child
+    reports (unit, step) before each step; the time from one report to the next message
+    belongs to the unit reported. `left` is the time the current unit still has."""
+
+    def __init__(self, limit: float) -> None:
+        self.limit = limit
+        self.spent: dict[int, float] = {}
+        self.unit: int | None = None
+        self.since = 0.0
+
+    def _charge(self, now: float) -> None:
+        if self.unit is not None:
+            self.spent[self.unit] = self.spent.get(self.unit, 0.0) + (now - self.since)
+
+    def started(self, unit: int, now: float) -> None:
+        """The child starts a step of `unit`."""
+        self._charge(now)
+        self.unit, self.since = unit, now
+
+    def finished(self, unit: int, now: float) -> None:
+        """`unit`'s result arrived: it needs no more time."""
+        self._charge(now)
+        self.spent.pop(unit, None)
+        self.unit, self.since = None, now
+
+    def left(self, now: float) -> float:
+        if self.unit is None:
+            return self.limit
+        return self.limit - self.spent.get(self.unit, 0.0) - (now - self.since)
+
+
 def _child() -> _Child:
     child = getattr(_local, "child", None)
     if child is None or child.proc.poll() is not None:
@@ -269,11 +303,13 @@ def _supervised(batch: dict, config: dict, cfg: Config, f, timing: dict[str, flo
         child = _child()
         child.send({"batch": batch, "config": config, "start": start, "skip": skip})
         current: dict | None = None
+        budget = _Budget(limit)  # a fresh child does its units' steps again
         outcome = None
         while True:
             # Reading a large input file before the first unit can take a while: allow
             # the per-document limit plus generous slack between units.
-            line = child.readline(limit + 30.0 if current is None else limit)
+            wait = limit + 30.0 if current is None else max(0.0, budget.left(time.monotonic()))
+            line = child.readline(wait)
             if line is None:
                 outcome = "timeout"
                 break
@@ -283,7 +319,9 @@ def _supervised(batch: dict, config: dict, cfg: Config, f, timing: dict[str, flo
             msg = json.loads(line)
             if "start" in msg:
                 current = msg
+                budget.started(msg["start"], time.monotonic())
             elif "i" in msg:
+                budget.finished(msg["i"], time.monotonic())
                 write_waiting(msg["i"])
                 f.write(line + b"\n")
                 units += 1
@@ -301,7 +339,7 @@ def _supervised(batch: dict, config: dict, cfg: Config, f, timing: dict[str, flo
         if current is None:
             raise RuntimeError(f"worker {outcome} before its first document in batch {batch['index']}")
         src = Source.from_dict(current["source"])
-        detail = (f"no result within extract.html_timeout_s={limit}s" if outcome == "timeout"
+        detail = (f"its steps took more than extract.html_timeout_s={limit}s" if outcome == "timeout"
                   else "the worker process died on this document")
         rej = Reject(src, current.get("stage", "extract"), outcome, detail, id=current.get("id"))
         waiting[current["start"]] = _encode({"i": current["start"], "reject": rej.to_dict()})

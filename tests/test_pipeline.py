@@ -8,7 +8,7 @@ import pytest
 from cleaners.config import Config
 from cleaners.pipeline import finalize_run, prepare_run, run
 from cleaners.validate import iter_records, validate_corpus
-from cleaners.worker import run_batch
+from cleaners.worker import _Budget, run_batch
 from conftest import clean_seeds
 
 
@@ -212,6 +212,26 @@ def test_a_document_over_the_time_limit_is_rejected_and_the_run_goes_on(tmp_path
     rejects = [json.loads(l) for l in open(tmp_path / "out" / "rejects.jsonl")]
     assert [(r["source"]["uri"].rsplit("/", 1)[-1], r["reason"]) for r in rejects] == [("a-slow.html", "timeout")]
     assert m["counts"]["records"] == 1
+
+
+def test_the_time_limit_is_per_document_over_all_its_steps():
+    """The worker reports (unit, step) before each step of each unit of a chunk; the time
+    until the next message is that unit's. A document whose steps each stay under the
+    limit but together exceed it runs out, and time spent on the chunk's other documents
+    is not charged to it."""
+    b = _Budget(1.0)
+    assert b.left(0.0) == 1.0  # between chunks: the whole limit
+    b.started(0, 0.0)  # unit 0, step extract
+    b.started(1, 0.6)  # unit 0 took 0.6 s; unit 1, step extract
+    assert b.left(0.7) == pytest.approx(0.9)
+    b.started(0, 0.9)  # unit 1 took 0.3 s; unit 0, step repair
+    assert b.left(0.9) == pytest.approx(0.4)
+    assert b.left(1.3) == pytest.approx(0.0)  # 0.6 + 0.4 s: unit 0 is out of time
+    b.started(1, 1.2)  # unit 0 took 0.9 s in all, under the limit; unit 1, step repair
+    assert b.left(1.2) == pytest.approx(0.7)
+    b.finished(0, 1.5)  # results: unit 1 took 0.6 s in all, the units' time is forgotten
+    b.finished(1, 1.5)
+    assert b.spent == {} and b.left(2.0) == 1.0
 
 
 def test_a_timeout_inside_a_chunk_loses_none_of_its_other_documents(tmp_path):

@@ -66,6 +66,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date as _date
@@ -130,7 +131,12 @@ _LINK_PREFIX = re.compile(
     r"lire aussi|à lire aussi|voir aussi|weiterlesen|lesen sie auch|mehr dazu|siehe auch|"
     r"leer más|lea también|te puede interesar|ver también|czytaj (?:też|także|więcej)|"
     r"zobacz (?:też|także)|читайте также|смотрите также|διαβάστε (?:επίσης|ακόμη)|"
-    r"相关阅读|延伸阅读|推荐阅读)\s*[:：>»|]\s*\S",
+    r"相关阅读|延伸阅读|推荐阅读|"
+    # "Read also:" in the other languages whose stop lists the features consult, and Thai.
+    r"lees ook|läs (?:också|även)|læs også|les også|lue myös|olvasd el ezt is|cite[șş]te [șş]i|"
+    r"baca juga|читайте також|čtěte (?:také|též)|čítajte (?:aj|tiež)|preberite tudi|pročitajte (?:i|još)|"
+    r"прочитајте још|прочетете още|lasi(?:et)? arī|taip pat skaitykite|loe ka|اقرأ أيض[اً]+|بیشتر بخوانید|"
+    r"קראו גם|(?:ये|यह) भी पढ़ें|xem thêm|đọc thêm|อ่านเพิ่มเติม|อ่านต่อ)\s*[:：>»|]\s*\S",
     re.I,
 )
 _TAGS_PREFIX = re.compile(
@@ -197,6 +203,58 @@ _NAV_PHRASE = re.compile(
     r"関連記事|人気記事|おすすめ記事|あわせて読みたい|(?:次|前)の記事|관련\s?기사|많이\s?본\s?(?:뉴스|기사)|인기\s?기사)\b",
     re.I,
 )
+#: The same headings (related articles or news, read also, most read, latest news,
+#: recommended, see more) in the other languages whose stop lists the features consult,
+#: and Thai: as a whole line only (`_nav_phrase`), since in a language the cleaner is not
+#: checked on a headline may begin with such words ("Jaunākās ziņas par ..."). A set, not
+#: more alternatives of `_NAV_PHRASE`: as a regex they cost 0.3 ms a document.
+_NAV_HEADINGS = frozenset(unicodedata.normalize("NFC", h) for h in (
+    "gerelateerde artikelen", "gerelateerde berichten", "gerelateerd nieuws", "lees ook", "meest gelezen",
+    "meer nieuws", "laatste nieuws",
+    "relaterade artiklar", "läs också", "läs även", "mest lästa", "fler nyheter", "senaste nyheterna",
+    "relaterede artikler", "læs også", "mest læste", "flere nyheder", "seneste nyheder",
+    "relaterte artikler", "les også", "mest lest", "flere nyheter", "siste nytt",
+    "aiheeseen liittyvät", "aiheeseen liittyvät artikkelit", "aiheeseen liittyvät uutiset", "lue myös",
+    "luetuimmat", "luetuimmat uutiset", "uusimmat uutiset",
+    "kapcsolódó cikkek", "kapcsolódó hírek", "ezt is ajánljuk", "olvasd el ezt is", "legolvasottabb",
+    "legolvasottabb hírek", "legfrissebb hírek",
+    "articole similare", "articole asemănătoare", "articole recomandate", "citește și", "citeşte şi",
+    "cele mai citite", "ultimele știri", "ultimele ştiri",
+    "ilgili haberler", "benzer haberler", "en çok okunan", "en çok okunanlar", "bunlar da ilginizi çekebilir",
+    "son haberler",
+    "berita terkait", "artikel terkait", "baca juga", "terpopuler", "berita terbaru",
+    "читайте також", "схожі статті", "новини за темою", "найпопулярніше", "останні новини",
+    "související články", "čtěte také", "čtěte též", "nejčtenější", "mohlo by vás zajímat",
+    "súvisiace články", "čítajte aj", "čítajte tiež", "najčítanejšie",
+    "povezani članki", "povezani članci", "povezane novice", "povezane vijesti", "povezane vesti",
+    "preberite tudi", "najbolj brano", "pročitajte i", "pročitajte još", "najčitanije", "najnovije vijesti",
+    "najnovije vesti", "повезане вести", "прочитајте још", "најчитаније",
+    "свързани статии", "свързани новини", "прочетете още", "най-четени", "последни новини",
+    "saistītie raksti", "saistītās ziņas", "lasi arī", "lasiet arī", "populārākie", "jaunākās ziņas",
+    "susiję straipsniai", "susijusios naujienos", "taip pat skaitykite", "skaitomiausi", "skaitomiausios",
+    "naujausios naujienos",
+    "seotud artiklid", "seotud uudised", "loe ka", "loetumad", "viimased uudised",
+    "مقالات ذات صلة", "أخبار ذات صلة", "مواضيع ذات صلة", "اقرأ أيضا", "اقرأ أيضاً", "الأكثر قراءة", "آخر الأخبار",
+    "مطالب مرتبط", "اخبار مرتبط", "بیشتر بخوانید", "پربازدیدترین", "پربازدیدترین ها", "آخرین اخبار",
+    "כתבות נוספות", "כתבות קשורות", "קראו גם", "הנקראים ביותר",
+    "संबंधित खबरें", "संबंधित ख़बरें", "ये भी पढ़ें", "यह भी पढ़ें", "ताजा खबरें", "ताज़ा खबरें", "ताज़ा ख़बरें",
+    "tin liên quan", "bài viết liên quan", "tin cùng chuyên mục", "đọc nhiều nhất", "tin mới nhất", "xem thêm",
+    "có thể bạn quan tâm",
+    "ข่าวที่เกี่ยวข้อง", "เรื่องที่เกี่ยวข้อง", "บทความที่เกี่ยวข้อง", "ข่าวล่าสุด", "ข่าวยอดนิยม", "อ่านเพิ่มเติม",
+    "บทความแนะนำ", "ข่าวรอบวัน",
+))
+_NAV_HEADING_MAX = max(map(len, _NAV_HEADINGS)) + 8  # room for spaces and trailing marks
+_NAV_HEADING_TRAIL = " \t:：.…»›>|-"
+
+
+def _nav_phrase(text: str) -> bool:
+    """A navigation phrase or teaser-list heading (`_NAV_PHRASE`, `_NAV_HEADINGS`)."""
+    if _NAV_PHRASE.match(text):
+        return True
+    if len(text) > _NAV_HEADING_MAX:
+        return False
+    key = " ".join(text.rstrip(_NAV_HEADING_TRAIL).lower().replace("\u0307", "").split())
+    return key in _NAV_HEADINGS
 
 
 def _rule_reason(text: str, repeated: bool, row: np.ndarray) -> str | None:
@@ -397,7 +455,7 @@ def _context_rules(units: list[Unit], reasons: list[str], X: list[list[float]], 
             reasons[i] = "boilerplate:" + code[3:]
         elif words[i] <= 60 and row[c_subscribe] and _CTA.search(u.text):
             reasons[i] = "boilerplate:subscribe"
-        elif words[i] <= 5.5 and _NAV_PHRASE.match(u.text):
+        elif words[i] <= 5.5 and _nav_phrase(u.text):
             reasons[i] = "nav"
             _teaser_run(units, reasons, X, words, i + 1)
         elif row[c_cjk] and (furniture := _cjk_furniture(u.text)):
@@ -488,7 +546,7 @@ def _removed_reason(text: str, ntok: int, short_run: bool, row: np.ndarray) -> s
     for column, reason, any_length in _REMOVED_CUES:
         if row[column] and (ntok <= 25 or any_length):
             return reason
-    if _NAV_PHRASE.match(text) or (row[_COL["bp_nav"]] and ntok <= 6):
+    if _nav_phrase(text) or (row[_COL["bp_nav"]] and ntok <= 6):
         return "nav"
     if short_run:
         return "link_list"
@@ -683,7 +741,7 @@ def find_title(units: list[Unit], reasons: list[str]) -> int | None:
         return similar[-1]
     good = [i for i in cands if len(_toks(units[i].text)) >= 3 or _ideographs(units[i].text) >= 6]
     good = [i for i in good if units[i].links < 2 and not (
-        _NAV_PHRASE.match(units[i].text) or _BYLINE.match(units[i].text)
+        _nav_phrase(units[i].text) or _BYLINE.match(units[i].text)
         or has_boilerplate(units[i].text, "subscribe") or has_boilerplate(units[i].text, "social"))]
     if not good:
         return None
@@ -879,7 +937,7 @@ def title_candidates(units: list[Unit], reasons: list[str], probs: np.ndarray,
             1.0 if r == "repeated" else 0.0,  # reason_repeated
             1.0 if r.startswith("boilerplate") else 0.0,  # reason_other
             1.0 if u.links else 0.0,  # links
-            1.0 if (x[c_subscribe] or x[c_social] or _NAV_PHRASE.match(text) or _BYLINE.match(text))
+            1.0 if (x[c_subscribe] or x[c_social] or _nav_phrase(text) or _BYLINE.match(text))
             else 0.0,  # cue
             x[c_bullet],  # bullet
             1.0 if rule == i and (i > 0 or not front) else 0.0,  # rule_pick

@@ -133,6 +133,23 @@ def test_a_repeat_inside_running_prose_is_left_to_the_model(monkeypatch) -> None
     assert verdicts[-1] == ("Recipes", "repeated")
 
 
+NAV_HEADINGS = json.loads((Path(__file__).parent / "cases" / "textdump_nav_headings.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("case", NAV_HEADINGS, ids=[c["line"][:24] for c in NAV_HEADINGS])
+def test_nav_headings_in_other_languages(case: dict) -> None:
+    """Teaser-list headings ("related articles", "read also", "most read") in the other
+    languages whose stop lists the features consult, and Thai, are named as a whole line
+    only (the same words opening a headline or a sentence are not); "read also:" before a
+    link text is a link line."""
+    from cleaners.textdump import _LINK_PREFIX, _nav_phrase
+
+    if "nav" in case:
+        assert _nav_phrase(case["line"]) == case["nav"]
+    if "link" in case:
+        assert bool(_LINK_PREFIX.match(case["line"])) == case["link"]
+
+
 CJK_FURNITURE = json.loads((Path(__file__).parent / "cases" / "textdump_cjk_furniture.json").read_text(encoding="utf-8"))
 
 

@@ -254,6 +254,8 @@ def _nav_phrase(text: str) -> bool:
     if len(text) > _NAV_HEADING_MAX:
         return False
     key = " ".join(text.rstrip(_NAV_HEADING_TRAIL).lower().replace("\u0307", "").split())
+    if not key.isascii():  # a dump may spell "ê" as "e" and a combining mark
+        key = unicodedata.normalize("NFC", key)
     return key in _NAV_HEADINGS
 
 

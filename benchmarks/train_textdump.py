@@ -300,18 +300,15 @@ def load_cases(weight: float) -> list[dict]:
     for path in sorted((ROOT / "tests" / "cases" / "textdump").glob("*.json")):
         c = json.loads(path.read_text(encoding="utf-8"))
         for low in (False, True):
-            dump = lowered(c["dump"]) if low else c["dump"]
-            _, units = units_of(dump)
-            X = features(units)
+            case = lowered if low else str
+            units, X, _ = doc_rows(case(c["dump"]), None)
+            keep, drop = [case(k) for k in c.get("keep", [])], [case(k) for k in c.get("drop", [])]
             y = np.zeros(len(units))
             known = np.zeros(len(units))
             for i, u in enumerate(units):
-                text = lowered(u.text) if low else u.text
-                keep = [lowered(k) if low else k for k in c.get("keep", [])]
-                drop = [lowered(k) if low else k for k in c.get("drop", [])]
-                if any(k in text for k in keep):
+                if any(k in u.text for k in keep):
                     y[i], known[i] = 1, 1
-                elif any(k in text for k in drop) and len(text.split()) <= CASES_DROP_MAX_WORDS:
+                elif any(k in u.text for k in drop) and len(u.text.split()) <= CASES_DROP_MAX_WORDS:
                     known[i] = 1
             out.append({"doc": {"id": c["name"]}, "X": X, "y": y, "group": "case:" + c["name"], "clean": False,
                         "uncased": low, "weight": weight * known * (UNCASED_WEIGHT if low else 1.0)})

@@ -20,6 +20,7 @@ import gzip
 import hashlib
 import json
 import os
+import stat
 import zlib
 from dataclasses import dataclass
 from functools import lru_cache
@@ -125,26 +126,41 @@ def _walk(folder: Path, uri: str, cfg: ReadConfig, items, rejects, seen: set) ->
                 _walk(path, child_uri, cfg, items, rejects, seen)
             elif entry.is_file(follow_symlinks=True):
                 _add_file(path, child_uri, cfg, items, rejects)
-            elif is_link:
+            elif is_link and not os.path.exists(path):
                 rejects.append(_plan_reject(child_uri, "broken_link", "symlink points nowhere (or loops)"))
+            else:
+                _add_file(path, child_uri, cfg, items, rejects)  # a FIFO, socket or device: rejected there
         except OSError as exc:
             rejects.append(_plan_reject(child_uri, "unreadable", exc.strerror or str(exc)))
+
+
+#: Why a FIFO, socket or device is not read: a run hashes each input while planning and
+#: reads it again in a worker, and a pipe gives its bytes once (or blocks with no writer).
+_SPECIAL_FILE = ("not a regular file (a pipe, socket or device): inputs are hashed when planned and read "
+                 "again by a worker, so write the stream to a file first")
 
 
 def _add_file(path: Path, uri: str, cfg: ReadConfig, items, rejects) -> None:
     name = path.name
     if name.startswith(".") or name.endswith("~"):
         return  # hidden files and editor backups are not inputs (documented)
+    try:
+        st = path.stat()
+    except OSError as exc:
+        rejects.append(_plan_reject(uri, "unreadable", exc.strerror or str(exc)))
+        return
+    if not stat.S_ISREG(st.st_mode):
+        rejects.append(_plan_reject(uri, "not_a_file", _SPECIAL_FILE))
+        return
     fmt = detect_format(name)
     if fmt == "urls":
         _add_url_list(path, uri, cfg, items, rejects)
         return
+    size = st.st_size
+    if size > cfg.max_input_bytes:
+        rejects.append(_plan_reject(uri, "too_large", f"{size} bytes > read.max_input_bytes={cfg.max_input_bytes}"))
+        return
     try:
-        st = path.stat()
-        size = st.st_size
-        if size > cfg.max_input_bytes:
-            rejects.append(_plan_reject(uri, "too_large", f"{size} bytes > read.max_input_bytes={cfg.max_input_bytes}"))
-            return
         digest = _file_sha256_memo((st.st_dev, st.st_ino, size, st.st_mtime_ns, st.st_ctime_ns), path)
     except OSError as exc:
         rejects.append(_plan_reject(uri, "unreadable", exc.strerror or str(exc)))

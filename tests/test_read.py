@@ -121,6 +121,23 @@ def test_symlink_loop_is_a_reject_not_a_hang(tmp_path):
     assert any(isinstance(u, Reject) and u.reason == "symlink_loop" for u in out)
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_a_named_pipe_is_a_reject_not_a_hang(tmp_path):
+    """A FIFO with no writer would block the planner's hashing forever, one with a writer
+    would give its bytes to the hash and none to the worker: neither is read, in a folder
+    or named on the command line, and each is accounted for."""
+    (tmp_path / "a.txt").write_text("hello")
+    os.mkfifo(tmp_path / "pipe.txt")
+    os.mkfifo(tmp_path / "list.urls")
+    os.symlink(tmp_path / "pipe.txt", tmp_path / "to_pipe.txt")
+    out = units(tmp_path)
+    assert [(u.source.uri.rsplit("/", 1)[1], u.reason) for u in out if isinstance(u, Reject)] == [
+        ("list.urls", "not_a_file"), ("pipe.txt", "not_a_file"), ("to_pipe.txt", "not_a_file")]
+    assert sum(isinstance(u, Document) for u in out) == 1
+    [r] = units(tmp_path, "pipe.txt")
+    assert r.reason == "not_a_file" and "regular file" in r.detail
+
+
 def test_file_name_not_valid_utf8(tmp_path):
     name = os.fsdecode(b"caf\xe9.txt")
     (tmp_path / name).write_text("bonjour")

@@ -340,5 +340,24 @@ def iter_jsonl(stream, uri: str, cfg: ReadConfig) -> Iterator[Document | Reject]
         if not isinstance(body, str) or not body.strip():
             yield Reject(src, STAGE, "no_content", f"line {lineno} has no non-empty 'text' or 'html' field")
             continue
-        hints = {k: obj[k] for k in ("url", "title", "date", "author") if isinstance(obj.get(k), str) and obj[k]}
-        yield Document(source=src, kind=kind, content=body, hints=hints)
+        yield Document(source=src, kind=kind, content=body, hints=jsonl_hints(obj))
+
+
+#: The metadata a JSONL line may declare; each wins over what extraction finds.
+JSONL_FIELDS = ("url", "title", "date", "author")
+
+
+def jsonl_hints(obj: dict) -> dict:
+    """A JSONL line's declared metadata (non-empty strings); a field present with another
+    value is listed under `ignored` with why, for the extract step's provenance."""
+    hints: dict = {}
+    ignored: dict = {}
+    for key in JSONL_FIELDS:
+        value = obj.get(key)
+        if isinstance(value, str) and value.strip():
+            hints[key] = value
+        elif value is not None and value != "":
+            ignored[key] = f"not a string: {type(value).__name__}"
+    if ignored:
+        hints["ignored"] = ignored
+    return hints

@@ -361,3 +361,28 @@ def test_two_identical_runs_finishing_together_publish_once(tmp_path):
     m = json.loads((tmp_path / "c" / "manifest.json").read_text())
     assert len(m["runs"]) == 1 and m["counts"]["records"] == 5
     assert validate_corpus(tmp_path / "c") == []
+
+
+def test_metadata_a_jsonl_line_declares_wins_and_provenance_says_so(tmp_path):
+    """Declared fields win over extraction and are named in the extract step; a declared
+    date is normalised, one that names no date (or a field that is not a string) is
+    ignored with its reason, and extraction's value stays."""
+    src = tmp_path / "in"
+    src.mkdir()
+    body = "A paragraph long enough to be kept as the body of this short test article. " * 6
+    lines = [
+        {"text": body, "title": "Declared headline", "date": "Tue, 03 Dec 2024 10:00:00 GMT", "url": "https://a.example/1"},
+        {"text": "Another article entirely, on different matters, with words of its own to say. " * 6,
+         "date": "soon", "url": 7, "author": ""},
+    ]
+    (src / "d.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
+    run([str(src)], tmp_path / "out", workers=0)
+    first, second = iter_records(tmp_path / "out")
+    [extract1] = [s for s in first["provenance"]["steps"] if s["step"] == "extract"]
+    [extract2] = [s for s in second["provenance"]["steps"] if s["step"] == "extract"]
+    assert (first["title"], first["date"], first["url"]) == ("Declared headline", "2024-12-03", "https://a.example/1")
+    assert extract1["declared"] == ["title", "url", "date"] and "ignored" not in extract1
+    assert second["date"] is None and second["url"] is None
+    assert "declared" not in extract2
+    assert extract2["ignored"] == {"url": "not a string: int", "date": "not a date: 'soon'"}
+    assert validate_corpus(tmp_path / "out") == []

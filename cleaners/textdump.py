@@ -218,7 +218,7 @@ _NAV_HEADINGS = frozenset(unicodedata.normalize("NFC", h) for h in (
     "luetuimmat", "luetuimmat uutiset", "uusimmat uutiset",
     "kapcsolódó cikkek", "kapcsolódó hírek", "ezt is ajánljuk", "olvasd el ezt is", "legolvasottabb",
     "legolvasottabb hírek", "legfrissebb hírek",
-    "articole similare", "articole asemănătoare", "articole recomandate", "citește și", "citeşte şi",
+    "articole similare", "articole asemănătoare", "articole recomandate", "citește și", "citeşte şi", "citește şi", "citeşte și",
     "cele mai citite", "ultimele știri", "ultimele ştiri",
     "ilgili haberler", "benzer haberler", "en çok okunan", "en çok okunanlar", "bunlar da ilginizi çekebilir",
     "son haberler",
@@ -234,7 +234,7 @@ _NAV_HEADINGS = frozenset(unicodedata.normalize("NFC", h) for h in (
     "susiję straipsniai", "susijusios naujienos", "taip pat skaitykite", "skaitomiausi", "skaitomiausios",
     "naujausios naujienos",
     "seotud artiklid", "seotud uudised", "loe ka", "loetumad", "viimased uudised",
-    "مقالات ذات صلة", "أخبار ذات صلة", "مواضيع ذات صلة", "اقرأ أيضا", "اقرأ أيضاً", "الأكثر قراءة", "آخر الأخبار",
+    "مقالات ذات صلة", "أخبار ذات صلة", "مواضيع ذات صلة", "اقرأ أيضا", "اقرأ أيضاً", "اقرأ أيضًا", "الأكثر قراءة", "آخر الأخبار",
     "مطالب مرتبط", "اخبار مرتبط", "بیشتر بخوانید", "پربازدیدترین", "پربازدیدترین ها", "آخرین اخبار",
     "כתבות נוספות", "כתבות קשורות", "קראו גם", "הנקראים ביותר",
     "संबंधित खबरें", "संबंधित ख़बरें", "ये भी पढ़ें", "यह भी पढ़ें", "ताजा खबरें", "ताज़ा खबरें", "ताज़ा ख़बरें",
@@ -403,11 +403,16 @@ def _cjk_furniture(text: str) -> str | None:
     return None
 
 
+#: A line is Chinese or Japanese for the rules below when more than this share of its
+#: characters are ideographs or kana (the `cjk_ratio` feature).
+CJK_LINE_SHARE = 0.5
+
+
 def _cjk_headline(text: str, row: list[float]) -> bool:
     """A Chinese or Japanese line that ends like a headline, not a sentence: on a closing
     quote, "！" or "？" with no full stop inside (Chinese headlines often do; prose ends on
     "。")."""
-    return row[_COL["cjk_ratio"]] > 0.5 and text.rstrip()[-1:] in "”」』！？!?" and "。" not in text
+    return row[_COL["cjk_ratio"]] > CJK_LINE_SHARE and text.rstrip()[-1:] in "”」』！？!?" and "。" not in text
 
 
 #: A Chinese or Japanese headline runs to 40 characters and more (English ones rarely pass
@@ -417,7 +422,7 @@ CJK_HEADLINE_MAX_CHARS = 48
 
 def _cjk_headline_length(text: str, row: list[float]) -> bool:
     """A Chinese or Japanese line short enough for a headline, with no full stop inside."""
-    return row[_COL["cjk_ratio"]] > 0.5 and len(text) <= CJK_HEADLINE_MAX_CHARS and "。" not in text
+    return row[_COL["cjk_ratio"]] > CJK_LINE_SHARE and len(text) <= CJK_HEADLINE_MAX_CHARS and "。" not in text
 
 
 def _teaser_run(units: list[Unit], reasons: list[str], X: list[list[float]], words: list[float], j: int) -> None:
@@ -429,7 +434,7 @@ def _teaser_run(units: list[Unit], reasons: list[str], X: list[list[float]], wor
     over a repeated button into the headline)."""
     c_ends, c_cjk = _COL["ends_sentence"], _COL["cjk_ratio"]
     n = len(units)
-    while j < n and (reasons[j] == "repeated" and X[j][c_cjk] > 0.5 or reasons[j] in _OPEN and (
+    while j < n and (reasons[j] == "repeated" and X[j][c_cjk] > CJK_LINE_SHARE or reasons[j] in _OPEN and (
             (words[j] <= 20 or _cjk_headline_length(units[j].text, X[j]))
             and (not X[j][c_ends] or _cjk_headline(units[j].text, X[j])))):
         if reasons[j] in _OPEN:

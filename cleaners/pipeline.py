@@ -30,6 +30,7 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
@@ -162,7 +163,7 @@ def make_batches(items: Sequence[WorkItem], config_hash: str) -> list[Batch]:
     def flush() -> None:
         nonlocal current, size
         if current:
-            h = hashlib.sha256(f"{__version__}\x00{config_hash}".encode())
+            h = hashlib.sha256(f"{__version__}\x00{build_digest()}\x00{config_hash}".encode())
             for it in current:
                 h.update(f"\x00{it.uri}\x00{it.sha256 or it.url}".encode("utf-8", "surrogateescape"))
             batches.append(Batch(len(batches), h.hexdigest()[:20], tuple(current)))
@@ -477,6 +478,7 @@ def _finalize_locked(plan: RunPlan, previous: dict[str, Any]) -> dict[str, Any]:
         "started_at": plan.started_at,
         "finished_at": now_iso(),
         "docprep": __version__,
+        "build": build_digest(),
         "libraries": library_versions(),
         "config_hash": plan.config_hash,
         "config": plan.config,
@@ -567,6 +569,8 @@ def build_corpus_manifest(previous: dict[str, Any], run: dict[str, Any], out: Pa
     runs.append({
         "run_id": run["run_id"],
         "finished_at": run["finished_at"],
+        "docprep": run["docprep"],
+        "build": run.get("build"),
         "manifest": f"runs/{run['run_id']}/manifest.json",
         "records": run["counts"]["records"],
         "rejects": run["counts"]["rejects"],
@@ -579,6 +583,7 @@ def build_corpus_manifest(previous: dict[str, Any], run: dict[str, Any], out: Pa
         "started_at": run["started_at"],
         "finished_at": run["finished_at"],
         "docprep": run["docprep"],
+        "build": run.get("build"),
         "libraries": run["libraries"],
         "config_hash": run["config_hash"],
         "config": run["config"],
@@ -621,6 +626,21 @@ def _concat_rejects(out: Path, runs: list[dict[str, Any]]) -> None:
     except BaseException:
         target.abort()
         raise
+
+
+@lru_cache(maxsize=1)
+def build_digest() -> str:
+    """What decides docprep's output besides the config and the libraries, as a digest
+    (16 hex): the `cleaners` package's sources, its shipped models (`cleaners/data`) and
+    the record schema. The version number does not change with every commit or retrained
+    model; this does. It is in each run's manifest (with `docprep` and `libraries`), and
+    in every batch's key, so a run resumed after an upgrade redoes its finished batches
+    instead of mixing two builds' output in one corpus."""
+    root = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for path in sorted(p for pattern in ("**/*.py", "data/*.json", "schema/*.json") for p in root.glob(pattern)):
+        h.update(path.relative_to(root).as_posix().encode() + b"\x00" + path.read_bytes() + b"\x00")
+    return h.hexdigest()[:16]
 
 
 def library_versions() -> dict[str, str]:

@@ -386,3 +386,49 @@ def test_metadata_a_jsonl_line_declares_wins_and_provenance_says_so(tmp_path):
     assert "declared" not in extract2
     assert extract2["ignored"] == {"url": "not a string: int", "date": "not a date: 'soon'"}
     assert validate_corpus(tmp_path / "out") == []
+
+
+def test_the_build_is_in_the_manifest_and_a_resume_under_another_build_redoes_the_batch(tmp_path, monkeypatch):
+    """The version number does not change with each commit or retrained model; the build
+    digest (sources, models, schema) does. A run resumed after an upgrade must not take
+    batches the other build finished."""
+    from cleaners import pipeline
+
+    seeds = str(Path(__file__).parent.parent / "seeds")
+    digest = pipeline.build_digest()
+    assert len(digest) == 16 and int(digest, 16) >= 0
+    plan = prepare_run([seeds], tmp_path / "r", Config())
+    first = run_batch(plan, plan.batches[0], in_process=True)
+    assert run_batch(plan, plan.batches[0], in_process=True).get("resumed")
+    monkeypatch.setattr(pipeline, "build_digest", lambda: "0123456789abcdef")
+    upgraded = prepare_run([seeds], tmp_path / "r", Config())
+    assert upgraded.run_id == plan.run_id  # same inputs and config...
+    assert upgraded.batches[0]["key"] != plan.batches[0]["key"]  # ...but not the same batch results
+    again = run_batch(upgraded, upgraded.batches[0], in_process=True)
+    assert not again.get("resumed") and again["units"] == first["units"]
+    m = finalize_run(upgraded)
+    assert m["build"] == "0123456789abcdef"
+    corpus = json.loads((tmp_path / "r" / "manifest.json").read_text())
+    assert corpus["build"] == "0123456789abcdef" and corpus["runs"][-1]["build"] == "0123456789abcdef"
+
+
+def test_the_build_digest_follows_the_shipped_models(tmp_path, monkeypatch):
+    """A retrained model file changes the digest, as a changed source does."""
+    import shutil
+
+    from cleaners import pipeline
+
+    copy = tmp_path / "cleaners"
+    shutil.copytree(Path(pipeline.__file__).parent, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(pipeline, "__file__", str(copy / "pipeline.py"))
+    pipeline.build_digest.cache_clear()
+    try:
+        before = pipeline.build_digest()
+        pipeline.build_digest.cache_clear()
+        assert pipeline.build_digest() == before  # a function of the files alone
+        model = copy / "data" / "title_model.json"
+        model.write_text(model.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # any byte
+        pipeline.build_digest.cache_clear()
+        assert pipeline.build_digest() != before
+    finally:
+        pipeline.build_digest.cache_clear()

@@ -638,7 +638,7 @@ def build_digest() -> str:
     instead of mixing two builds' output in one corpus."""
     root = Path(__file__).resolve().parent
     h = hashlib.sha256()
-    for path in sorted(p for pattern in ("**/*.py", "data/*.json", "schema/*.json") for p in root.glob(pattern)):
+    for path in sorted(p for pattern in ("**/*.py", "data/*.json", "data/*.txt", "schema/*.json") for p in root.glob(pattern)):
         h.update(path.relative_to(root).as_posix().encode() + b"\x00" + path.read_bytes() + b"\x00")
     return h.hexdigest()[:16]
 

@@ -266,6 +266,15 @@ class DedupConfig(_Section):
         description="Path of the persistent dedup index (SQLite). Default: "
         "`<out>/dedup.sqlite`, so re-runs into the same folder drop what is already there.",
     )
+    against: tuple[str, ...] = Field(
+        (),
+        description="Other corpora to deduplicate against, read-only: each a corpus folder "
+        "(its dedup.sqlite) or a dedup index file. A document duplicating one published "
+        "there is rejected (duplicate_of, duplicate_of_run, and duplicate_of_corpus naming "
+        "the corpus as written here); they are checked before this corpus, in the order "
+        "given (earlier corpora win), and never written. Their indexes must have been built "
+        "with the same dedup settings (shingles, num_perm, seed, LSH layout).",
+    )
 
 
 class WriteConfig(_Section):

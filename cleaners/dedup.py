@@ -12,6 +12,12 @@ documents in input order. A document whose text matches an indexed one is reject
 several indexed documents match, the one with the lowest `seq` (the earliest published) is
 named. Only kept documents are added, so every cluster is a star around its first copy.
 
+Other corpora (`DedupConfig.against`, `DedupIndex.reference`): another corpus's index opened
+read-only (SQLite's mode=ro; never written), its committed runs only, loaded into memory as
+this corpus's own index is (~270 bytes per document). The pipeline checks each reference
+before its own index, in the order given, so an earlier corpus wins as an earlier run does;
+a copy's reject also names the corpus (`duplicate_of_corpus`). Its settings must match.
+
 Exact key: `normalise(text)` (NFC, casefolded, BOM and zero-width characters dropped,
 whitespace runs collapsed to one space) hashed with SHA-256. Copies that differ only in line
 ends, BOM, spacing or case (or in mojibake that `decode` already repaired) collide.
@@ -344,9 +350,10 @@ class DedupIndex:
     run's output is durable, then `close`.
     """
 
-    def __init__(self, path: Path | None, cfg: DedupConfig) -> None:
+    def __init__(self, path: Path | None, cfg: DedupConfig, read_only: bool = False) -> None:
         self.cfg = cfg
         self.path = path
+        self.read_only = read_only
         self.bands, self.rows = (
             (cfg.lsh_bands, cfg.lsh_rows) if cfg.lsh_bands else lsh_params(cfg.threshold, cfg.num_perm)
         )
@@ -358,23 +365,14 @@ class DedupIndex:
                 f"dedup.num_perm = {cfg.num_perm}; lower one of them"
             )
         try:
-            self._db = sqlite3.connect(":memory:" if path is None else str(path), isolation_level=None)
-            self._db.executescript(
-                f"PRAGMA cache_size = {-cfg.cache_mb * 1024}; PRAGMA temp_store = FILE;"
-                + ("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;" if path else "")
-            )
-            fresh = not self._db.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone()
-            self._db.executescript(_SCHEMA)
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                if not fresh:
-                    self._migrate()
-                self._check_meta()
-            finally:
-                self._db.execute("COMMIT")
+            if read_only:
+                self._open_read_only(Path(path))
+            else:
+                self._open(path)
         except sqlite3.DatabaseError as exc:
             raise DedupIndexError(
                 f"dedup index {path} cannot be opened ({exc}); delete it to start a fresh index"
+                if not read_only else f"dedup index {path} cannot be read ({exc})"
             ) from exc
         self._run_no: int | None = None
         self._run_id: str | None = None
@@ -390,8 +388,53 @@ class DedupIndex:
         # verification needs matches >= threshold * num_perm; the sketch's padding groups
         # always agree. floor() keeps the filter on the safe side of float rounding.
         self._needed_agreement = math.floor(cfg.threshold * cfg.num_perm) + (-cfg.num_perm) % 4
+        if read_only:  # a reference: checked without a run of its own, loaded at its first check
+            self._counts = dict.fromkeys(("checked", "exact_duplicates", "near_duplicates", "candidates",
+                                          "candidates_prefiltered", "candidates_rejected", "candidates_truncated"), 0)
 
     # -- setup ----------------------------------------------------------------------------
+
+    @classmethod
+    def reference(cls, where: str | Path, cfg: DedupConfig) -> "DedupIndex":
+        """Another corpus's index, read-only (`DedupConfig.against`): `where` is its folder
+        (holding dedup.sqlite) or the index file. Only its committed runs count; it is
+        never written (SQLite's read-only mode)."""
+        path = Path(where)
+        if path.is_dir():
+            path = path / "dedup.sqlite"
+        if not path.is_file():
+            raise DedupIndexError(f"dedup.against: {where} is neither a corpus folder with a dedup.sqlite "
+                                  "nor a dedup index file")
+        return cls(path, cfg, read_only=True)
+
+    def _open_read_only(self, path: Path) -> None:
+        self._db = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True, isolation_level=None)
+        self._db.execute(f"PRAGMA cache_size = {-self.cfg.cache_mb * 1024}")
+        if not self._db.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone():
+            raise DedupIndexError(f"{path} is not a docprep dedup index")
+        version = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if not version or version[0] != str(_SCHEMA_VERSION):
+            raise DedupIndexError(
+                f"dedup index {path} has schema version {version[0] if version else None!r}, not "
+                f"{_SCHEMA_VERSION}: run docprep once on that corpus to migrate it")
+        self._check_meta()
+
+    def _open(self, path: Path | None) -> None:
+        cfg = self.cfg
+        self._db = sqlite3.connect(":memory:" if path is None else str(path), isolation_level=None)
+        self._db.executescript(
+            f"PRAGMA cache_size = {-cfg.cache_mb * 1024}; PRAGMA temp_store = FILE;"
+            + ("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;" if path else "")
+        )
+        fresh = not self._db.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone()
+        self._db.executescript(_SCHEMA)
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            if not fresh:
+                self._migrate()
+            self._check_meta()
+        finally:
+            self._db.execute("COMMIT")
 
     def _settings(self) -> dict[str, str]:
         backend = f"rensa-rminhash-v{_rensa.RMinHash.ALGORITHM_VERSION}" if _rensa else "none"
@@ -413,6 +456,8 @@ class DedupIndex:
     def _check_meta(self) -> None:
         want = self._settings()
         have = dict(self._db.execute("SELECT key, value FROM meta"))
+        if not have and self.read_only:
+            raise DedupIndexError(f"dedup index {self.path} has no settings: not a finished docprep index")
         if not have:
             self._db.executemany("INSERT INTO meta VALUES (?, ?)", sorted(want.items()))
             return
@@ -455,7 +500,10 @@ class DedupIndex:
         top = self._db.execute("SELECT max(seq) FROM lsh").fetchone()[0] or 0
         self._sketches = np.zeros((max(1024, top + 1 + top // 4), width), dtype=np.uint8)
         self._bands = BandTable()
-        cur = self._db.execute("SELECT seq, prints, bits FROM lsh")
+        cur = self._db.execute(
+            "SELECT l.seq, l.prints, l.bits FROM lsh l JOIN docs d ON d.seq = l.seq "
+            "JOIN runs r ON r.run_no = d.run_no AND r.state = 'committed'" if self.read_only else
+            "SELECT seq, prints, bits FROM lsh")
         while rows := cur.fetchmany(100_000):
             seqs = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
             self._sketches[seqs] = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.uint8).reshape(-1, width)
@@ -489,6 +537,8 @@ class DedupIndex:
         commit point of a run; the index is committed just before it, so a crash between
         the two leaves index entries of an unpublished run, which this removes. Returns the
         number of documents discarded. The index belongs to one corpus."""
+        if self.read_only:
+            self._require_run()  # raises: a reference is never written
         if self._run_no is not None:
             raise DedupIndexError("discard_unpublished must be called before begin_run")
         db = self._db
@@ -515,6 +565,8 @@ class DedupIndex:
 
     def begin_run(self, run_id: str) -> None:
         """Start a run: discard what any run that never committed left, then open `run_id`."""
+        if self.read_only:
+            self._require_run()  # raises: a reference is never written
         if self._run_no is not None:
             raise DedupIndexError(f"run {self._run_id} is still open; commit it before beginning {run_id}")
         db = self._db
@@ -589,14 +641,19 @@ class DedupIndex:
     # -- per document ---------------------------------------------------------------------
 
     def check(self, sig: Signature) -> Match | None:
-        """The earliest-published indexed document `sig` duplicates, or None."""
-        self._require_run()
+        """The earliest-published indexed document `sig` duplicates, or None. A read-only
+        index (`reference`) needs no run and sees only its committed runs."""
+        if not self.read_only:
+            self._require_run()
+        elif self._bands is None:
+            self._load_memory()
         self._counts["checked"] += 1
         db = self._db
         if self.cfg.exact:
             row = db.execute(
                 "SELECT d.seq, d.doc_id, d.run_no FROM exact e JOIN docs d ON d.seq = e.seq "
-                "WHERE e.key = ?",
+                + ("JOIN runs r ON r.run_no = d.run_no AND r.state = 'committed' " if self.read_only else "")
+                + "WHERE e.key = ?",
                 (_exact_key(sig.exact),),
             ).fetchone()
             if row:
@@ -665,8 +722,13 @@ class DedupIndex:
             self._pending = 0
 
     def stats(self) -> dict[str, Any]:
-        """Counts for the run report, under the step's name."""
+        """Counts for the run report, under the step's name; for a reference, what it
+        holds (committed documents) and what it matched."""
         db = self._db
+        if self.read_only:
+            committed = db.execute("SELECT count(*) FROM docs d JOIN runs r ON r.run_no = d.run_no "
+                                   "AND r.state = 'committed'").fetchone()[0]
+            return {"indexed_documents": committed, **self._counts}
         indexed = db.execute("SELECT count(*) FROM docs").fetchone()[0]
         runs = db.execute("SELECT count(*) FROM runs WHERE state = 'committed'").fetchone()[0]
         out: dict[str, Any] = {
@@ -689,11 +751,15 @@ class DedupIndex:
         return self._last_lsh[1], self._last_lsh[2]
 
     def _require_run(self) -> None:
+        if self.read_only:
+            raise DedupIndexError(f"dedup index {self.path} is open read-only (dedup.against): it is never written")
         if self._run_no is None:
             raise DedupIndexError("no dedup run is open: call begin_run(run_id) first")
 
     def _match(self, kind: str, seq: int, doc_id: str, run_no: int, sim: float) -> Match:
         self._counts["exact_duplicates" if kind == "exact_duplicate" else "near_duplicates"] += 1
+        if self.read_only:
+            return Match(kind, doc_id, self._run_name(run_no), sim)
         if run_no != self._run_no:
             self._counts["matched_earlier_runs"] += 1
         self._clusters.add(seq)

@@ -37,7 +37,7 @@ from typing import Any, Callable, Iterator, Sequence
 from cleaners import __version__
 from cleaners.config import Config
 from cleaners.decode import decode
-from cleaners.errors import AccountingError, OutputError
+from cleaners.errors import AccountingError, ConfigError, OutputError
 from cleaners.extract import extract
 from cleaners.language import language
 from cleaners.quality import judge
@@ -326,6 +326,7 @@ def prepare_run(inputs: Sequence[str], out: str | Path, cfg: Config) -> RunPlan:
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    check_references(cfg, out)
     items, rejects = plan_inputs(inputs, cfg.read)
     previous = read_manifest(out)
     runs = previous.get("runs", []) if previous else []
@@ -410,6 +411,7 @@ def _finalize_locked(plan: RunPlan, previous: dict[str, Any]) -> dict[str, Any]:
     run_meta = {"docprep": __version__, "config_hash": plan.config_hash, "run_id": plan.run_id}
 
     index_path = Path(cfg.dedup.index) if cfg.dedup.index else out / "dedup.sqlite"
+    references = open_references(cfg.dedup, index_path)
     index = DedupIndex(index_path, cfg.dedup)
     index.discard_unpublished({r["run_id"] for r in previous.get("runs", [])})
     index.begin_run(plan.run_id)
@@ -443,13 +445,18 @@ def _finalize_locked(plan: RunPlan, previous: dict[str, Any]) -> dict[str, Any]:
                         continue
                     rec = line["record"]
                     sig = Signature.from_json(line["signature"])
-                    match = index.check(sig)
+                    corpus, match = next(((where, m) for where, ref in references
+                                          if (m := ref.check(sig)) is not None), (None, None))
+                    if match is None:
+                        match = index.check(sig)
                     if match is not None:
                         rej = Reject(
                             Source.from_dict(rec["source"]), "dedup", match.kind,
-                            f"{match.kind.replace('_', ' ')} of {match.duplicate_of} (run {match.run_id})",
+                            f"{match.kind.replace('_', ' ')} of {match.duplicate_of} (run {match.run_id}"
+                            + (f" of corpus {corpus})" if corpus else ")"),
                             id=rec["id"], duplicate_of=match.duplicate_of, duplicate_of_run=match.run_id,
                             similarity=round(match.similarity, 4),
+                            extra=(("duplicate_of_corpus", corpus),) if corpus else (),
                         ).to_dict()
                         rejects_out.write(rej)
                         counts["dedup"][match.kind] += 1
@@ -463,7 +470,12 @@ def _finalize_locked(plan: RunPlan, previous: dict[str, Any]) -> dict[str, Any]:
         rejects_info = rejects_out.commit()
     except BaseException:
         rejects_out.abort()
+        for _, ref in references:
+            ref.close()
         raise
+    against = [{"corpus": where, **ref.stats()} for where, ref in references]
+    for _, ref in references:
+        ref.close()
     timing["dedup+write"] = time.perf_counter() - t_start
     kept = counts["write"]["kept"]
     rejected = sum(n for stage, c in counts.items() if stage != "write" for n in c.values())
@@ -493,7 +505,8 @@ def _finalize_locked(plan: RunPlan, previous: dict[str, Any]) -> dict[str, Any]:
             "by_stage": stage_table(counts, units_expected),
         },
         "languages": dict(sorted(langs.items(), key=lambda kv: (-kv[1], kv[0] or ""))),
-        "dedup": {"clusters": len(dedup_kinds), "dropped": sum(dedup_kinds.values()), **index.stats()},
+        "dedup": {"clusters": len(dedup_kinds), "dropped": sum(dedup_kinds.values()), **index.stats(),
+                  **({"against": against} if against else {})},
         "timing_s": {k: round(v, 3) for k, v in timing.items()},
         "shards": [{**s, "run": plan.run_id} for s in shards],
         "rejects": {"path": str((runs_dir / "rejects.jsonl").relative_to(out)), **rejects_info},
@@ -626,6 +639,41 @@ def _concat_rejects(out: Path, runs: list[dict[str, Any]]) -> None:
     except BaseException:
         target.abort()
         raise
+
+
+def open_references(cfg, own_index: Path) -> list[tuple[str, Any]]:
+    """The corpora of `dedup.against`, each as (the path as written, its index opened
+    read-only), in the order given. Raises `DedupIndexError` for one that is missing, is
+    this corpus's own index, or was built with other dedup settings (`prepare_run` checks
+    this first, as a config error, before any batch runs)."""
+    from cleaners.dedup import DedupIndex, DedupIndexError
+
+    refs: list[tuple[str, Any]] = []
+    try:
+        for where in cfg.against:
+            ref = DedupIndex.reference(where, cfg)
+            refs.append((where, ref))
+            if own_index.exists() and ref.path.resolve() == own_index.resolve():
+                raise DedupIndexError(f"dedup.against: {where} is this corpus's own dedup index")
+    except BaseException:
+        for _, ref in refs:
+            ref.close()
+        raise
+    return refs
+
+
+def check_references(cfg: Config, out: Path) -> None:
+    """`dedup.against` usable (each reference opens read-only with this config's dedup
+    settings, none is this corpus's own index), or a `ConfigError` saying which is not."""
+    from cleaners.dedup import DedupIndexError
+
+    if not cfg.dedup.against:
+        return
+    try:
+        for _, ref in open_references(cfg.dedup, Path(cfg.dedup.index) if cfg.dedup.index else out / "dedup.sqlite"):
+            ref.close()
+    except DedupIndexError as exc:
+        raise ConfigError(str(exc)) from exc
 
 
 @lru_cache(maxsize=1)

@@ -123,7 +123,7 @@ def _reject_row(rej: dict[str, Any], n: int) -> dict[str, Any]:
         "reason": rej.get("reason"), "detail": _cut(rej.get("detail"), 300),
         "chars_in": None, "chars_out": None, "method": None, "removed": [], "ftfy": None, "decode": {},
     }
-    for key in ("duplicate_of", "duplicate_of_run", "similarity"):
+    for key in ("duplicate_of", "duplicate_of_run", "duplicate_of_corpus", "similarity"):
         if key in rej:
             row[key] = rej[key]
     return row
@@ -325,7 +325,7 @@ def build_report_data(out: Path, run_id: str | None = None, *, originals: bool =
         kept = by_id.get(kept_id) or earlier.get(kept_id)
         duplicates.append({
             "kept": {"id": kept_id, "uri": kept["uri"] if kept else None, "title": kept["title"] if kept else None,
-                     "run": copies[0].get("duplicate_of_run")},
+                     "run": copies[0].get("duplicate_of_run"), "corpus": copies[0].get("duplicate_of_corpus")},
             "copies": [{"id": c["id"], "uri": c["uri"], "reason": c["reason"], "similarity": c.get("similarity")}
                        for c in copies],
         })
@@ -418,7 +418,8 @@ def report_markdown(data: dict[str, Any]) -> str:
                   "| kept | copies |", "|---|---|"]
         for c in data["duplicates"][:20]:
             copies = ", ".join(f"{_md(x['uri'])} ({_md(x['reason'])}, {x['similarity']})" for x in c["copies"])
-            lines.append(f"| {_md(c['kept']['uri'] or c['kept']['id'])} | {copies} |")
+            where = f" (corpus {_md(c['kept']['corpus'])})" if c["kept"].get("corpus") else ""
+            lines.append(f"| {_md(c['kept']['uri'] or c['kept']['id'])}{where} | {copies} |")
     if data["repairs"]:
         lines += ["", f"**{len(data['repairs'])}** documents with encoding repairs (ftfy)"]
     lines += ["", "| step | seconds |", "|---|---:|"]
@@ -877,7 +878,8 @@ def render_html(data: dict[str, Any]) -> str:
             k = c["kept"]
             kept_html = (f'<a href="#doc={e(k["id"])}" data-doc="{e(k["id"])}">{e(k["title"] or k["uri"] or k["id"])}</a><br>'
                          f'<span class="mono muted">{e(k["uri"] or k["id"])}</span>'
-                         + (f' <span class="muted">(run {e(k["run"])})</span>' if k["run"] and k["run"] != data["run_id"] else ""))
+                         + (f' <span class="muted">(run {e(k["run"])})</span>' if k["run"] and k["run"] != data["run_id"] else "")
+                         + (f' <span class="muted">in corpus {e(k["corpus"])}</span>' if k.get("corpus") else ""))
             copies = "<br>".join(f'<a href="#doc={e(x["id"])}" data-doc="{e(x["id"])}" class="mono">{e(x["uri"])}</a> '
                                  f'<span class="pill">{e(x["reason"])}</span> similarity {x["similarity"]}'
                                  for x in c["copies"])

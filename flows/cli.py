@@ -44,6 +44,9 @@ def clean(
     dask_address: Optional[str] = typer.Option(None, "--dask-address", help="Run batches on this Dask scheduler, e.g. tcp://10.0.0.5:8786."),
     no_prefect: bool = typer.Option(False, "--no-prefect", help="Run the same pipeline without Prefect (no API start-up)."),
     compress: bool = typer.Option(False, "--compress", help="Write data shards as .jsonl.gz."),
+    against: Optional[list[str]] = typer.Option(
+        None, "--against", help="Also drop duplicates of documents in this other corpus (its folder or dedup.sqlite; "
+        "read-only; repeatable; added to the config's dedup.against)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary table."),
 ) -> None:
     """Clean INPUTS into a JSONL corpus with provenance.
@@ -55,6 +58,8 @@ def clean(
         cfg = load_config(config)
         if compress:
             cfg = cfg.with_overrides(write={"compress": True})
+        if against:
+            cfg = cfg.with_overrides(dedup={"against": (*cfg.dedup.against, *against)})
         if no_prefect:
             manifest = _run_local(inputs, out, cfg, workers, quiet)
         else:

@@ -240,6 +240,42 @@ def test_run_ids_and_settings_are_checked(tmp_path: Path) -> None:
         DedupIndex(None, CFG).check(signature(BASE, CFG))
 
 
+def test_another_corpus_is_checked_read_only_and_only_its_published_runs(tmp_path: Path) -> None:
+    """`dedup.against`: a reference index matches exact and near copies of its committed
+    documents, not those of a run that never committed, and is never written."""
+    path = tmp_path / "other" / "dedup.sqlite"
+    path.parent.mkdir()
+    index = fresh(path=path, run="theirs-1")
+    index.add("theirs", signature(BASE, CFG))
+    index.commit_run()
+    index.begin_run("theirs-crashed")
+    index.add("unpublished", signature(text(OTHER), CFG))
+    index.close()  # no commit_run
+    files = {p.name: p.read_bytes() for p in path.parent.iterdir()}
+
+    ref = DedupIndex.reference(path.parent, CFG)  # a corpus folder, or the file itself
+    assert ref.check(signature(BASE.upper(), CFG)) == Match("exact_duplicate", "theirs", "theirs-1", 1.0)
+    near = ref.check(signature(edit_words(BASE, 0.05, 4), CFG))
+    assert (near.kind, near.duplicate_of, near.run_id) == ("near_duplicate", "theirs", "theirs-1")
+    assert ref.check(signature(text(OTHER), CFG)) is None  # the crashed run is not published
+    for write in (lambda: ref.begin_run("mine"), lambda: ref.add("x", signature(BASE, CFG)), ref.commit_run,
+                  lambda: ref.discard_unpublished(set())):
+        with pytest.raises(DedupIndexError, match="read-only"):
+            write()
+    stats = ref.stats()
+    assert (stats["indexed_documents"], stats["checked"], stats["exact_duplicates"], stats["near_duplicates"]) == (1, 3, 1, 1)
+    ref.close()
+    # The index is unchanged (SQLite may leave its empty -shm/-wal coordination files).
+    assert {name: (path.parent / name).read_bytes() for name in files} == files
+    with pytest.raises(DedupIndexError, match="other settings"):
+        DedupIndex.reference(path, DedupConfig(num_perm=64))
+    with pytest.raises(DedupIndexError, match="neither a corpus folder"):
+        DedupIndex.reference(tmp_path / "nowhere", CFG)
+    (tmp_path / "junk.sqlite").write_bytes(b"not a database at all" * 100)
+    with pytest.raises(DedupIndexError):
+        DedupIndex.reference(tmp_path / "junk.sqlite", CFG)
+
+
 def test_switches() -> None:
     index = fresh(DedupConfig(near=False))
     index.add("a", signature(BASE, DedupConfig(near=False)))

@@ -432,3 +432,32 @@ def test_the_build_digest_follows_the_shipped_models(tmp_path, monkeypatch):
         assert pipeline.build_digest() != before
     finally:
         pipeline.build_digest.cache_clear()
+
+
+def test_dedup_against_another_corpus_drops_its_copies_and_leaves_it_untouched(tmp_path):
+    """`dedup.against`: a new corpus drops what another, earlier corpus already published,
+    names that corpus in the reject, and never writes to it."""
+    from cleaners.errors import ConfigError
+
+    seeds = Path(__file__).parent.parent / "seeds"
+    run([str(seeds)], tmp_path / "A", workers=0)
+    theirs = {r["source"]["uri"].rsplit("/", 1)[1]: r["id"] for r in iter_records(tmp_path / "A")}
+    before = {p: p.read_bytes() for p in (tmp_path / "A").rglob("*") if p.is_file()}
+    src = tmp_path / "in"
+    src.mkdir()
+    for p in seeds.glob("*.txt"):
+        (src / p.name).write_bytes(p.read_bytes())
+    (src / "new.txt").write_text("A different article, about the harbour's new ferry timetable and its critics. " * 8)
+    cfg = Config.model_validate({"dedup": {"against": [str(tmp_path / "A")]}})
+    m = run([str(src)], tmp_path / "B", cfg, workers=0)
+    assert m["counts"]["records"] == 1 and m["counts"]["rejects"] == 5
+    rejects = [json.loads(line) for line in open(tmp_path / "B" / "rejects.jsonl")]
+    assert {r["source"]["uri"].rsplit("/", 1)[1]: r["duplicate_of"] for r in rejects} == theirs
+    assert {(r["reason"], r["duplicate_of_corpus"]) for r in rejects} == {("exact_duplicate", str(tmp_path / "A"))}
+    [against] = m["dedup"]["against"]
+    assert (against["corpus"], against["indexed_documents"], against["exact_duplicates"]) == (str(tmp_path / "A"), 5, 5)
+    assert {p: p.read_bytes() for p in before} == before  # corpus A's files are as they were
+    with pytest.raises(ConfigError, match="neither a corpus folder"):
+        prepare_run([str(src)], tmp_path / "C", Config.model_validate({"dedup": {"against": [str(tmp_path / "no")]}}))
+    with pytest.raises(ConfigError, match="own dedup index"):
+        prepare_run([str(src)], tmp_path / "B", cfg.with_overrides(dedup={"against": [str(tmp_path / "B")]}))

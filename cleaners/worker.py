@@ -378,4 +378,9 @@ def _serve() -> None:
 
 
 if __name__ == "__main__":
-    _serve()
+    try:
+        _serve()
+    except BrokenPipeError:
+        # The parent is gone (a run that stopped at a usage error while this prestarted
+        # worker still loaded its models): nothing to report to, and no traceback to print.
+        os._exit(0)

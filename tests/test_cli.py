@@ -35,12 +35,27 @@ def test_compressed_shards(tmp_path, monkeypatch):
     (["clean", "no/such/folder", "--no-prefect"], 2, "input not found"),
     (["clean", "seeds", "--no-prefect", "--config", "no-such.toml"], 2, "cannot read config file"),
     (["validate", "no/such/corpus"], 3, "no readable manifest.json"),
+    (["clean", "seeds", "--no-prefect", "--against", "no/such/corpus"], 2, "neither a corpus folder"),
 ])
 def test_usage_errors_have_clear_messages_and_exit_codes(tmp_path, monkeypatch, args, code, message):
     monkeypatch.chdir(ROOT)
     result = runner.invoke(app, args + (["--out", str(tmp_path / "o")] if args[0] == "clean" else []))
     assert result.exit_code == code
     assert message in result.output
+
+
+def test_a_usage_error_prints_no_traceback_from_the_workers_started_ahead(tmp_path):
+    """`clean` starts its worker processes before it plans; when planning stops at a usage
+    error, a worker still loading its models must not print a broken-pipe traceback."""
+    import subprocess
+    import sys
+
+    for _ in range(3):  # the worker may or may not have reached its first write: a race
+        r = subprocess.run([sys.executable, "-c", "from flows.cli import main; main()", "clean", "no/such/folder",
+                            "--no-prefect", "-w", "2", "--out", str(tmp_path / "o")],
+                           cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert r.returncode == 2 and "input not found" in r.stdout + r.stderr
+        assert "Traceback" not in r.stderr, r.stderr
 
 
 def test_bad_config_value_names_the_key(tmp_path, monkeypatch):

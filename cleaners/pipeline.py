@@ -327,7 +327,7 @@ def prepare_run(inputs: Sequence[str], out: str | Path, cfg: Config) -> RunPlan:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     check_references(cfg, out)
-    items, rejects = plan_inputs(inputs, cfg.read)
+    items, rejects = plan_inputs(inputs, cfg.read, exclude=out)
     previous = read_manifest(out)
     runs = previous.get("runs", []) if previous else []
     previous_run = runs[-1]["run_id"] if runs else None

@@ -78,11 +78,15 @@ def is_url(arg: str) -> bool:
     return arg.lower().startswith(("http://", "https://"))
 
 
-def plan_inputs(inputs: Sequence[str], cfg: ReadConfig) -> tuple[list[WorkItem], list[Reject]]:
+def plan_inputs(inputs: Sequence[str], cfg: ReadConfig,
+                exclude: Path | None = None) -> tuple[list[WorkItem], list[Reject]]:
     """Expand inputs into ordered work items. Order: as given; folders walked sorted.
+    `exclude`: a folder a walk does not enter (the run's own output folder, when it lies
+    inside an input folder: its shards, rejects and report are not new input).
 
     Raises InputError for an input that does not exist (a usage error, not bad data).
     """
+    skip = frozenset({exclude.resolve()}) if exclude is not None and exclude.exists() else frozenset()
     items: list[WorkItem] = []
     rejects: list[Reject] = []
     for arg in inputs:
@@ -93,18 +97,21 @@ def plan_inputs(inputs: Sequence[str], cfg: ReadConfig) -> tuple[list[WorkItem],
         if not os.path.lexists(p):
             raise InputError(f"input not found: {arg} (give a file, a folder or an http(s) URL)")
         if p.is_dir():
-            _walk(p, arg, cfg, items, rejects, seen=set())
+            _walk(p, arg, cfg, items, rejects, seen=set(), skip=skip)
         else:
             _add_file(p, arg, cfg, items, rejects)
     return items, rejects
 
 
-def _walk(folder: Path, uri: str, cfg: ReadConfig, items, rejects, seen: set) -> None:
+def _walk(folder: Path, uri: str, cfg: ReadConfig, items, rejects, seen: set,
+          skip: frozenset[Path] = frozenset()) -> None:
     try:
         real = folder.resolve(strict=True)
     except (OSError, RuntimeError) as exc:
         rejects.append(_plan_reject(uri, "symlink_loop" if isinstance(exc, RuntimeError) else "unreadable", str(exc)))
         return
+    if real in skip:
+        return  # the run's own output folder (documented): not an input
     if real in seen:
         rejects.append(_plan_reject(uri, "symlink_loop", f"{uri} leads back to a folder already being read"))
         return
@@ -123,7 +130,7 @@ def _walk(folder: Path, uri: str, cfg: ReadConfig, items, rejects, seen: set) ->
             if is_link and not cfg.follow_symlinks:
                 continue
             if entry.is_dir(follow_symlinks=True):
-                _walk(path, child_uri, cfg, items, rejects, seen)
+                _walk(path, child_uri, cfg, items, rejects, seen, skip)
             elif entry.is_file(follow_symlinks=True):
                 _add_file(path, child_uri, cfg, items, rejects)
             elif is_link and not os.path.exists(path):

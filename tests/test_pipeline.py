@@ -461,3 +461,16 @@ def test_dedup_against_another_corpus_drops_its_copies_and_leaves_it_untouched(t
         prepare_run([str(src)], tmp_path / "C", Config.model_validate({"dedup": {"against": [str(tmp_path / "no")]}}))
     with pytest.raises(ConfigError, match="own dedup index"):
         prepare_run([str(src)], tmp_path / "B", cfg.with_overrides(dedup={"against": [str(tmp_path / "B")]}))
+
+
+def test_an_output_folder_inside_an_input_folder_is_not_read_back(tmp_path):
+    """`docprep clean data --out data/clean`: the second run must not take the corpus's
+    own shards, rejects, ledger and report for new input."""
+    src = tmp_path / "data"
+    src.mkdir()
+    for p in (Path(__file__).parent.parent / "seeds").glob("*.txt"):
+        (src / p.name).write_bytes(p.read_bytes())
+    first = run([str(src)], src / "clean", workers=0)
+    assert first["counts"]["inputs"] == 5
+    plan = prepare_run([str(src)], src / "clean", Config())
+    assert plan.inputs == [] and len(plan.skipped_inputs) == 5 and plan.plan_rejects == []

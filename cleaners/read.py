@@ -100,7 +100,24 @@ def plan_inputs(inputs: Sequence[str], cfg: ReadConfig,
             _walk(p, arg, cfg, items, rejects, seen=set(), skip=skip)
         else:
             _add_file(p, arg, cfg, items, rejects)
-    return items, rejects
+    return _once(items, rejects), rejects
+
+
+def _once(items: list[WorkItem], rejects: list[Reject]) -> list[WorkItem]:
+    """Each input unit read once: a file named twice (a folder and a file in it, the same
+    URL twice in a list) would be two units with one id, the second a duplicate of itself.
+    The repeats become rejects (read/repeated_input), so the count of inputs still holds."""
+    seen: set[tuple[str, str | None]] = set()
+    out = []
+    for it in items:
+        key = (it.uri, it.sha256 or it.url)
+        if key in seen:
+            rejects.append(Reject(Source(it.uri, it.sha256 or "", "url" if it.url else "file"), STAGE, "repeated_input",
+                                  "named more than once among this run's inputs; read once"))
+            continue
+        seen.add(key)
+        out.append(it)
+    return out
 
 
 def _walk(folder: Path, uri: str, cfg: ReadConfig, items, rejects, seen: set,

@@ -138,6 +138,18 @@ def test_a_named_pipe_is_a_reject_not_a_hang(tmp_path):
     assert r.reason == "not_a_file" and "regular file" in r.detail
 
 
+def test_an_input_named_twice_is_read_once(tmp_path):
+    """A folder and a file in it, or one URL twice: one unit each, the repeat a reject,
+    never a second unit with the same id (a duplicate of itself)."""
+    (tmp_path / "a.txt").write_text("hello")
+    (tmp_path / "b.txt").write_text("world")
+    items, rejects = plan_inputs([str(tmp_path), str(tmp_path / "a.txt"), "https://example.com/x",
+                                  "https://example.com/x"], ReadConfig())
+    assert [i.uri.rsplit("/", 1)[1] for i in items] == ["a.txt", "b.txt", "x"]
+    assert [(r.source.uri.rsplit("/", 1)[1], r.reason) for r in rejects] == [("a.txt", "repeated_input"),
+                                                                           ("x", "repeated_input")]
+
+
 def test_file_name_not_valid_utf8(tmp_path):
     name = os.fsdecode(b"caf\xe9.txt")
     (tmp_path / name).write_text("bonjour")

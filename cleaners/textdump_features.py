@@ -371,11 +371,19 @@ def units_of(content: str) -> tuple[list[str], list[Unit]]:
     return split.lines, split.units
 
 
+#: Line breaks besides "\n" (those `str.splitlines` knows): CRLF and a lone CR (old Mac
+#: files), vertical tab, form feed (pdftotext's page break), the file/group/record
+#: separators, NEL, and Unicode's line and paragraph separators. Each ends a line, as "\n"
+#: does; before they did not, and a dump with CR or U+2028 line ends was one line (all lost).
+_OTHER_BREAKS = ("\r", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
+_LINE_BREAK = re.compile("\r\n?|[\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
 def split_dump(content: str) -> Split:
     """`units_of`, and the reasons for the input lines renderer normalisation dropped."""
+    if any(c in content for c in _OTHER_BREAKS):
+        content = _LINE_BREAK.sub("\n", content)
     lines = content.split("\n")
-    if "\r" in content:
-        lines = [l.rstrip("\r") for l in lines]
     norm = normalise(lines)
     width, measure, text_lines, bullet = norm.width, norm.measure, norm.lines, norm.bullet
     no_space = _NO_SPACE_COLUMNS if measure is display_width else _NO_SPACE

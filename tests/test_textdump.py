@@ -161,3 +161,14 @@ def test_cjk_furniture(case: dict) -> None:
     from cleaners.textdump import _cjk_furniture
 
     assert _cjk_furniture(case["line"]) == case["reason"], case.get("why")
+
+
+@pytest.mark.parametrize("newline", ["\r\n", "\r", "\u2028", "\u2029", "\x85", "\f", "\v"],
+                         ids=["crlf", "cr", "u2028", "u2029", "nel", "formfeed", "vtab"])
+def test_every_line_break_ends_a_line(newline: str) -> None:
+    """A dump whose lines end in CR (old Mac), U+2028 (text from JavaScript), a form feed
+    (pdftotext) ... cleans as the same dump with "\\n": it was one line, and all lost."""
+    dump = (Path(__file__).parent.parent / "seeds" / "000_cc37ebd74bd6c639.txt").read_text(encoding="utf-8")
+    want, got = clean_dump(dump), clean_dump(dump.replace("\n", newline))
+    assert (got.text, got.title, got.date) == (want.text, want.title, want.date) and want.text
+    assert [(v.keep, v.reason) for v in got.lines] == [(v.keep, v.reason) for v in want.lines]

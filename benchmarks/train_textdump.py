@@ -130,10 +130,6 @@ def load_set(eval_dir: Path, name: str) -> list[dict]:
     docs = []
     for line in open(eval_dir / name / "truth.jsonl", encoding="utf-8"):
         t = json.loads(line)
-        # U+2028 / U+2029 inside a true body (one wcxb body has two, mid-sentence): html_text,
-        # which rendered the dumps, shows them as spaces, and so the shipped model read them
-        # (before the cleaner took them for line breaks, as `str.splitlines` does).
-        t["body"] = t["body"].replace("\u2028", " ").replace("\u2029", " ")
         t["dump"] = (eval_dir / name / "dumps" / f"{t['id']}.txt").read_text(encoding="utf-8")
         t["site"] = urlparse(t.get("url") or "").netloc.removeprefix("www.") or t["id"]
         t["set"] = name

@@ -373,16 +373,23 @@ def units_of(content: str) -> tuple[list[str], list[Unit]]:
 
 #: Line breaks besides "\n" (those `str.splitlines` knows): CRLF and a lone CR (old Mac
 #: files), vertical tab, form feed (pdftotext's page break), the file/group/record
-#: separators, NEL, and Unicode's line and paragraph separators. Each ends a line, as "\n"
-#: does; before they did not, and a dump with CR or U+2028 line ends was one line (all lost).
-_OTHER_BREAKS = ("\r", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
-_LINE_BREAK = re.compile("\r\n?|[\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+#: separators and NEL. Each ends a line, as "\n" does; before they did not, and a dump with
+#: CR line ends was one line (all lost).
+_OTHER_BREAKS = ("\r", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85")
+_LINE_BREAK = re.compile("\r\n?|[\v\f\x1c\x1d\x1e\x85]")
+#: Unicode's line and paragraph separators (U+2028, U+2029) end lines only in a dump that
+#: has no other line break. Inside a page's text they are a copy-pasted soft return that a
+#: browser (and html_text) shows as a space: 8 of the 711 wcxb pages hold some, which w3m
+#: and lynx pass through, and one true body; read as line breaks there, they cut sentences.
+_UNICODE_BREAK = re.compile("[\u2028\u2029]")
 
 
 def split_dump(content: str) -> Split:
     """`units_of`, and the reasons for the input lines renderer normalisation dropped."""
     if any(c in content for c in _OTHER_BREAKS):
         content = _LINE_BREAK.sub("\n", content)
+    if not content.isascii() and ("\u2028" in content or "\u2029" in content):
+        content = _UNICODE_BREAK.sub("\n" if "\n" not in content else " ", content)
     lines = content.split("\n")
     norm = normalise(lines)
     width, measure, text_lines, bullet = norm.width, norm.measure, norm.lines, norm.bullet

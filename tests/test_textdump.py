@@ -172,3 +172,16 @@ def test_every_line_break_ends_a_line(newline: str) -> None:
     want, got = clean_dump(dump), clean_dump(dump.replace("\n", newline))
     assert (got.text, got.title, got.date) == (want.text, want.title, want.date) and want.text
     assert [(v.keep, v.reason) for v in got.lines] == [(v.keep, v.reason) for v in want.lines]
+
+
+def test_a_unicode_line_separator_inside_a_page_is_a_space() -> None:
+    """U+2028 in a dump that has line breaks is a soft return pasted into the page's text,
+    which browsers and html_text show as a space (8 of the 711 wcxb pages hold one): it
+    does not cut the sentence in two."""
+    dump = (Path(__file__).parent.parent / "seeds" / "000_cc37ebd74bd6c639.txt").read_text(encoding="utf-8")
+    want = clean_dump(dump)
+    first = next(line for line in want.text.split("\n") if len(line.split()) > 12)
+    words = first.split(" ")
+    cut = " ".join(words[:6]) + "\u2028" + " ".join(words[6:])
+    got = clean_dump(dump.replace(first, cut))
+    assert got.text == want.text and len(got.lines) == len(want.lines)

@@ -78,8 +78,37 @@ _INNER_TEXT = (
 )
 
 
+def render_markdown(tool: str, html: bytes) -> str:
+    """The whole page as Markdown, as crawlers that hand pages to language models give it
+    (Jina Reader, Firecrawl, crawl4ai): `markdown` is markdownify (MIT) on the page less
+    its script, style, noscript, template and svg elements and <head> (but its <title>);
+    `html2text` is html2text (GPL-3.0; a measuring tool here, never imported by docprep)
+    with its defaults but no line wrapping. Both need the `bench` extra."""
+    from cleaners.decode import to_text
+
+    text = to_text(html, None, "html")[0]  # the page's declared or detected charset, as docprep reads it
+    if tool == "html2text":
+        import html2text
+
+        converter = html2text.HTML2Text()
+        converter.body_width = 0
+        return converter.handle(text)
+    import markdownify
+
+    try:
+        tree = lxml.html.fromstring(text)
+        for el in tree.xpath("//script|//style|//noscript|//template|//svg|//head/*[not(self::title)]"):
+            el.drop_tree()
+        text = lxml.html.tostring(tree, encoding="unicode")
+    except (ValueError, lxml.etree.ParserError):
+        pass
+    return markdownify.markdownify(text, heading_style="ATX")
+
+
 def render(tool: str, html: bytes) -> str | None:
     """The page as `tool` renders it to text; None when the browser gave no text."""
+    if tool in ("markdown", "html2text"):
+        return render_markdown(tool, html)
     with tempfile.NamedTemporaryFile(suffix=".html") as f:
         f.write(html + _INNER_TEXT if tool == "chromium" else html)
         f.flush()
@@ -114,7 +143,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--n", type=int, default=60, help="pages per set (plus every non-English page)")
     ap.add_argument("--out", type=Path, default=Path("/tmp/docprep-eval-renderers"))
     ap.add_argument("--renderers", default="html_text,w3m,lynx",
-                    help="comma-separated: html_text (the set's dumps), w3m, lynx, chromium")
+                    help="comma-separated: html_text (the set's dumps), w3m, lynx, chromium, markdown, html2text")
     ap.add_argument("--save-dumps", action="store_true",
                     help="also write each rendering to OUT/<renderer>-<set>/dumps/<id>.txt with the "
                          "set's truth.jsonl: a set eval_textdump.py scores (F1, title, date)")

@@ -15,6 +15,14 @@ render the same page with habits that have nothing to do with boilerplate:
   with the page's <link> elements ("#[1]RSS Feed [2]alternate", `link_header_end`) and
   shows frames as "IFRAME: https://…" lines.
 
+A Markdown dump (what full-page HTML-to-Markdown converters give: Jina Reader, Firecrawl,
+crawl4ai, markdownify, html2text) carries its markup as text: `[Home](/)` links with their
+URLs, `![logo](/a.png)` images, `#` headings, `*`/`-`/`1.` list markers, `**emphasis**`,
+`>` quotes, code fences, table pipes and rules. `markdown_line` turns each line into what
+html_text shows of it, a link's text kept behind a link marker as lynx writes it
+("[0]Home": `canonical` counts and drops it), images and rules gone (`is_markdown`
+decides whether a dump is Markdown).
+
 `normalise` applies all of them to a dump's lines and returns one line per input line
 (a dropped line becomes empty), so every verdict still names an input line. An html_text
 dump passes through unchanged: it has no indented lines, no wrapping, no trailer.
@@ -281,6 +289,100 @@ def link_header_end(lines: list[str]) -> int:
     return i
 
 
+# --- Markdown ------------------------------------------------------------------------------
+
+# A link destination: no spaces, balanced parentheses one level deep (Wikipedia's
+# "/wiki/Python_(language)"), an optional "title".
+_MD_DEST = r'\((?:[^()\s]|\([^()\s]*\))*(?:\s+"[^"]*")?\)'
+_MD_IMAGE = re.compile(r"!\[[^\]]*\]" + _MD_DEST + r"|!\[[^\]]*\]\[[^\]]*\]")
+_MD_LINK = re.compile(r"\[([^\[\]]*)\]" + _MD_DEST + r"|\[([^\[\]]+)\]\[[^\[\]]*\]")
+_MD_AUTOLINK = re.compile(r"<((?:https?|ftp|mailto):[^\s<>]+)>")
+_MD_LINK_DEF = re.compile(r"\s{0,3}\[[^\]]+\]:\s*\S+(?:\s+[\"'(].*)?\s*$")
+_MD_HEADING = re.compile(r"\s{0,3}#{1,6}(?:\s+|$)")
+_MD_HEADING_TAIL = re.compile(r"\s+#+\s*$")
+_MD_RULE = re.compile(r"\s{0,3}(?:(?:-\s*){3,}|(?:\*\s*){3,}|(?:_\s*){3,}|=+)\s*$")
+_MD_FENCE = re.compile(r"\s*(?:```|~~~)")
+_MD_ITEM = re.compile(r"(\s*)(?:[*+-]|\d{1,3}[.)])\s+")
+_MD_QUOTE = re.compile(r"\s*(?:>\s?)+")
+_MD_TABLE_RULE = re.compile(r"\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_MD_STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+_MD_EM = re.compile(r"(?<![\w*\\])\*(?=[^\s*])([^*]*?[^\s*\\])\*(?![\w*])|(?<![\w\\])_(?=[^\s_])([^_]*?[^\s_\\])_(?!\w)")
+_MD_CODE = re.compile(r"`+([^`]*)`+")
+_MD_TAG = re.compile(r"</?(?:br|p|div|span|a|b|i|em|strong|u|sup|sub|small|img|hr)\b[^>]*>", re.I)
+_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
+#: A dump is Markdown when this share of its non-blank lines (and at least
+#: MARKDOWN_MIN_LINES) hold a Markdown link or image. (Headings alone are no sign: two
+#: of the 892 dev html_text dumps show "## " or "# " lines, a page of Markdown source
+#: and a page of shell comments; a whole page converted to Markdown has its menus' links.
+#: None of the dev sets' html_text, w3m or lynx renderings is Markdown by this measure.)
+MARKDOWN_MIN_SHARE = 0.05
+MARKDOWN_MIN_LINES = 3
+# "](" and a destination that is a URL or a path (lynx writes "[7](BUTTON)": no sign).
+_MD_SIGN = re.compile(r"\]\((?:[a-zA-Z][\w+.-]*:|[/#.]|[^()\s]*[/.])")
+
+
+def is_markdown(lines: list[str]) -> bool:
+    """Whether a dump is Markdown: enough of its lines hold a `[text](url)` link or image."""
+    if not any("](" in l for l in lines):
+        return False
+    nonblank = sum(1 for l in lines if l.strip())
+    signs = sum(1 for l in lines if _MD_SIGN.search(l))
+    return signs >= max(MARKDOWN_MIN_LINES, MARKDOWN_MIN_SHARE * nonblank)
+
+
+def markdown_line(line: str) -> tuple[str, bool, bool]:
+    """(the line as html_text would show it, whether it opened a list item, whether it
+    was only markup: a rule, a code fence, a link definition, a table's rule row)."""
+    if not line.strip():
+        return line, False, False
+    if _MD_RULE.match(line) or _MD_FENCE.match(line) or _MD_LINK_DEF.match(line) or (
+            "-" in line and _MD_TABLE_RULE.match(line)):
+        return "", False, True
+    item = False
+    m = _MD_QUOTE.match(line)
+    if m and ">" in m.group(0):
+        line = line[m.end():]
+    m = _MD_HEADING.match(line)
+    if m:
+        line = _MD_HEADING_TAIL.sub("", line[m.end():])
+    else:
+        m = _MD_ITEM.match(line)
+        if m:
+            line, item = line[m.end():], True
+    if "!" in line:
+        line = _MD_IMAGE.sub("", line)
+    if "[" in line:
+        # twice: a link whose text held an image ("[![logo](a.png)](/)") is "[](/)" now
+        for _ in range(2):
+            line = _MD_LINK.sub(lambda k: "[0]" + (k.group(1) if k.group(1) is not None else k.group(2))
+                                if (k.group(1) or k.group(2) or "").strip() else "", line)
+    if "<" in line:
+        line = _MD_TAG.sub(" ", _MD_AUTOLINK.sub(r"\1", line))
+    if "`" in line:
+        line = _MD_CODE.sub(r"\1", line)
+    if "*" in line or "_" in line:
+        line = _MD_EM.sub(lambda k: k.group(1) if k.group(1) is not None else k.group(2),
+                          _MD_STRONG.sub(r"\2", line))
+    if "|" in line and line.strip().startswith("|"):
+        line = " ".join(c.strip() for c in line.strip().strip("|").split("|"))
+    if "\\" in line:
+        line = _MD_ESCAPE.sub(r"\1", line)
+    return line.strip(), item, not line.strip()
+
+
+def normalise_markdown(lines: list[str]) -> Normalised:
+    """`markdown_line` on every line; a line left empty is dropped as markup."""
+    out, bullet, dropped = [], [], {}
+    for i, line in enumerate(lines):
+        text, item, markup = markdown_line(line)
+        if markup or (not text and line.strip()):
+            dropped[i] = "markup"
+        out.append(text)
+        bullet.append(item)
+    width, measure = wrap_measure(out, False)
+    return Normalised(out, bullet, dropped, width, measure)
+
+
 #: lynx sets its text off by a margin of three columns; w3m has none. A dump with at
 #: least this share of its lines opening with exactly three spaces has lynx's layout
 #: (dev renderings: lynx 7% of lines or more on 99% of pages, w3m 1.6% at most).
@@ -304,6 +406,8 @@ def normalise(lines: list[str]) -> Normalised:
     numbers are dropped only in a rendered dump (a renderer's layout, wrapped or ending in
     lynx's references): elsewhere a bracketed word or an opening number may be the text's
     own (an indented clean body: the line model's training bodies include one)."""
+    if is_markdown(lines):
+        return normalise_markdown(lines)
     refs = reference_list_start(lines) if "References" in lines else None
     dropped: dict[int, str] = {}
     if refs is not None:

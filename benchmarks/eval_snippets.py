@@ -217,13 +217,13 @@ def main(argv: list[str] | None = None) -> None:
     from cleaners.html import extract_html
     from cleaners.language import detect
     from cleaners.textdump import clean_dump
-    from eval_textdump_renderers import render
+    from eval_textdump_renderers import available, render
 
     set_dir = build_set(args.work)
     cases = [json.loads(line) for line in open(set_dir / "cases.jsonl", encoding="utf-8")]
     outputs: dict[str, list[str]] = defaultdict(list)
     langs = []
-    renderers = [r for r in args.renderers.split(",") if r == "html_text" or shutil.which(r)]
+    renderers = [r for r in args.renderers.split(",") if available(r)]
     for case in cases:
         raw = (set_dir / "html" / f"{case['id']}.html").read_bytes()
         html, _, _ = to_text(raw, kind="html")

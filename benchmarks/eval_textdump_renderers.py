@@ -1,7 +1,7 @@
-"""Check the text-dump cleaner on other renderers: w3m -dump, lynx -dump, and a browser.
+"""Check the text-dump cleaner on other renderers: w3m -dump, lynx -dump, a browser, Markdown.
 
 usage: python benchmarks/eval_textdump_renderers.py [--n 60] [--out DIR] [--save-dumps]
-           [--renderers html_text,w3m,lynx,chromium] [SET_DIR ...]
+           [--renderers html_text,w3m,lynx,chromium,markdown,html2text] [SET_DIR ...]
 
 Takes every k-th page of each set (a fixed, deterministic subset of --n pages), renders
 `html/<id>.html.gz` with `w3m -dump` and `lynx -dump` (hard-wrapped lines, `•`/`*`
@@ -43,6 +43,11 @@ the html_text dumps of the same pages:
 | html_text, cleaned | 0.906 (0.882 / 0.932) | 0.927 (0.911 / 0.944, leak 0.064, title 0.821) |
 | chromium, keep everything | 0.696 (0.536 / 0.993) | 0.810 (0.700 / 0.962) |
 
+Markdown (2026-12-04; `--renderers markdown,html2text --n 100000 --save-dumps`, then
+eval_textdump.py): markdownify 0.887 / 0.921 (leak 0.084, title 0.816), html2text 0.903 /
+0.923 (leak 0.089, title 0.706); before `textdump_render.markdown_line` 0.524 / 0.681 and
+0.513 / 0.672, keeping everything 0.439 / 0.629 and 0.424 / 0.620.
+
 The browser's text lacks ~4% of the wcxb bodies (keep-everything recall 0.962: text its
 CSS hides), and its first line is not the page's <title> (which html_text adds and the
 headline chooser leans on): hence the lower recall and title.
@@ -76,6 +81,19 @@ _INNER_TEXT = (
     b"document.documentElement.innerHTML='<body><pre id=\"docprep-text\"></pre></body>';"
     b"document.getElementById('docprep-text').textContent=t;});</script>"
 )
+
+
+def available(tool: str) -> bool:
+    """Whether `tool` can render here: html_text (the sets' own dumps), the Markdown
+    converters when their packages are installed, the others when on the PATH."""
+    import importlib.util
+    import shutil
+
+    if tool == "html_text":
+        return True
+    if tool in ("markdown", "html2text"):
+        return importlib.util.find_spec("markdownify" if tool == "markdown" else "html2text") is not None
+    return shutil.which(tool) is not None
 
 
 def render_markdown(tool: str, html: bytes) -> str:

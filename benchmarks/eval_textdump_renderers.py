@@ -44,9 +44,10 @@ the html_text dumps of the same pages:
 | chromium, keep everything | 0.696 (0.536 / 0.993) | 0.810 (0.700 / 0.962) |
 
 Markdown (2026-12-04; `--renderers markdown,html2text --n 100000 --save-dumps`, then
-eval_textdump.py): markdownify 0.887 / 0.921 (leak 0.084, title 0.816), html2text 0.903 /
-0.923 (leak 0.089, title 0.706); before `textdump_render.markdown_line` 0.524 / 0.681 and
-0.513 / 0.672, keeping everything 0.439 / 0.629 and 0.424 / 0.620.
+eval_textdump.py): markdownify 0.890 / 0.924 (leak 0.081, title 0.816), html2text with its
+defaults (wrapped at 78 columns) 0.892 / 0.907 (leak 0.084, title 0.695), unwrapped 0.904 /
+0.924; read as plain text (before `textdump_render.markdown_line` and `markdown_joins`)
+0.524 / 0.681 and 0.508 / 0.658, keeping everything 0.439 / 0.629 and 0.424 / 0.620.
 
 The browser's text lacks ~4% of the wcxb bodies (keep-everything recall 0.962: text its
 CSS hides), and its first line is not the page's <title> (which html_text adds and the
@@ -101,16 +102,15 @@ def render_markdown(tool: str, html: bytes) -> str:
     (Jina Reader, Firecrawl, crawl4ai): `markdown` is markdownify (MIT) on the page less
     its script, style, noscript, template and svg elements and <head> (but its <title>);
     `html2text` is html2text (GPL-3.0; a measuring tool here, never imported by docprep)
-    with its defaults but no line wrapping. Both need the `bench` extra."""
+    with its defaults (lines wrapped at 78 columns, links and URLs too). Both need the
+    `bench` extra."""
     from cleaners.decode import to_text
 
     text = to_text(html, None, "html")[0]  # the page's declared or detected charset, as docprep reads it
     if tool == "html2text":
         import html2text
 
-        converter = html2text.HTML2Text()
-        converter.body_width = 0
-        return converter.handle(text)
+        return html2text.HTML2Text().handle(text)
     import markdownify
 
     try:

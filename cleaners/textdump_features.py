@@ -392,7 +392,7 @@ def split_dump(content: str) -> Split:
         content = _UNICODE_BREAK.sub("\n" if "\n" not in content else " ", content)
     lines = content.split("\n")
     norm = normalise(lines)
-    width, measure, text_lines, bullet = norm.width, norm.measure, norm.lines, norm.bullet
+    width, measure, text_lines, bullet, joins = norm.width, norm.measure, norm.lines, norm.bullet, norm.joins
     no_space = _NO_SPACE_COLUMNS if measure is display_width else _NO_SPACE
     dropped = dict(norm.dropped)
     units: list[Unit] = []
@@ -408,7 +408,10 @@ def split_dump(content: str) -> Split:
             continue
         first = i
         raw = s
-        if width is not None:
+        if joins is not None:  # wrapped Markdown: normalise put each paragraph on its first line
+            while i + 1 < n and joins[i + 1]:
+                i += 1
+        elif width is not None:
             parts = [s]
             cut = [False]  # per part: its line ends in a word the renderer cut at the width
             while i + 1 < n:

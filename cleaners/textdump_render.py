@@ -21,7 +21,8 @@ URLs, `![logo](/a.png)` images, `#` headings, `*`/`-`/`1.` list markers, `**emph
 `>` quotes, code fences, table pipes and rules. `markdown_line` turns each line into what
 html_text shows of it, a link's text kept behind a link marker as lynx writes it
 ("[0]Home": `canonical` counts and drops it), images and rules gone (`is_markdown`
-decides whether a dump is Markdown).
+decides whether a dump is Markdown); a paragraph hard-wrapped by its converter, or a link
+or URL broken over lines, is read whole (`markdown_joins`).
 
 `normalise` applies all of them to a dump's lines and returns one line per input line
 (a dropped line becomes empty), so every verdict still names an input line. An html_text
@@ -370,15 +371,78 @@ def markdown_line(line: str) -> tuple[str, bool, bool]:
     return line.strip(), item, not line.strip()
 
 
-def normalise_markdown(lines: list[str]) -> Normalised:
-    """`markdown_line` on every line; a line left empty is dropped as markup."""
-    out, bullet, dropped = [], [], {}
+def _md_block_start(line: str) -> bool:
+    """A line that opens a Markdown block of its own (heading, list item, quote, fence,
+    rule, table row): never the continuation of the paragraph above."""
+    return bool(_MD_HEADING.match(line) or _MD_ITEM.match(line) or line.lstrip().startswith(("|", ">"))
+                or _MD_RULE.match(line) or _MD_FENCE.match(line))
+
+
+def _open_syntax(text: str) -> int:
+    """Whether a paragraph so far leaves a link or image open: 2 inside a destination (a
+    "](" with no ")" after it: the converter broke the URL, at a hyphen or slash, and the
+    next line goes on without a space), 1 inside a link's text (a "[" not closed), else 0."""
+    if text.rfind("](") > text.rfind(")"):
+        return 2
+    return 1 if text.count("[") > text.count("]") else 0
+
+
+def markdown_joins(lines: list[str]) -> list[int] | None:
+    """Whether each line continues the paragraph of the line above (None: no line does):
+    0 no, 1 after a space, 2 with no space (the rest of a URL broken over lines).
+    A converter that hard-wraps (html2text, at 78 columns by default) breaks paragraphs,
+    and links and their URLs too, over lines. A line that opens no block of its own
+    continues the paragraph above when the paragraph leaves a link open (the link must
+    be read whole), or, in a wrapped dump, when the line above was filled to the wrap
+    width (its next word would not have fit; the width read off the raw lines, URLs and
+    all, as the converter filled them)."""
+    # The width from the lines of prose: link, image and table lines run past it (a URL is
+    # not broken at the width, html2text's tables not wrapped).
+    width = (wrap_width([l for l in lines if not any(c in l for c in "[]()|")], len)
+             or wrap_width_of_pairs(lines, len))  # a short dump: from its line breaks
+    joins = [0] * len(lines)
+    para = ""
     for i, line in enumerate(lines):
-        text, item, markup = markdown_line(line)
-        if markup or (not text and line.strip()):
-            dropped[i] = "markup"
-        out.append(text)
-        bullet.append(item)
+        cur = line.strip()
+        if not cur:
+            para = ""
+            continue
+        prev = lines[i - 1].rstrip() if i else ""
+        open_ = _open_syntax(para) if para else 0
+        if para and not _md_block_start(line) and (open_ or (
+                width is not None and not _MD_RULE.match(prev)
+                and len(prev) + 1 + len(cur.split(" ", 1)[0]) > width - 1)):
+            joins[i] = 2 if open_ == 2 else 1
+            para += cur if open_ == 2 else " " + cur
+        else:
+            para = cur
+    return joins if any(joins) else None
+
+
+def normalise_markdown(lines: list[str]) -> Normalised:
+    """`markdown_line` on every line; a line left empty is dropped as markup. A wrapped
+    dump's paragraphs are joined by `markdown_joins` (Markdown's own line breaks, not
+    widths, since a converted line is shorter than the line the converter filled)."""
+    joins = markdown_joins(lines)
+    out, bullet, dropped = [], [], {}
+    i, n = 0, len(lines)
+    while i < n:
+        # A wrapped paragraph is converted whole: a link's text or URL may run over lines.
+        end = i + 1
+        while joins is not None and end < n and joins[end]:
+            end += 1
+        if end > i + 1:
+            whole = lines[i].rstrip() + "".join(("" if joins[k] == 2 else " ") + lines[k].strip() for k in range(i + 1, end))
+        else:
+            whole = lines[i]
+        text, item, markup = markdown_line(whole)
+        if markup or (not text and lines[i].strip()):
+            dropped.update((k, "markup") for k in range(i, end) if lines[k].strip())
+        out += [text] + [""] * (end - i - 1)
+        bullet += [item] + [False] * (end - i - 1)
+        i = end
+    if joins is not None:
+        return Normalised(out, bullet, dropped, None, len, joins)
     width, measure = wrap_measure(out, False)
     return Normalised(out, bullet, dropped, width, measure)
 
@@ -399,6 +463,7 @@ class Normalised:
     dropped: dict[int, str]  # input line -> reason, for non-blank lines emptied here
     width: int | None  # hard-wrap width (None: not wrapped)
     measure: Callable[[str], int] = display_width  # what `width` counts
+    joins: list[int] | None = None  # per line: it continues the line above (wrapped Markdown)
 
 
 def normalise(lines: list[str]) -> Normalised:

@@ -160,7 +160,15 @@ def test_served_deployment_runs_on_demand_and_is_scheduled(prefect_server, clien
         wait_for(lambda: f"Flow run '{run.name}' - Finished in state" in tail(log, 100_000), 30,
                  "the flow run logs its end", log)
         proc.send_signal(signal.SIGINT)
-        proc.wait(30)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            # Prefect's runner (3.9.1) may miss a Ctrl-C that arrives as its flow-run process
+            # exits (seen once in CI under load: no shutdown until the fixture's SIGTERM 30 s
+            # later, which then paused the deployment). Stop it as a service manager would;
+            # that path pauses the deployment too, which is what is checked below.
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(30)
     finally:
         stop(proc)
 

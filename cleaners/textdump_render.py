@@ -296,7 +296,9 @@ def link_header_end(lines: list[str]) -> int:
 # "/wiki/Python_(language)"), an optional "title".
 _MD_DEST = r'\((?:[^()\s]|\([^()\s]*\))*(?:\s+"[^"]*")?\)'
 _MD_IMAGE = re.compile(r"!\[[^\]]*\]" + _MD_DEST + r"|!\[[^\]]*\]\[[^\]]*\]")
-_MD_LINK = re.compile(r"\[([^\[\]]*)\]" + _MD_DEST + r"|\[([^\[\]]+)\]\[[^\[\]]*\]")
+# A link's text may hold one level of brackets ("[[Hunan] Council meets](/n/1)").
+# (A reference link "[text][ref]"; not the "[0]" marker a converted link left before "[".)
+_MD_LINK = re.compile(r"\[((?:[^\[\]]|\[[^\[\]]*\])*)\]" + _MD_DEST + r"|\[(?!0\])([^\[\]]+)\]\[[^\[\]]*\]")
 _MD_AUTOLINK = re.compile(r"<((?:https?|ftp|mailto):[^\s<>]+)>")
 _MD_LINK_DEF = re.compile(r"\s{0,3}\[[^\]]+\]:\s*\S+(?:\s+[\"'(].*)?\s*$")
 _MD_HEADING = re.compile(r"\s{0,3}#{1,6}(?:\s+|$)")

@@ -265,6 +265,52 @@ def _find_records(out: Path, corpus: dict[str, Any], run_ids: set[str], ids: set
     return found
 
 
+def explain(out: Path, doc_id: str) -> dict[str, Any]:
+    """Everything the corpus at `out` knows of one input unit, by its id (a record's `id`,
+    a reject's `id`): where it came from, what each step did (a record's provenance) or
+    where and why it was dropped (a reject's stage, reason and detail, and for a copy the
+    document it duplicates), and, for a text dump, its lines as the cleaner split them,
+    each with its verdict (`kept`, blank, or the reason it was removed), re-read from the
+    input file when it is still there with the same sha256. Raises InputError for an id
+    the corpus does not hold (units rejected before they had an id, such as an unreadable
+    file, have none: look for them in rejects.jsonl by source)."""
+    from cleaners.errors import InputError
+
+    out = Path(out)
+    corpus = _read_json(out / "manifest.json")
+    record = next((rec for shard in corpus.get("shards", []) for rec in _jsonl(out / shard["path"])
+                   if rec.get("id") == doc_id), None)
+    if record is None:
+        reject = next((r for r in _jsonl(out / "rejects.jsonl") if r.get("id") == doc_id), None)
+        if reject is None:
+            raise InputError(f"no record or reject with id {doc_id!r} in {out}")
+        result: dict[str, Any] = {"id": doc_id, "outcome": "rejected", "source": reject.get("source", {}),
+                                  "reject": {k: v for k, v in reject.items() if k not in ("id", "source")}}
+        kept = reject.get("duplicate_of")
+        if kept and not reject.get("duplicate_of_corpus"):
+            found = next((rec for shard in corpus.get("shards", []) for rec in _jsonl(out / shard["path"])
+                          if rec.get("id") == kept), None)
+            if found is not None:
+                result["kept_copy"] = {"id": kept, "uri": found["source"]["uri"], "title": found.get("title")}
+        return result
+    row = _record_row(record)
+    result = {"id": doc_id, "outcome": "kept", "source": record.get("source", {}), "title": record.get("title"),
+              "lang": record.get("lang"), "date": record.get("date"), "url": record.get("url"),
+              "chars": len(record.get("text", "")), "provenance": record.get("provenance", {})}
+    if row["method"] == "textdump":
+        original = load_originals([row], out).get(doc_id, {})
+        if "lines" in original:
+            removed = {k: reason for first, last, reason in row["removed"] for k in range(first, last + 1)}
+            result["lines"] = [[line, removed.get(k, "kept" if line.strip() else "")]
+                               for k, line in enumerate(original["lines"])]
+            result["lines_from"] = original["path"]
+            if original.get("truncated"):
+                result["lines_truncated"] = original["total_lines"]
+        else:
+            result["lines_missing"] = original.get("missing")
+    return result
+
+
 def build_report_data(out: Path, run_id: str | None = None, *, originals: bool = True) -> dict[str, Any]:
     """Everything the report shows, as plain JSON-able data, for the latest run of the
     corpus at `out` (or `run_id`). Deterministic: the same folder gives the same data."""

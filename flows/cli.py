@@ -14,6 +14,7 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 import typer  # noqa: E402
 from rich.console import Console  # noqa: E402
+from rich.markup import escape  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 from cleaners.config import load_config  # noqa: E402
@@ -159,6 +160,52 @@ def report(
     except DocprepError as exc:
         _fail(exc)
     Console().print(f"report: {path}")
+
+
+@app.command(epilog="Example: docprep explain output/seeds edeaf46dc2db3728f9042cd0")
+def explain(
+    out: Path = typer.Argument(..., help="A corpus folder written by docprep clean."),
+    doc_id: str = typer.Argument(..., help="A record's or a reject's id."),
+    as_json: bool = typer.Option(False, "--json", help="Print the explanation as JSON."),
+) -> None:
+    """Explain one document: where it came from, what each step did to it (or where and
+    why it was dropped, and what it duplicates), and for a text dump each of its lines
+    with its verdict: kept, or removed and why."""
+    import json as _json
+
+    from cleaners.report import explain as explain_document
+
+    try:
+        info = explain_document(out, doc_id)
+    except DocprepError as exc:
+        _fail(exc)
+    if as_json:
+        print(_json.dumps(info, ensure_ascii=False, indent=1))
+        return
+    show = Console()  # the explanation on stdout (errors go to stderr)
+    src = info["source"]
+    where = f"{src.get('uri')}" + (f" @ {src['position']}" if src.get("position") is not None else "")
+    show.print(f"[bold]{doc_id}[/] from {escape(where)} ({src.get('format')}, sha256 {str(src.get('sha256'))[:12]}…)")
+    if info["outcome"] == "rejected":
+        rej = info["reject"]
+        show.print(f"[red]rejected[/] at {rej.get('stage')}: {rej.get('reason')} - {escape(str(rej.get('detail', '')))}")
+        if info.get("kept_copy"):
+            k = info["kept_copy"]
+            show.print(f"kept copy: {k['id']} from {escape(k['uri'])} ({escape(str(k.get('title')))})")
+        return
+    show.print(f"[green]kept[/]: {escape(str(info.get('title')))} ({info.get('lang')}, {info['chars']} characters)")
+    for step in info["provenance"].get("steps", []):
+        facts = ", ".join(f"{k}={v}" for k, v in step.items() if k not in ("step", "removed"))
+        show.print(f"  {step['step']:9s} {escape(facts)[:160]}")
+    if "lines" in info:
+        show.print(f"lines of {escape(info['lines_from'])} (- removed, with the reason):")
+        for n, (line, verdict) in enumerate(info["lines"]):
+            if verdict == "kept":
+                show.print(f"{n:5d}   {escape(line)}", highlight=False)
+            elif verdict:
+                show.print(f"{n:5d} - [dim]{escape(line)}[/]  [yellow]({verdict})[/]", highlight=False)
+    elif info.get("lines_missing"):
+        show.print(f"lines not shown: {escape(info['lines_missing'])}")
 
 
 @app.command(epilog="Example: docprep validate output/seeds")

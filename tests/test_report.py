@@ -373,3 +373,45 @@ def test_browser_paginates(tmp_path):
     last = dom(tmp_path, page, "#page=3")
     assert "page 3 of 3" in last and len(table_rows(last)) == 20
     assert table_rows(last)[-1] == f"{119:024x}"
+
+
+def test_explain_a_record_and_a_duplicate(tmp_path, monkeypatch):
+    """`docprep explain OUT ID`: a kept text dump with its provenance and every line's
+    verdict (re-read from the input, checked by sha256); a dropped copy with what it
+    duplicates and where that copy came from; an unknown id is a usage error."""
+    import contextlib
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from cleaners.pipeline import run
+    from cleaners.report import explain
+    from flows.cli import app
+
+    root = Path(__file__).resolve().parents[1]
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(root / "seeds" / "000_cc37ebd74bd6c639.txt", src / "a.txt")
+    shutil.copy(root / "seeds" / "000_cc37ebd74bd6c639.txt", src / "b-copy.txt")
+    with contextlib.chdir(tmp_path):
+        run(["in"], "out", workers=0)
+        [rec] = [json.loads(line) for line in open("out/data/part-00000.jsonl")]
+        [rej] = [json.loads(line) for line in open("out/rejects.jsonl")]
+        info = explain(Path("out"), rec["id"])
+        assert info["outcome"] == "kept" and info["source"]["uri"] == "in/a.txt"
+        assert [s["step"] for s in info["provenance"]["steps"]][:2] == ["decode", "extract"]
+        verdicts = dict((line, v) for line, v in info["lines"] if line.strip())
+        assert verdicts["US to hold Tehran responsible for “proxy” attacks in Iraq"] == "title"
+        assert verdicts["Cookie Settings"] == "boilerplate:cookie"
+        kept = [line for line, v in info["lines"] if v == "kept"]
+        assert kept and all(line.strip() in rec["text"] for line in kept)
+        dup = explain(Path("out"), rej["id"])
+        assert dup["outcome"] == "rejected" and dup["reject"]["reason"] == "exact_duplicate"
+        assert dup["kept_copy"] == {"id": rec["id"], "uri": "in/a.txt", "title": rec["title"]}
+        runner = CliRunner()
+        shown = runner.invoke(app, ["explain", "out", rec["id"]])
+        assert shown.exit_code == 0 and "(boilerplate:cookie)" in shown.output and "extract" in shown.output
+        as_json = runner.invoke(app, ["explain", "out", rej["id"], "--json"])
+        assert as_json.exit_code == 0 and json.loads(as_json.output)["kept_copy"]["id"] == rec["id"]
+        missing = runner.invoke(app, ["explain", "out", "0" * 24])
+        assert missing.exit_code == 2 and "no record or reject" in missing.output

@@ -138,6 +138,15 @@ SCHEME_VERSION = 1
 _SCHEMA_VERSION = 3
 
 
+#: The index's file name in a corpus folder (unless `DedupConfig.index` names another).
+INDEX_FILE = "dedup.sqlite"
+
+
+def index_path(cfg: DedupConfig, out: Path) -> Path:
+    """Where the corpus at `out` keeps its dedup index."""
+    return Path(cfg.index) if cfg.index else out / INDEX_FILE
+
+
 class DedupIndexError(OutputError):
     """The dedup index cannot be used (built with other settings, run ids misused)."""
 
@@ -401,7 +410,7 @@ class DedupIndex:
         never written (SQLite's read-only mode)."""
         path = Path(where)
         if path.is_dir():
-            path = path / "dedup.sqlite"
+            path = path / INDEX_FILE
         if not path.is_file():
             raise DedupIndexError(f"dedup.against: {where} is neither a corpus folder with a dedup.sqlite "
                                   "nor a dedup index file")

@@ -396,7 +396,7 @@ def finalize_run(plan: RunPlan, summaries: Sequence[dict[str, Any]] | None = Non
 
 
 def _finalize_locked(plan: RunPlan, previous: dict[str, Any]) -> dict[str, Any]:
-    from cleaners.dedup import DedupIndex, Signature
+    from cleaners.dedup import DedupIndex, Signature, index_path
 
     cfg = plan.config_obj()
     out = Path(plan.out)
@@ -410,9 +410,9 @@ def _finalize_locked(plan: RunPlan, previous: dict[str, Any]) -> dict[str, Any]:
     first_index = len(old_shards)
     run_meta = {"docprep": __version__, "config_hash": plan.config_hash, "run_id": plan.run_id}
 
-    index_path = Path(cfg.dedup.index) if cfg.dedup.index else out / "dedup.sqlite"
-    references = open_references(cfg.dedup, index_path)
-    index = DedupIndex(index_path, cfg.dedup)
+    own_index = index_path(cfg.dedup, out)
+    references = open_references(cfg.dedup, own_index)
+    index = DedupIndex(own_index, cfg.dedup)
     index.discard_unpublished({r["run_id"] for r in previous.get("runs", [])})
     index.begin_run(plan.run_id)
     writer = ShardWriter(out, first_index, cfg.write.shard_records, cfg.write.compress)
@@ -665,12 +665,12 @@ def open_references(cfg, own_index: Path) -> list[tuple[str, Any]]:
 def check_references(cfg: Config, out: Path) -> None:
     """`dedup.against` usable (each reference opens read-only with this config's dedup
     settings, none is this corpus's own index), or a `ConfigError` saying which is not."""
-    from cleaners.dedup import DedupIndexError
+    from cleaners.dedup import DedupIndexError, index_path
 
     if not cfg.dedup.against:
         return
     try:
-        for _, ref in open_references(cfg.dedup, Path(cfg.dedup.index) if cfg.dedup.index else out / "dedup.sqlite"):
+        for _, ref in open_references(cfg.dedup, index_path(cfg.dedup, out)):
             ref.close()
     except DedupIndexError as exc:
         raise ConfigError(str(exc)) from exc

@@ -255,7 +255,8 @@ def _median(values: list[int]) -> float | None:
 
 
 def _find_records(out: Path, corpus: dict[str, Any], run_ids: set[str], ids: set[str]) -> dict[str, dict[str, Any]]:
-    """Kept records of earlier runs (the survivors of cross-run duplicate clusters)."""
+    """Kept records of the runs `run_ids` with the ids `ids`, as report rows (the
+    survivors of cross-run duplicate clusters, the kept copy `explain` names)."""
     found: dict[str, dict[str, Any]] = {}
     for shard in corpus.get("shards", []):
         if shard.get("run") in run_ids and len(found) < len(ids):
@@ -288,10 +289,9 @@ def explain(out: Path, doc_id: str) -> dict[str, Any]:
                                   "reject": {k: v for k, v in reject.items() if k not in ("id", "source")}}
         kept = reject.get("duplicate_of")
         if kept and not reject.get("duplicate_of_corpus"):
-            found = next((rec for shard in corpus.get("shards", []) for rec in _jsonl(out / shard["path"])
-                          if rec.get("id") == kept), None)
+            found = _find_records(out, corpus, {reject.get("duplicate_of_run")}, {kept}).get(kept)
             if found is not None:
-                result["kept_copy"] = {"id": kept, "uri": found["source"]["uri"], "title": found.get("title")}
+                result["kept_copy"] = {"id": kept, "uri": found["uri"], "title": found["title"]}
         return result
     row = _record_row(record)
     result = {"id": doc_id, "outcome": "kept", "source": record.get("source", {}), "title": record.get("title"),

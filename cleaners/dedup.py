@@ -546,8 +546,7 @@ class DedupIndex:
         commit point of a run; the index is committed just before it, so a crash between
         the two leaves index entries of an unpublished run, which this removes. Returns the
         number of documents discarded. The index belongs to one corpus."""
-        if self.read_only:
-            self._require_run()  # raises: a reference is never written
+        self._require_writable()
         if self._run_no is not None:
             raise DedupIndexError("discard_unpublished must be called before begin_run")
         db = self._db
@@ -574,8 +573,7 @@ class DedupIndex:
 
     def begin_run(self, run_id: str) -> None:
         """Start a run: discard what any run that never committed left, then open `run_id`."""
-        if self.read_only:
-            self._require_run()  # raises: a reference is never written
+        self._require_writable()
         if self._run_no is not None:
             raise DedupIndexError(f"run {self._run_id} is still open; commit it before beginning {run_id}")
         db = self._db
@@ -759,9 +757,12 @@ class DedupIndex:
             self._last_lsh = (sig, *lsh_parts(values, self.bands, self.rows))
         return self._last_lsh[1], self._last_lsh[2]
 
-    def _require_run(self) -> None:
+    def _require_writable(self) -> None:
         if self.read_only:
             raise DedupIndexError(f"dedup index {self.path} is open read-only (dedup.against): it is never written")
+
+    def _require_run(self) -> None:
+        self._require_writable()
         if self._run_no is None:
             raise DedupIndexError("no dedup run is open: call begin_run(run_id) first")
 

@@ -380,44 +380,45 @@ def _md_block_start(line: str) -> bool:
                 or _MD_RULE.match(line) or _MD_FENCE.match(line))
 
 
-def _open_syntax(text: str) -> int:
-    """Whether a paragraph so far leaves a link or image open: 2 inside a destination (a
-    "](" with no ")" after it: the converter broke the URL, at a hyphen or slash, and the
-    next line goes on without a space), 1 inside a link's text (a "[" not closed), else 0."""
-    if text.rfind("](") > text.rfind(")"):
-        return 2
-    return 1 if text.count("[") > text.count("]") else 0
-
-
 def markdown_joins(lines: list[str]) -> list[int] | None:
     """Whether each line continues the paragraph of the line above (None: no line does):
     0 no, 1 after a space, 2 with no space (the rest of a URL broken over lines).
     A converter that hard-wraps (html2text, at 78 columns by default) breaks paragraphs,
     and links and their URLs too, over lines. A line that opens no block of its own
     continues the paragraph above when the paragraph leaves a link open (the link must
-    be read whole), or, in a wrapped dump, when the line above was filled to the wrap
-    width (its next word would not have fit; the width read off the raw lines, URLs and
-    all, as the converter filled them)."""
+    be read whole: inside a destination, a "](" with no ")" after it, the next line goes
+    on without a space, as the converter broke the URL at a hyphen or slash; inside a
+    link's text, a "[" not closed, after a space), or, in a wrapped dump, when the line
+    above was filled to the wrap width (its next word would not have fit; the width read
+    off the raw lines, URLs and all, as the converter filled them). The paragraph's state
+    is kept as it grows (bracket balance, whether a destination is open), not re-read."""
     # The width from the lines of prose: link, image and table lines run past it (a URL is
     # not broken at the width, html2text's tables not wrapped).
     width = (wrap_width([l for l in lines if not any(c in l for c in "[]()|")], len)
              or wrap_width_of_pairs(lines, len))  # a short dump: from its line breaks
     joins = [0] * len(lines)
-    para = ""
+    in_para = in_dest = False
+    depth = 0  # "[" less "]" so far in the paragraph
+    last = ""  # the paragraph's last character (a "](" may straddle a join without a space)
     for i, line in enumerate(lines):
         cur = line.strip()
         if not cur:
-            para = ""
+            in_para = False
             continue
         prev = lines[i - 1].rstrip() if i else ""
-        open_ = _open_syntax(para) if para else 0
-        if para and not _md_block_start(line) and (open_ or (
+        open_ = (2 if in_dest else 1 if depth > 0 else 0) if in_para else 0
+        if in_para and not _md_block_start(line) and (open_ or (
                 width is not None and not _MD_RULE.match(prev)
                 and len(prev) + 1 + len(cur.split(" ", 1)[0]) > width - 1)):
             joins[i] = 2 if open_ == 2 else 1
-            para += cur if open_ == 2 else " " + cur
+            added = last + cur if open_ == 2 else cur
         else:
-            para = cur
+            in_para, in_dest, depth, added = True, False, 0, cur
+        depth += cur.count("[") - cur.count("]")
+        opened, closed = added.rfind("]("), added.rfind(")")
+        if opened >= 0 or closed >= 0:
+            in_dest = opened > closed
+        last = cur[-1]
     return joins if any(joins) else None
 
 

@@ -376,7 +376,7 @@ def units_of(content: str) -> tuple[list[str], list[Unit]]:
 #: separators and NEL. Each ends a line, as "\n" does; before they did not, and a dump with
 #: CR line ends was one line (all lost).
 _OTHER_BREAKS = ("\r", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85")
-_LINE_BREAK = re.compile("\r\n?|[\v\f\x1c\x1d\x1e\x85]")
+_LINE_BREAK = re.compile("\r\n?|[" + "".join(_OTHER_BREAKS[1:]) + "]")  # CRLF counts once
 #: Unicode's line and paragraph separators (U+2028, U+2029) end lines only in a dump that
 #: has no other line break. Inside a page's text they are a copy-pasted soft return that a
 #: browser (and html_text) shows as a space: 8 of the 711 wcxb pages hold some, which w3m

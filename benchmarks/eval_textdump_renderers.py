@@ -44,7 +44,9 @@ the html_text dumps of the same pages:
 | chromium, keep everything | 0.696 (0.536 / 0.993) | 0.810 (0.700 / 0.962) |
 
 Markdown (2026-12-04; `--renderers markdown,html2text --n 100000 --save-dumps`, then
-eval_textdump.py): markdownify 0.894 / 0.924 (leak 0.081, title 0.814), html2text with its
+eval_textdump.py): markdownify 0.894 / 0.924 (leak 0.081, title 0.814; with
+`textdump_render.card_links`, links around several blocks read as those blocks: 0.909 /
+0.928, leak 0.075, title 0.816; html2text 0.899 / 0.908), html2text with its
 defaults (wrapped at 78 columns) 0.896 / 0.908 (leak 0.082, title 0.696), unwrapped 0.904 /
 0.924 (before link texts could hold brackets); read as plain text (before `textdump_render.markdown_line` and `markdown_joins`)
 0.524 / 0.681 and 0.508 / 0.658, keeping everything 0.439 / 0.629 and 0.424 / 0.620.

@@ -22,7 +22,8 @@ URLs, `![logo](/a.png)` images, `#` headings, `*`/`-`/`1.` list markers, `**emph
 html_text shows of it, a link's text kept behind a link marker as lynx writes it
 ("[0]Home": `canonical` counts and drops it), images and rules gone (`is_markdown`
 decides whether a dump is Markdown); a paragraph hard-wrapped by its converter, or a link
-or URL broken over lines, is read whole (`markdown_joins`).
+or URL broken over lines, is read whole (`markdown_joins`), and a link around several
+blocks (a teaser card) as those blocks (`card_links`).
 
 `normalise` applies all of them to a dump's lines and returns one line per input line
 (a dropped line becomes empty), so every verdict still names an input line. An html_text
@@ -422,12 +423,83 @@ def markdown_joins(lines: list[str]) -> list[int] | None:
     return joins if any(joins) else None
 
 
+_BRACKET = re.compile(r"\\.|[\[\]]", re.S)
+
+
+def _unmatched_brackets(text: str) -> tuple[list[int], list[int]]:
+    """The positions of the "[" no "]" closes and of the "]" no "[" opened, in `text`
+    (a backslash escapes the character after it)."""
+    opens: list[int] = []
+    closes: list[int] = []
+    for m in _BRACKET.finditer(text):
+        c = m.group()
+        if c == "[":
+            opens.append(m.start())
+        elif c == "]":
+            if opens:
+                opens.pop()
+            else:
+                closes.append(m.start())
+    return opens, closes
+
+
+#: A card link closes at most this many lines below the line that opens it (the dev
+#: pages converted with markdownify: 99.7% of them within 12 lines).
+CARD_MAX_LINES = 12
+_MD_DEST_AT = re.compile(_MD_DEST)
+
+
+def card_links(blocks: list[tuple[int, str]]) -> list[str]:
+    """Links whose text runs over blocks, made readable: a converter that meets a link
+    around block content (a teaser card: `<a>` around a heading, a byline list, an
+    excerpt) writes "[" before the first block and "](url)" after the last, with blank
+    lines and list items between, which no Markdown reader (nor `markdown_line`) takes
+    for one link. `blocks`: each paragraph's first input line and text (`markdown_joins`
+    already joined a link broken inside a paragraph). The paragraph with one unmatched
+    "[" (not an image's) whose link closes, within CARD_MAX_LINES lines and with no
+    other unmatched bracket between, on a paragraph with an unmatched "](url)": the "["
+    becomes a link marker ("[0]", dropped with the "[" when only images follow it) and
+    the "](url)" goes, so each block reads as html_text shows it (one line each).
+    Returns the texts, changed or not."""
+    texts = [t for _, t in blocks]
+    # One unmatched "[" and no unmatched "]": one "[" more than "]" (escapes aside).
+    cands = [k for k, t in enumerate(texts) if "[" in t and (t.count("[") - t.count("]") == 1 or "\\" in t)]
+    skip_to = -1
+    for k in cands:
+        if k <= skip_to:
+            continue
+        opens, closes = _unmatched_brackets(texts[k])
+        if len(opens) != 1 or closes or (opens[0] and texts[k][opens[0] - 1] == "!"):
+            continue
+        start = blocks[k][0]
+        for m in range(k + 1, len(blocks)):
+            if blocks[m][0] - start > CARD_MAX_LINES:
+                break
+            o2, c2 = _unmatched_brackets(texts[m])
+            if not c2:
+                if o2:
+                    break
+                continue
+            dest = _MD_DEST_AT.match(texts[m], c2[0] + 1)
+            if o2 or len(c2) != 1 or dest is None:
+                break
+            at = opens[0]
+            head = texts[k][at + 1:]
+            marker = "[0]" if _MD_IMAGE.sub("", head).strip() else ""
+            texts[k] = texts[k][:at] + marker + head
+            texts[m] = texts[m][:c2[0]] + texts[m][dest.end():]
+            skip_to = m
+            break
+    return texts
+
+
 def normalise_markdown(lines: list[str]) -> Normalised:
     """`markdown_line` on every line; a line left empty is dropped as markup. A wrapped
     dump's paragraphs are joined by `markdown_joins` (Markdown's own line breaks, not
-    widths, since a converted line is shorter than the line the converter filled)."""
+    widths, since a converted line is shorter than the line the converter filled), and a
+    link around several blocks is undone (`card_links`)."""
     joins = markdown_joins(lines)
-    out, bullet, dropped = [], [], {}
+    blocks: list[tuple[int, int, str]] = []
     i, n = 0, len(lines)
     while i < n:
         # A wrapped paragraph is converted whole: a link's text or URL may run over lines.
@@ -438,12 +510,16 @@ def normalise_markdown(lines: list[str]) -> Normalised:
             whole = lines[i].rstrip() + "".join(("" if joins[k] == 2 else " ") + lines[k].strip() for k in range(i + 1, end))
         else:
             whole = lines[i]
+        blocks.append((i, end, whole))
+        i = end
+    texts = card_links([(i, whole) for i, _, whole in blocks])
+    out, bullet, dropped = [], [], {}
+    for (i, end, _), whole in zip(blocks, texts):
         text, item, markup = markdown_line(whole)
         if markup or (not text and lines[i].strip()):
             dropped.update((k, "markup") for k in range(i, end) if lines[k].strip())
         out += [text] + [""] * (end - i - 1)
         bullet += [item] + [False] * (end - i - 1)
-        i = end
     if joins is not None:
         return Normalised(out, bullet, dropped, None, len, joins)
     width, measure = wrap_measure(out, False)

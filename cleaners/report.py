@@ -19,6 +19,7 @@ import gzip
 import hashlib
 import html
 import json
+import os
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any, Iterator
@@ -266,39 +267,51 @@ def _find_records(out: Path, corpus: dict[str, Any], run_ids: set[str], ids: set
     return found
 
 
-def explain(out: Path, doc_id: str) -> dict[str, Any]:
+def _same_source(uri: str, key: str) -> bool:
+    """Whether a unit's source uri is the one asked for: equal, or the same path written
+    another way ("./seeds/a.txt", "seeds//a.txt")."""
+    return uri == key or ("://" not in key and os.path.normpath(uri) == os.path.normpath(key))
+
+
+def explain(out: Path, key: str) -> dict[str, Any]:
     """Everything the corpus at `out` knows of one input unit, by its id (a record's `id`,
     a reject's `id`): where it came from, what each step did (a record's provenance) or
     where and why it was dropped (a reject's stage, reason and detail, and for a copy the
     document it duplicates), and, for a text dump, its lines as the cleaner split them,
     each with its verdict (`kept`, blank, or the reason it was removed), re-read from the
-    input file when it is still there with the same sha256. Raises InputError for an id
-    the corpus does not hold (units rejected before they had an id, such as an unreadable
-    file, have none: look for them in rejects.jsonl by source)."""
+    input file when it is still there with the same sha256.
+
+    `key` may also be a source: an input's uri as the records and rejects name it (a path
+    as given to `docprep clean`, a URL). A source of one unit is explained as that unit
+    (also a unit rejected before it had an id: an unreadable or empty file); a source of
+    several (a JSONL or WARC file, a file cleaned again after it changed) gives the list
+    of its units, each with its id, position, outcome and reason (`units`), in the
+    corpus' order. Raises InputError when the corpus holds neither."""
     from cleaners.errors import InputError
 
     out = Path(out)
     corpus = _read_json(out / "manifest.json")
     record = next((rec for shard in corpus.get("shards", []) for rec in _jsonl(out / shard["path"])
-                   if rec.get("id") == doc_id), None)
+                   if rec.get("id") == key), None)
     if record is None:
-        reject = next((r for r in _jsonl(out / "rejects.jsonl") if r.get("id") == doc_id), None)
+        reject = next((r for r in _jsonl(out / "rejects.jsonl") if r.get("id") == key), None)
         if reject is None:
-            raise InputError(f"no record or reject with id {doc_id!r} in {out}")
-        result: dict[str, Any] = {"id": doc_id, "outcome": "rejected", "source": reject.get("source", {}),
-                                  "reject": {k: v for k, v in reject.items() if k not in ("id", "source")}}
-        kept = reject.get("duplicate_of")
-        if kept and not reject.get("duplicate_of_corpus"):
-            found = _find_records(out, corpus, {reject.get("duplicate_of_run")}, {kept}).get(kept)
-            if found is not None:
-                result["kept_copy"] = {"id": kept, "uri": found["uri"], "title": found["title"]}
-        return result
+            units = _source_units(out, corpus, key)
+            if not units:
+                raise InputError(f"no record or reject with id or source {key!r} in {out}")
+            if len(units) > 1:
+                return {"id": None, "outcome": "source", "source": {"uri": key}, "units": units}
+            if units[0]["id"] is not None:
+                return explain(out, units[0]["id"])
+            reject = next(r for r in _jsonl(out / "rejects.jsonl")
+                          if r.get("id") is None and _same_source(r.get("source", {}).get("uri", ""), key))
+        return _explain_reject(out, corpus, reject)
     row = _record_row(record)
-    result = {"id": doc_id, "outcome": "kept", "source": record.get("source", {}), "title": record.get("title"),
+    result = {"id": key, "outcome": "kept", "source": record.get("source", {}), "title": record.get("title"),
               "lang": record.get("lang"), "date": record.get("date"), "url": record.get("url"),
               "chars": len(record.get("text", "")), "provenance": record.get("provenance", {})}
     if row["method"] == "textdump":
-        original = load_originals([row], out).get(doc_id, {})
+        original = load_originals([row], out).get(key, {})
         if "lines" in original:
             removed = {k: reason for first, last, reason in row["removed"] for k in range(first, last + 1)}
             result["lines"] = [[line, removed.get(k, "kept" if line.strip() else "")]
@@ -309,6 +322,39 @@ def explain(out: Path, doc_id: str) -> dict[str, Any]:
         else:
             result["lines_missing"] = original.get("missing")
     return result
+
+
+def _explain_reject(out: Path, corpus: dict[str, Any], reject: dict[str, Any]) -> dict[str, Any]:
+    """A reject's explanation: its source, stage, reason and detail, and for a copy the
+    kept document and where that came from."""
+    result: dict[str, Any] = {"id": reject.get("id"), "outcome": "rejected", "source": reject.get("source", {}),
+                              "reject": {k: v for k, v in reject.items() if k not in ("id", "source")}}
+    kept = reject.get("duplicate_of")
+    if kept and not reject.get("duplicate_of_corpus"):
+        found = _find_records(out, corpus, {reject.get("duplicate_of_run")}, {kept}).get(kept)
+        if found is not None:
+            result["kept_copy"] = {"id": kept, "uri": found["uri"], "title": found["title"]}
+    return result
+
+
+def _source_units(out: Path, corpus: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    """The units of the corpus from the source `key` (`_same_source`): its records, then
+    its rejects, each as id, position, outcome (kept / rejected), sha256 of the input, and
+    the title or the stage and reason."""
+    units: list[dict[str, Any]] = []
+    for shard in corpus.get("shards", []):
+        for rec in _jsonl(out / shard["path"]):
+            src = rec.get("source", {})
+            if _same_source(src.get("uri", ""), key):
+                units.append({"id": rec["id"], "position": src.get("position"), "sha256": src.get("sha256"),
+                              "outcome": "kept", "title": rec.get("title")})
+    for rej in _jsonl(out / "rejects.jsonl"):
+        src = rej.get("source", {})
+        if _same_source(src.get("uri", ""), key):
+            units.append({"id": rej.get("id"), "position": src.get("position"), "sha256": src.get("sha256"),
+                          "outcome": "rejected", "stage": rej.get("stage"), "reason": rej.get("reason")})
+    # JSONL lines and WARC records in the file's order, kept or not (sorted is stable).
+    return sorted(units, key=lambda u: -1 if u["position"] is None else u["position"])
 
 
 def build_report_data(out: Path, run_id: str | None = None, *, originals: bool = True) -> dict[str, Any]:

@@ -162,15 +162,18 @@ def report(
     Console().print(f"report: {path}")
 
 
-@app.command(epilog="Example: docprep explain output/seeds edeaf46dc2db3728f9042cd0")
+@app.command(epilog="Example: docprep explain output/seeds edeaf46dc2db3728f9042cd0 (or by source: "
+                     "docprep explain output/seeds seeds/000_cc37ebd74bd6c639.txt)")
 def explain(
     out: Path = typer.Argument(..., help="A corpus folder written by docprep clean."),
-    doc_id: str = typer.Argument(..., help="A record's or a reject's id."),
+    doc_id: str = typer.Argument(..., metavar="ID_OR_SOURCE",
+                                 help="A record's or a reject's id, or an input's path or URL as the corpus names it."),
     as_json: bool = typer.Option(False, "--json", help="Print the explanation as JSON."),
 ) -> None:
     """Explain one document: where it came from, what each step did to it (or where and
     why it was dropped, and what it duplicates), and for a text dump each of its lines
-    with its verdict: kept, or removed and why."""
+    with its verdict: kept, or removed and why. Given an input holding several documents
+    (a JSONL or WARC file), list them, each with its id and outcome."""
     import json as _json
 
     from cleaners.report import explain as explain_document
@@ -183,9 +186,18 @@ def explain(
         print(_json.dumps(info, ensure_ascii=False, indent=1))
         return
     show = Console()  # the explanation on stdout (errors go to stderr)
+    if info["outcome"] == "source":
+        units = info["units"]
+        show.print(f"{len(units)} documents from {escape(doc_id)} (docprep explain {escape(str(out))} ID for one):")
+        for u in units:
+            at = "" if u["position"] is None else f"@ {u['position']} "
+            what = (f"[green]kept[/] {escape(str(u.get('title')))}" if u["outcome"] == "kept"
+                    else f"[red]rejected[/] at {u['stage']}: {u['reason']}")
+            show.print(f"  {u['id'] or '(no id)':24s} {at}{what}", highlight=False)
+        return
     src = info["source"]
     where = f"{src.get('uri')}" + (f" @ {src['position']}" if src.get("position") is not None else "")
-    show.print(f"[bold]{doc_id}[/] from {escape(where)} ({src.get('format')}, sha256 {str(src.get('sha256'))[:12]}…)")
+    show.print(f"[bold]{info['id'] or '(no id)'}[/] from {escape(where)} ({src.get('format')}, sha256 {str(src.get('sha256'))[:12]}…)")
     if info["outcome"] == "rejected":
         rej = info["reject"]
         show.print(f"[red]rejected[/] at {rej.get('stage')}: {rej.get('reason')} - {escape(str(rej.get('detail', '')))}")

@@ -415,3 +415,45 @@ def test_explain_a_record_and_a_duplicate(tmp_path, monkeypatch):
         assert as_json.exit_code == 0 and json.loads(as_json.output)["kept_copy"]["id"] == rec["id"]
         missing = runner.invoke(app, ["explain", "out", "0" * 24])
         assert missing.exit_code == 2 and "no record or reject" in missing.output
+
+
+def test_explain_by_source(tmp_path):
+    """`docprep explain OUT SOURCE`: an input's path as the corpus names it (or written
+    another way) explains its one document, a unit rejected before it had an id included
+    (an empty file); a JSONL file lists its lines' documents in line order, kept and
+    rejected, with their ids; a source the corpus never saw is a usage error."""
+    import contextlib
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from cleaners.errors import InputError
+    from cleaners.pipeline import run
+    from cleaners.report import explain
+    from flows.cli import app
+
+    root = Path(__file__).resolve().parents[1]
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(root / "seeds" / "000_cc37ebd74bd6c639.txt", src / "a.txt")
+    (src / "empty.txt").write_bytes(b"")
+    body = " ".join(["The council met on Tuesday to discuss the new harbour plan."] * 6)
+    (src / "b.jsonl").write_text("\n".join([json.dumps({"text": "too short"}), "{not json",
+                                            json.dumps({"text": body, "title": "Harbour plan"})]) + "\n")
+    with contextlib.chdir(tmp_path):
+        run(["in"], "out", workers=0)
+        whole = explain(Path("out"), "./in/a.txt")
+        assert whole["outcome"] == "kept" and whole["source"]["uri"] == "in/a.txt" and "lines" in whole
+        empty = explain(Path("out"), "in/empty.txt")
+        assert empty["id"] is None and empty["outcome"] == "rejected" and empty["reject"]["reason"] == "empty"
+        listing = explain(Path("out"), "in/b.jsonl")
+        assert listing["outcome"] == "source"
+        assert [(u["position"], u["outcome"], u.get("reason") or u.get("title")) for u in listing["units"]] == [
+            (1, "rejected", "too_short"), (2, "rejected", "bad_json_line"), (3, "kept", "Harbour plan")]
+        assert listing["units"][1]["id"] is None and listing["units"][2]["id"]
+        assert explain(Path("out"), listing["units"][2]["id"])["title"] == "Harbour plan"
+        with pytest.raises(InputError):
+            explain(Path("out"), "in/never.txt")
+        shown = CliRunner().invoke(app, ["explain", "out", "in/b.jsonl"])
+        assert shown.exit_code == 0 and "3 documents from in/b.jsonl" in shown.output
+        assert "bad_json_line" in shown.output and "Harbour plan" in shown.output

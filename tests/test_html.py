@@ -85,6 +85,20 @@ def test_metadata_title_when_h1_is_off() -> None:
     assert r.title is not None and r.title.startswith("Council approves park expansion")
 
 
+@pytest.mark.parametrize("h1s,meta,expected", [
+    (["Storm closes the coast road"], "Storm closes coast road | Daily Example", "Storm closes the coast road"),
+    (["Weather"], "Storm closes coast road | Daily Example", "Storm closes coast road"),  # a section name
+    ([], "Storm closes coast road | Daily Example", "Storm closes coast road"),
+])
+def test_choose_title(h1s: list[str], meta: str, expected: str) -> None:
+    """The headline: an <h1> agreeing with the metadata title, else the only <h1> when it
+    has enough words for a headline, else the metadata title less the site name."""
+    from cleaners.html import choose_title, parse
+
+    tree = parse("<html><body>" + "".join(f"<h1>{h}</h1>" for h in h1s) + "<p>Text.</p></body></html>")
+    assert choose_title(tree, meta, "Daily Example") == expected
+
+
 def test_rules_do_not_remove_prose() -> None:
     """Every rule is anchored to a whole block: ordinary sentences that merely start
     with or contain a rule's words are kept."""

@@ -115,6 +115,28 @@ BYLINES = [
     '<div class="comments"><span class="author">Commenter Name</span></div>',  # pruned by trafilatura
     '<figure><figcaption class="author">Photo Person</figcaption></figure>',
     '<div class="date">Ann Lee</div>', '<p class="lede">Nothing to see</p>', "",
+    # byline discards (trafilatura's AUTHOR_DISCARD_XPATHS), each around a byline
+    '<div id="comments-42"><span class="author">Commenter Name</span></div>',
+    '<div id="x-comment-list"><span class="author">Commenter Name</span></div>',
+    '<span id="ProductReviews"><span class="author">Reviewer Name</span></span>',
+    '<section class="Comments-area"><span class="author">Commenter Name</span></section>',
+    '<div class="left-sidebar"><span class="author">Side Name</span></div>',
+    '<div class="is-hidden"><span class="author">Hidden Name</span></div>',
+    '<span class="pull-quote"><span class="author">Quoted Person</span></span>',
+    '<div class="embedly-instagram"><span class="author">Insta Name</span></div>',
+    '<div class="article-share"><a class="author" href="/x">Share Name</a></div>',
+    '<div class="no-print"><span class="author">Print Name</span></div>',
+    '<a class="category" href="/c"><span class="author">Category Name</span></a>',
+    '<span class="meta-date"><span class="author">Dated Name</span></span>',
+    '<div data-component="FigureBlock"><span class="author">Figure Name</span></div>',
+    '<p class="sidebar"><span class="author">Kept In A Paragraph</span></p>',  # only a, div, section, span go
+    '<div class="title"><div class="sidebar"><span class="author">Nested Name</span></div></div><p class="byline">By Ann Lee</p>',
+    '<time><span class="author">Time Name</span></time><span class="byline">By Ann Lee</span>',
+    # several candidates: the first too long for a byline, the next one taken; order across the XPaths
+    '<span class="author">' + "x" * 130 + '</span><span class="author-name">Ann Lee</span>',
+    '<p class="writer">Bo Chen</p><author>Ann Lee</author><a rel="author" href="/c">Cy Dee</a>',
+    '<div><rel>me</rel> Bo Chen</div><span class="byline">By Ann Lee</span>',
+    '<span class="AUTHOR">Upper Case</span><span class="x-Byline">Ann Lee</span>',
 ]
 
 
@@ -124,6 +146,48 @@ def test_page_author_is_trafilaturas(byline: str) -> None:
     expected = trafilatura_metadata(html, None, ExtractConfig()).author
     assert page_author(parse(html)) == expected
     assert extract_html(html).author == expected
+
+
+def test_page_author_prunes_as_trafilatura_does() -> None:
+    """`page_author` prunes the tree in place: the same elements go as with trafilatura's
+    `prune_unwanted_nodes(tree, AUTHOR_DISCARD_XPATHS)`, the page's root included in no
+    case (the discard XPath takes descendants only)."""
+    from lxml.etree import tostring
+    from trafilatura.htmlprocessing import prune_unwanted_nodes
+    from trafilatura.xpaths import AUTHOR_DISCARD_XPATHS
+
+    pages = [page(body=b) for b in BYLINES]
+    pages.append('<html class="comments"><body><div class="comments"><p class="author">Ann Lee</p></div>'
+                 + PROSE + "</body></html>")
+    for html in pages:
+        ours, theirs = parse(html), parse(html)
+        if page_author(ours) is None and next(ours.iter("author", "rel"), None) is None and not _BYLINE_WORDS.search(
+                " ".join(_BYLINE_ATTRS(parse(html)))):
+            continue  # the shortcut: nothing searched, nothing pruned
+        assert tostring(ours) == tostring(prune_unwanted_nodes(theirs, AUTHOR_DISCARD_XPATHS)), html
+
+
+def test_discard_words_cover_trafilatura_discard_xpaths() -> None:
+    """Every way the `.//*[...]` discard XPath can select an element needs a
+    `_DISCARD_WORDS` word (in any case) in its class, id or data-component; the others are
+    asked of the tree as they are."""
+    from trafilatura.xpaths import AUTHOR_DISCARD_XPATHS
+
+    from cleaners.html import _DISCARD_TESTS, _DISCARD_WORDS
+
+    assert [test is not None for _, test, _ in _DISCARD_TESTS] == [True, False]
+    src = AUTHOR_DISCARD_XPATHS[0].path
+    assert set(re.findall(r"@([\w-]+)", src)) == {"id", "class", "data-component"}
+    regexes = re.findall(r"re:test\(@[\w-]+, '([^']*)'\)", src)
+    # a change here: trafilatura's discard XPath changed, check _DISCARD_WORDS against it
+    assert regexes == ["^comments|comment-?list|ProductReviews",
+                       "^[Cc]omments|commentlist|comments-list|sidebar|is-hidden|quote|embedly-instagram|"
+                       "article-(?:share|support)|print|category|meta-date|meta-reviewer"]
+    literals = [lit for lit in re.findall(r"'([^']*)'", src) if lit not in regexes]
+    alternatives = [a.lstrip("^") for r in regexes
+                    for a in r.replace("article-(?:share|support)", "article-share|article-support").split("|")]
+    for s in literals + [x for a in alternatives for x in _expand(a)]:
+        assert any(w in s.lower() for w in _DISCARD_WORDS), s
 
 
 def test_page_author_shortcut_only_where_trafilatura_finds_nothing() -> None:

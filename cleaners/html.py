@@ -498,15 +498,24 @@ def rescue(tree: HtmlElement, text: str, cfg: ExtractConfig) -> _Element | None:
 
 def choose_title(tree: HtmlElement, meta_title: str | None, sitename: str | None) -> str | None:
     """The article's headline: an <h1> that agrees with the metadata title (one is contained
-    in the other), else the page's only <h1> when it is a real headline, else the metadata
-    title with a site-name prefix or suffix removed."""
+    in the other; not the site's name, which a logo <h1> holds and a "Headline - Site"
+    title contains too), the longest one inside the title, else the shortest one holding
+    it; else the page's only <h1> when it is a real headline, else the metadata title with
+    a site-name prefix or suffix removed."""
     stripped = strip_site_name(meta_title, sitename) if meta_title else None
     h1s = [t for t in (_text(h) for h in tree.iter("h1")) if t]
-    meta_norm, stripped_norm = _norm(meta_title or ""), _norm(stripped or "")
+    meta_norm, stripped_norm, site_norm = _norm(meta_title or ""), _norm(stripped or ""), _norm(sitename or "")
+    inside, holding = [], []
     for h in h1s:
         hn = _norm(h)
-        if len(hn) > 8 and meta_norm and (hn in meta_norm or (stripped_norm and stripped_norm in hn)):
-            return h
+        if len(hn) > 8 and meta_norm and hn != site_norm:
+            if hn in meta_norm:
+                inside.append((len(hn), h))
+            elif stripped_norm and stripped_norm in hn:
+                holding.append((len(hn), h))
+    if inside or holding:
+        # max/min keep the first of equals (a page's first <h1>, as before)
+        return max(inside, key=lambda c: c[0])[1] if inside else min(holding, key=lambda c: c[0])[1]
     if len(h1s) == 1 and len(h1s[0].split()) >= _MIN_H1_WORDS:
         return h1s[0]
     return stripped

@@ -89,6 +89,14 @@ def test_metadata_title_when_h1_is_off() -> None:
     (["Storm closes the coast road"], "Storm closes coast road | Daily Example", "Storm closes the coast road"),
     (["Weather"], "Storm closes coast road | Daily Example", "Storm closes coast road"),  # a section name
     ([], "Storm closes coast road | Daily Example", "Storm closes coast road"),
+    # a logo <h1> holding the site's name, which the title holds too: the headline's <h1> wins
+    (["Daily Example", "Storm closes the coast road tonight"], "Storm closes the coast road tonight - Daily Example",
+     "Storm closes the coast road tonight"),
+    (["Budget Travel Blog", "Storm closes the coast road tonight"],
+     "Storm closes the coast road tonight - Budget Travel Blog", "Storm closes the coast road tonight"),
+    # an <h1> holding the title and a subtitle, beside one that is the title
+    (["Storm closes the coast roadA night of high winds", "Storm closes the coast road"],
+     "Storm closes the coast road | Daily Example", "Storm closes the coast road"),
 ])
 def test_choose_title(h1s: list[str], meta: str, expected: str) -> None:
     """The headline: an <h1> agreeing with the metadata title, else the only <h1> when it

@@ -468,14 +468,12 @@ def _finalize_locked(plan: RunPlan, previous: dict[str, Any]) -> dict[str, Any]:
                     langs[rec["lang"]] += 1
         shards = writer.close()
         rejects_info = rejects_out.commit()
+        against = [{"corpus": where, **ref.stats()} for where, ref in references]
     except BaseException:
         rejects_out.abort()
-        for _, ref in references:
-            ref.close()
         raise
-    against = [{"corpus": where, **ref.stats()} for where, ref in references]
-    for _, ref in references:
-        ref.close()
+    finally:
+        close_references(references)
     timing["dedup+write"] = time.perf_counter() - t_start
     kept = counts["write"]["kept"]
     rejected = sum(n for stage, c in counts.items() if stage != "write" for n in c.values())
@@ -656,10 +654,15 @@ def open_references(cfg, own_index: Path) -> list[tuple[str, Any]]:
             if own_index.exists() and ref.path.resolve() == own_index.resolve():
                 raise DedupIndexError(f"dedup.against: {where} is this corpus's own dedup index")
     except BaseException:
-        for _, ref in refs:
-            ref.close()
+        close_references(refs)
         raise
     return refs
+
+
+def close_references(refs: list[tuple[str, Any]]) -> None:
+    """Close the reference indexes `open_references` opened."""
+    for _, ref in refs:
+        ref.close()
 
 
 def check_references(cfg: Config, out: Path) -> None:
@@ -670,8 +673,7 @@ def check_references(cfg: Config, out: Path) -> None:
     if not cfg.dedup.against:
         return
     try:
-        for _, ref in open_references(cfg.dedup, index_path(cfg.dedup, out)):
-            ref.close()
+        close_references(open_references(cfg.dedup, index_path(cfg.dedup, out)))
     except DedupIndexError as exc:
         raise ConfigError(str(exc)) from exc
 

@@ -334,6 +334,23 @@ def is_markdown(lines: list[str]) -> bool:
     return signs >= max(MARKDOWN_MIN_LINES, MARKDOWN_MIN_SHARE * nonblank)
 
 
+class _LinkText:
+    """`_MD_LINK.sub`'s replacement: a link's text behind a link marker ("[0]text"), a
+    link with no text dropped, and a space between two links that touch ("[a](x)[b](y)":
+    two elements, as html_text shows them, not one word "ab")."""
+
+    def __init__(self) -> None:
+        self.end = -1  # where the previous link ended
+
+    def __call__(self, k: re.Match[str]) -> str:
+        text = k.group(1) if k.group(1) is not None else k.group(2)
+        touching = k.start() == self.end
+        self.end = k.end()
+        if not (text or "").strip():
+            return ""
+        return (" [0]" if touching else "[0]") + text
+
+
 def markdown_line(line: str) -> tuple[str, bool, bool]:
     """(the line as html_text would show it, whether it opened a list item, whether it
     was only markup: a rule, a code fence, a link definition, a table's rule row)."""
@@ -358,8 +375,7 @@ def markdown_line(line: str) -> tuple[str, bool, bool]:
     if "[" in line:
         # twice: a link whose text held an image ("[![logo](a.png)](/)") is "[](/)" now
         for _ in range(2):
-            line = _MD_LINK.sub(lambda k: "[0]" + (k.group(1) if k.group(1) is not None else k.group(2))
-                                if (k.group(1) or k.group(2) or "").strip() else "", line)
+            line = _MD_LINK.sub(_LinkText(), line)
     if "<" in line:
         line = _MD_TAG.sub(" ", _MD_AUTOLINK.sub(r"\1", line))
     if "`" in line:

@@ -286,32 +286,48 @@ def explain(out: Path, key: str) -> dict[str, Any]:
     (also a unit rejected before it had an id: an unreadable or empty file); a source of
     several (a JSONL or WARC file, a file cleaned again after it changed) gives the list
     of its units, each with its id, position, outcome and reason (`units`), in the
-    corpus' order. Raises InputError when the corpus holds neither."""
+    corpus' order. An id wins over a source. Raises InputError when the corpus holds
+    neither. The shards and the rejects are each read once, for the id and the source
+    alike."""
     from cleaners.errors import InputError
 
     out = Path(out)
     corpus = _read_json(out / "manifest.json")
-    record = next((rec for shard in corpus.get("shards", []) for rec in _jsonl(out / shard["path"])
-                   if rec.get("id") == key), None)
-    if record is None:
-        reject = next((r for r in _jsonl(out / "rejects.jsonl") if r.get("id") == key), None)
-        if reject is None:
-            units = _source_units(out, corpus, key)
-            if not units:
-                raise InputError(f"no record or reject with id or source {key!r} in {out}")
-            if len(units) > 1:
-                return {"id": None, "outcome": "source", "source": {"uri": key}, "units": units}
-            if units[0]["id"] is not None:
-                return explain(out, units[0]["id"])
-            reject = next(r for r in _jsonl(out / "rejects.jsonl")
-                          if r.get("id") is None and _same_source(r.get("source", {}).get("uri", ""), key))
-        return _explain_reject(out, corpus, reject)
+    from_source: list[tuple[dict[str, Any], dict[str, Any]]] = []  # (unit's summary, its record or reject)
+    for shard in corpus.get("shards", []):
+        for rec in _jsonl(out / shard["path"]):
+            if rec.get("id") == key:
+                return _explain_record(out, rec)
+            src = rec.get("source", {})
+            if _same_source(src.get("uri", ""), key):
+                from_source.append(({"id": rec["id"], "position": src.get("position"), "sha256": src.get("sha256"),
+                                     "outcome": "kept", "title": rec.get("title")}, rec))
+    for rej in _jsonl(out / "rejects.jsonl"):
+        if rej.get("id") == key:
+            return _explain_reject(out, corpus, rej)
+        src = rej.get("source", {})
+        if _same_source(src.get("uri", ""), key):
+            from_source.append(({"id": rej.get("id"), "position": src.get("position"), "sha256": src.get("sha256"),
+                                 "outcome": "rejected", "stage": rej.get("stage"), "reason": rej.get("reason")}, rej))
+    if not from_source:
+        raise InputError(f"no record or reject with id or source {key!r} in {out}")
+    if len(from_source) > 1:
+        # JSONL lines and WARC records in the file's order, kept or not (sorted is stable).
+        units = sorted((u for u, _ in from_source), key=lambda u: -1 if u["position"] is None else u["position"])
+        return {"id": None, "outcome": "source", "source": {"uri": key}, "units": units}
+    unit, found = from_source[0]
+    return _explain_record(out, found) if unit["outcome"] == "kept" else _explain_reject(out, corpus, found)
+
+
+def _explain_record(out: Path, record: dict[str, Any]) -> dict[str, Any]:
+    """A kept record's explanation: its source and provenance, and for a text dump its
+    lines with their verdicts (re-read from the input)."""
     row = _record_row(record)
-    result = {"id": key, "outcome": "kept", "source": record.get("source", {}), "title": record.get("title"),
+    result = {"id": record["id"], "outcome": "kept", "source": record.get("source", {}), "title": record.get("title"),
               "lang": record.get("lang"), "date": record.get("date"), "url": record.get("url"),
               "chars": len(record.get("text", "")), "provenance": record.get("provenance", {})}
     if row["method"] == "textdump":
-        original = load_originals([row], out).get(key, {})
+        original = load_originals([row], out).get(record["id"], {})
         if "lines" in original:
             removed = {k: reason for first, last, reason in row["removed"] for k in range(first, last + 1)}
             result["lines"] = [[line, removed.get(k, "kept" if line.strip() else "")]
@@ -335,26 +351,6 @@ def _explain_reject(out: Path, corpus: dict[str, Any], reject: dict[str, Any]) -
         if found is not None:
             result["kept_copy"] = {"id": kept, "uri": found["uri"], "title": found["title"]}
     return result
-
-
-def _source_units(out: Path, corpus: dict[str, Any], key: str) -> list[dict[str, Any]]:
-    """The units of the corpus from the source `key` (`_same_source`): its records, then
-    its rejects, each as id, position, outcome (kept / rejected), sha256 of the input, and
-    the title or the stage and reason."""
-    units: list[dict[str, Any]] = []
-    for shard in corpus.get("shards", []):
-        for rec in _jsonl(out / shard["path"]):
-            src = rec.get("source", {})
-            if _same_source(src.get("uri", ""), key):
-                units.append({"id": rec["id"], "position": src.get("position"), "sha256": src.get("sha256"),
-                              "outcome": "kept", "title": rec.get("title")})
-    for rej in _jsonl(out / "rejects.jsonl"):
-        src = rej.get("source", {})
-        if _same_source(src.get("uri", ""), key):
-            units.append({"id": rej.get("id"), "position": src.get("position"), "sha256": src.get("sha256"),
-                          "outcome": "rejected", "stage": rej.get("stage"), "reason": rej.get("reason")})
-    # JSONL lines and WARC records in the file's order, kept or not (sorted is stable).
-    return sorted(units, key=lambda u: -1 if u["position"] is None else u["position"])
 
 
 def build_report_data(out: Path, run_id: str | None = None, *, originals: bool = True) -> dict[str, Any]:

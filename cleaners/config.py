@@ -360,7 +360,26 @@ class FetchConfig(_Section):
         description="PEM file of extra CA certificates to trust (e.g. an intranet CA), on "
         "top of certifi's bundle. Default none: only public CAs.",
     )
-    archive_warc: bool = Field(False, description="Archive every fetched response to OUT/fetched.warc.gz.")
+    archive_warc: bool = Field(
+        False,
+        description="Keep every fetched response in OUT/fetched/<run>/<batch>-<n>.warc.gz (a docprep "
+        "input: the run can be replayed offline). Off: the archives live under OUT/.work/ until "
+        "their batch is done.",
+    )
+    robots_txt: bool = Field(
+        True,
+        description="Obey each site's robots.txt (RFC 9309) for the User-Agent's product token "
+        "(`docprep`): a disallowed URL is not fetched (reason robots_disallowed); a robots.txt "
+        "the server fails to give (5xx, 429) means complete disallow (robots_unreachable), a "
+        "missing one (4xx) allows everything. Turn off only for sites you own or may crawl.",
+    )
+    max_crawl_delay_s: float = Field(
+        30.0,
+        ge=0,
+        description="Longest Crawl-delay (or Request-rate interval) from a robots.txt that is "
+        "honoured: requests to that site are spaced by it. A site asking for more gets its URLs "
+        "rejected (robots_crawl_delay) rather than a worker asleep for hours.",
+    )
 
 
 class Config(_Section):

@@ -7,7 +7,8 @@ Every URL ends in exactly one place: a response record or a reject.
 
 Reasons: `bad_url`, `blocked_address`, `connect_error`, `timeout`, `http_<status>`
 (e.g. `http_404`), `not_html`, `too_large`, `too_many_redirects`, `protocol_error`
-(a malformed response or content encoding).
+(a malformed response or content encoding), `robots_disallowed`, `robots_unreachable`,
+`robots_crawl_delay`.
 
 Safety and politeness:
 - only http and https; redirects are followed by hand, every hop re-checked;
@@ -21,7 +22,21 @@ Safety and politeness:
 - per-host and overall concurrency caps; a User-Agent naming docprep;
 - connect, read and total timeouts; bodies are streamed and aborted past the size cap;
 - retries with exponential backoff only for transient failures (connect errors,
-  timeouts, 429, 500, 502, 503, 504), honouring Retry-After up to a cap.
+  timeouts, 429, 500, 502, 503, 504), honouring Retry-After up to a cap;
+- robots.txt (RFC 9309, read by protego: wildcards, longest match), fetched once per
+  site and fetch run, for every URL and every redirect hop, matched against the
+  User-Agent's product token (`product_token`): a disallowed URL is a
+  `robots_disallowed` reject; a robots.txt answered with 5xx or 429 (after the retries)
+  means complete disallow (`robots_unreachable`), one that cannot be fetched at all
+  rejects the URL with the failure's own reason, a missing one (4xx) allows everything;
+  Crawl-delay and Request-rate space the requests to the site, up to
+  `max_crawl_delay_s` (past it: `robots_crawl_delay`). The decision a page was fetched
+  under is archived with it (`WARC-Docprep-Robots`, read back as `source.robots`).
+
+A fetch run never waits without a limit: `quiet_bound` is the longest it can go without
+a request starting or ending, which the worker's supervisor allows between the
+`progress` calls of `fetch_to_warc` (a slow site is the fetch's to time out, not a
+reason to kill the batch).
 """
 from __future__ import annotations
 
@@ -29,14 +44,15 @@ import email.utils
 import http.cookiejar
 import ipaddress
 import os
+import re
 import socket
 import ssl
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from io import BytesIO
 from pathlib import Path
@@ -44,13 +60,14 @@ from typing import Any
 
 import certifi
 import httpx
+from protego import Protego
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from cleaners.config import FetchConfig
 from cleaners.errors import ConfigError, OutputError
 from cleaners.record import Reject, Source, document_id, sha256_hex
-from cleaners.warc import FETCHED_AT_HEADER, REQUESTED_URI_HEADER, is_html
+from cleaners.warc import FETCHED_AT_HEADER, REQUESTED_URI_HEADER, ROBOTS_HEADER, is_html
 
 STAGE = "fetch"
 SCHEMES = ("http", "https")
@@ -60,6 +77,18 @@ TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
 #: answer on an IPv4-only network). Two covers one address per family.
 ADDRESSES_TRIED = 2
 MAX_URL_CHARS = 8192  # far above any real page URL; longer lines are junk, not URLs
+#: RFC 9309 §2.5: a crawler parses at least the first 500 KiB of a robots.txt; the rest is
+#: not read.
+ROBOTS_MAX_BYTES = 500 * 1024
+#: RFC 9309 §2.3.1.2: at least five redirects are followed for a robots.txt; past them it
+#: counts as unavailable (everything allowed).
+ROBOTS_MAX_REDIRECTS = 5
+#: Time allowed for resolving a name, which has no timeout of docprep's own (the system
+#: resolver's: 5 s per try and name server by default).
+RESOLVE_ALLOWANCE_S = 30.0
+#: How often, at most, a fetch run reports that it is alive (`fetch_to_warc`'s `progress`).
+PROGRESS_EVERY_S = 1.0
+_PRODUCT_TOKEN = re.compile(r"[A-Za-z_-]+")
 
 # The body is stored decoded, so these no longer describe it.
 _DROPPED_RESPONSE_HEADERS = frozenset({"content-encoding", "transfer-encoding", "content-length"})
@@ -99,6 +128,51 @@ class _Page:
     request_target: str
     body: bytes
     fetched_at: str
+    robots: str | None = None  # the robots.txt decision it was fetched under (`_Robots.note`)
+
+
+@dataclass(frozen=True)
+class _Robots:
+    """What one site's robots.txt says, as read once per fetch run: `rules` (None: no
+    rules, everything allowed) or `failure` (reason, detail: nothing allowed)."""
+
+    url: str
+    outcome: str  # how the robots.txt answered: "HTTP 200", "HTTP 404, no rules" ...
+    rules: Protego | None = None
+    failure: tuple[str, str] | None = None
+
+    def note(self) -> str:
+        return f"{self.url}: {self.outcome}"
+
+    def delay(self, agent: str) -> float:
+        """Seconds between two requests to the site: its Crawl-delay or Request-rate
+        interval, whichever is longer (0: none asked)."""
+        if self.rules is None:
+            return 0.0
+        delay = float(self.rules.crawl_delay(agent) or 0.0)
+        rate = self.rules.request_rate(agent)
+        if rate is not None and rate.requests:
+            delay = max(delay, rate.seconds / rate.requests)
+        return delay
+
+
+def product_token(user_agent: str) -> str:
+    """The name robots.txt groups are matched against: the User-Agent's leading product
+    token (RFC 9309 §2.2.1, `[a-zA-Z_-]+`), "docprep" for "docprep/0.1 (+https://...)".
+    Matching the whole header would let a group for "example" match its contact URL."""
+    m = _PRODUCT_TOKEN.match(user_agent.strip())
+    return m.group(0) if m else ""
+
+
+def quiet_bound(cfg: FetchConfig) -> float:
+    """The longest a fetch run can go without a request attempt starting or ending (what
+    `progress` reports): one attempt (resolving the name, connecting to each address
+    tried, the whole request, and the pause a robots.txt's crawl delay may impose on it
+    behind the site's other requests in flight) or one pause between attempts."""
+    attempt = RESOLVE_ALLOWANCE_S + ADDRESSES_TRIED * cfg.connect_timeout_s + cfg.total_timeout_s
+    pace = cfg.per_host_concurrency * cfg.max_crawl_delay_s if cfg.robots_txt else 0.0
+    pause = max(cfg.backoff_s * 2 ** max(cfg.retries - 1, 0), cfg.max_retry_after_s) if cfg.retries else 0.0
+    return max(attempt + pace, pause)
 
 
 # ---------------------------------------------------------------------------- URL lists
@@ -210,10 +284,15 @@ def resolve(host: str, port: int, allow_private: bool) -> list[str]:
 
 
 class _Fetcher:
-    """Fetches one URL at a time per call; safe to call from many threads."""
+    """Fetches one URL at a time per call; safe to call from many threads. `progress` is
+    called (from any thread, at most every PROGRESS_EVERY_S) when an attempt starts or
+    ends."""
 
-    def __init__(self, cfg: FetchConfig) -> None:
+    def __init__(self, cfg: FetchConfig, progress: Callable[[], None] | None = None) -> None:
         self.cfg = cfg
+        self.agent = product_token(cfg.user_agent)
+        self._progress = progress
+        self._reported = 0.0
         verify: ssl.SSLContext = ssl.create_default_context(cafile=certifi.where())
         if cfg.ca_bundle:
             try:
@@ -235,9 +314,19 @@ class _Fetcher:
         self.client.cookies.jar.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
         self._slots: dict[str, threading.BoundedSemaphore] = {}
         self._slots_lock = threading.Lock()
+        self._robots: dict[str, _Robots] = {}  # by origin ("https://host:port")
+        self._robots_locks: dict[str, threading.Lock] = {}
+        self._next_start: dict[str, float] = {}  # by origin: when its next request may start
 
     def close(self) -> None:
         self.client.close()
+
+    def _tick(self) -> None:
+        if self._progress is not None:
+            now = time.monotonic()
+            if now - self._reported >= PROGRESS_EVERY_S:
+                self._reported = now
+                self._progress()
 
     def fetch(self, requested: str) -> _Page | Reject:
         url: httpx.URL | None = None
@@ -245,9 +334,10 @@ class _Fetcher:
         try:
             url = check_url(requested)
             for _ in range(self.cfg.max_redirects + 1):
-                outcome = self._with_retries(url, requested)
+                robots = self._allowed(url)
+                outcome = self._with_retries(url, requested, robots.delay(self.agent) if robots else 0.0)
                 if isinstance(outcome, _Page):
-                    return outcome
+                    return replace(outcome, robots=robots.note() if robots else None)
                 try:
                     url = check_url(str(url.join(outcome.location)))
                 except _Failure as failure:
@@ -262,17 +352,83 @@ class _Fetcher:
         except _Failure as failure:
             return _fetch_reject(requested, failure, str(url) if redirected else None, failure.status)
 
-    def _with_retries(self, url: httpx.URL, requested: str) -> _Page | _Redirect:
+    # ------------------------------------------------------------------ robots.txt
+
+    def _allowed(self, url: httpx.URL) -> _Robots | None:
+        """The robots.txt `url` may be fetched under (None: not checked), or raise the
+        `_Failure` that rejects it."""
+        if not self.cfg.robots_txt:
+            return None
+        robots = self._robots_of(f"{url.scheme}://{url.netloc.decode('ascii')}")
+        if robots.failure is not None:
+            raise _Failure(*robots.failure)
+        if robots.rules is not None and not robots.rules.can_fetch(str(url), self.agent):
+            raise _Failure("robots_disallowed", f"{robots.url} disallows {url} for user agent {self.agent!r}")
+        delay = robots.delay(self.agent)
+        if delay > self.cfg.max_crawl_delay_s:
+            raise _Failure("robots_crawl_delay", f"{robots.url} asks for {delay:g} s between requests, over "
+                           f"fetch.max_crawl_delay_s ({self.cfg.max_crawl_delay_s:g} s)")
+        return robots
+
+    def _robots_of(self, origin: str) -> _Robots:
+        """The origin's robots.txt, fetched by the first thread that asks (the others wait)."""
+        with self._slots_lock:
+            lock = self._robots_locks.setdefault(origin, threading.Lock())
+        with lock:
+            robots = self._robots.get(origin)
+            if robots is None:
+                robots = self._robots[origin] = self._fetch_robots(origin + "/robots.txt")
+            return robots
+
+    def _fetch_robots(self, robots_url: str) -> _Robots:
+        """RFC 9309 §2.3.1: 2xx gives the rules; 4xx (but 429) none, everything allowed;
+        5xx and 429 (after the retries) complete disallow; a failure to fetch it at all
+        rejects the site's URLs with that failure's reason."""
+        url = httpx.URL(robots_url)
+        for _ in range(ROBOTS_MAX_REDIRECTS + 1):
+            try:
+                outcome = self._with_retries(url, robots_url, robots_txt=True)
+            except _Failure as failure:
+                status = failure.status
+                if failure.reason == f"http_{status}" and status is not None and 400 <= status < 500 and status != 429:
+                    return _Robots(robots_url, f"HTTP {status}, no rules")
+                if failure.reason == f"http_{status}":
+                    detail = f"{robots_url}: {failure.detail}; an unreachable robots.txt means complete disallow (RFC 9309)"
+                    return _Robots(robots_url, f"HTTP {status}", failure=("robots_unreachable", detail))
+                return _Robots(robots_url, failure.reason, failure=(failure.reason, f"fetching {robots_url}: {failure.detail}"))
+            if isinstance(outcome, _Page):
+                rules = Protego.parse(outcome.body.decode("utf-8", "replace"))
+                return _Robots(robots_url, f"HTTP {outcome.status}", rules=rules)
+            try:
+                url = check_url(str(url.join(outcome.location)))
+            except _Failure:
+                return _Robots(robots_url, f"HTTP {outcome.status} to an unusable URL, no rules")
+        return _Robots(robots_url, f"more than {ROBOTS_MAX_REDIRECTS} redirects, no rules")
+
+    def _pace(self, origin: str, delay: float) -> None:
+        """Wait until the origin's next request may start, `delay` after the one before."""
+        if delay <= 0:
+            return
+        with self._slots_lock:
+            now = time.monotonic()
+            start = max(now, self._next_start.get(origin, now))
+            self._next_start[origin] = start + delay
+        time.sleep(start - now)
+
+    # ------------------------------------------------------------------ requests
+
+    def _with_retries(self, url: httpx.URL, requested: str, delay: float = 0.0,
+                      robots_txt: bool = False) -> _Page | _Redirect:
         attempt = 0
         while True:
             try:
-                return self._attempt(url, requested)
+                return self._attempt(url, requested, delay, robots_txt)
             except _Failure as failure:
                 if not failure.transient or attempt >= self.cfg.retries:
                     if failure.transient and attempt:
                         failure.detail += f" (after {attempt} retries)"
                     raise
-                delay = self.cfg.backoff_s * 2**attempt
+                pause = self.cfg.backoff_s * 2**attempt
                 if failure.retry_after is not None:
                     if failure.retry_after > self.cfg.max_retry_after_s:
                         failure.detail += (
@@ -280,8 +436,9 @@ class _Fetcher:
                             f"over fetch.max_retry_after_s ({self.cfg.max_retry_after_s:.0f} s)"
                         )
                         raise
-                    delay = max(delay, failure.retry_after)
-                time.sleep(delay)
+                    pause = max(pause, failure.retry_after)
+                time.sleep(pause)
+                self._tick()
                 attempt += 1
 
     def _slot(self, host: str) -> threading.BoundedSemaphore:
@@ -291,24 +448,29 @@ class _Fetcher:
                 slot = self._slots[host] = threading.BoundedSemaphore(self.cfg.per_host_concurrency)
             return slot
 
-    def _attempt(self, url: httpx.URL, requested: str) -> _Page | _Redirect:
-        host = url.raw_host.decode("ascii").lower()
-        addresses = resolve(host, url.port or (443 if url.scheme == "https" else 80), self.cfg.allow_private_addresses)
-        tried = addresses[:ADDRESSES_TRIED]
-        with self._slot(host):
-            for n, ip in enumerate(tried, start=1):
-                try:
-                    return self._request(url, host, ip, requested)
-                except _Failure as failure:
-                    if not failure.unreachable or n == len(tried):
-                        raise
+    def _attempt(self, url: httpx.URL, requested: str, delay: float, robots_txt: bool) -> _Page | _Redirect:
+        self._tick()
+        try:
+            host = url.raw_host.decode("ascii").lower()
+            addresses = resolve(host, url.port or (443 if url.scheme == "https" else 80), self.cfg.allow_private_addresses)
+            tried = addresses[:ADDRESSES_TRIED]
+            with self._slot(host):
+                self._pace(f"{url.scheme}://{url.netloc.decode('ascii')}", delay)
+                for n, ip in enumerate(tried, start=1):
+                    try:
+                        return self._request(url, host, ip, requested, robots_txt)
+                    except _Failure as failure:
+                        if not failure.unreachable or n == len(tried):
+                            raise
+        finally:
+            self._tick()
 
-    def _request(self, url: httpx.URL, host: str, ip: str, requested: str) -> _Page | _Redirect:
+    def _request(self, url: httpx.URL, host: str, ip: str, requested: str, robots_txt: bool = False) -> _Page | _Redirect:
         """One GET to the vetted address `ip`, keeping `host` for Host, SNI and the certificate."""
         headers = [
             ("Host", url.netloc.decode("ascii")),
             ("User-Agent", self.cfg.user_agent),
-            ("Accept", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"),
+            ("Accept", "text/plain,*/*;q=0.1" if robots_txt else "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"),
             ("Accept-Encoding", "gzip, deflate"),
         ]
         extensions: dict[str, Any] = {}
@@ -317,7 +479,8 @@ class _Fetcher:
         started = time.monotonic()
         try:
             with self.client.stream("GET", url.copy_with(host=ip), headers=headers, extensions=extensions) as response:
-                return self._read(response, url, requested, ip, headers, url.raw_path.decode("ascii"), started)
+                return self._read(response, url, requested, ip, headers, url.raw_path.decode("ascii"), started,
+                                  robots_txt)
         except httpx.ConnectTimeout:
             raise _Failure("timeout", f"no connection to {host} ({ip}) within {self.cfg.connect_timeout_s} s",
                            transient=True, unreachable=True) from None
@@ -337,7 +500,10 @@ class _Fetcher:
             raise _Failure("connect_error", f"connection to {host} ({ip}) failed: {exc}") from None
 
     def _read(self, response: httpx.Response, url: httpx.URL, requested: str, ip: str,
-              request_headers: list[tuple[str, str]], request_target: str, started: float) -> _Page | _Redirect:
+              request_headers: list[tuple[str, str]], request_target: str, started: float,
+              robots_txt: bool = False) -> _Page | _Redirect:
+        """The response as a page, a redirect, or a `_Failure`. A robots.txt may be of any
+        type and is cut at ROBOTS_MAX_BYTES rather than refused."""
         status = response.status_code
         if status in REDIRECT_STATUSES and response.headers.get("Location"):
             return _Redirect(response.headers["Location"], status)
@@ -347,15 +513,18 @@ class _Fetcher:
         if not 200 <= status < 300:
             raise _Failure(f"http_{status}", f"HTTP {status} from {url}", status=status)
         content_type = response.headers.get("Content-Type")
-        if not is_html(content_type):
+        if not robots_txt and not is_html(content_type):
             raise _Failure("not_html", f"Content-Type is {content_type or 'missing'}, not HTML", status=status)
-        limit = self.cfg.max_body_bytes
+        limit = ROBOTS_MAX_BYTES if robots_txt else self.cfg.max_body_bytes
         declared = response.headers.get("Content-Length", "").strip()
-        if declared.isdigit() and int(declared) > limit:
+        if not robots_txt and declared.isdigit() and int(declared) > limit:
             raise _Failure("too_large", f"Content-Length {declared} is over {limit} bytes (fetch.max_body_bytes)", status=status)
         body = bytearray()
         for chunk in response.iter_bytes():
             body += chunk
+            if len(body) > limit and robots_txt:
+                del body[limit:]
+                break
             if len(body) > limit:
                 raise _Failure("too_large", f"body is over {limit} bytes (fetch.max_body_bytes); download aborted", status=status)
             if time.monotonic() - started > self.cfg.total_timeout_s:
@@ -411,7 +580,8 @@ def _fetch_reject(requested: str, failure: _Failure, final_url: str | None, stat
 # ---------------------------------------------------------------------------- archiving
 
 
-def fetch_to_warc(urls: Sequence[str], warc_path: Path, cfg: FetchConfig) -> list[Reject]:
+def fetch_to_warc(urls: Sequence[str], warc_path: Path, cfg: FetchConfig,
+                  progress: Callable[[], None] | None = None) -> list[Reject]:
     """Fetch `urls` and write each HTML page to the gzipped WARC `warc_path`, in input order.
 
     Returns the rejects (stage `fetch`), also in input order. Fetches run concurrently
@@ -420,14 +590,15 @@ def fetch_to_warc(urls: Sequence[str], warc_path: Path, cfg: FetchConfig) -> lis
     complete (written as `<name>.part`, then renamed). A URL listed twice is fetched twice.
 
     Raises `OutputError` if the WARC cannot be written, `ConfigError` if `ca_bundle` cannot
-    be loaded; a failing URL never raises.
+    be loaded; a failing URL never raises. `progress` (called from the fetching threads)
+    says the run is alive: it is never quiet longer than `quiet_bound(cfg)`.
     """
     warc_path = Path(warc_path)
     part = warc_path.with_name(warc_path.name + ".part")
     rejects: list[Reject] = []
     # Pages finished out of order wait in memory; the window bounds how many.
     window = 2 * cfg.max_concurrency
-    fetcher = _Fetcher(cfg)
+    fetcher = _Fetcher(cfg, progress)
     pool = ThreadPoolExecutor(cfg.max_concurrency, thread_name_prefix="docprep-fetch")
     try:
         with open(part, "wb") as fh:
@@ -468,6 +639,7 @@ def _archive(outcome: _Page | Reject, writer: WARCWriter, rejects: list[Reject])
             "WARC-IP-Address": outcome.ip,
             REQUESTED_URI_HEADER: outcome.requested,
             FETCHED_AT_HEADER: outcome.fetched_at,
+            **({ROBOTS_HEADER: outcome.robots} if outcome.robots else {}),
         },
     )
     request = writer.create_warc_record(

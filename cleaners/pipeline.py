@@ -144,15 +144,19 @@ class Batch:
     index: int
     key: str
     items: tuple[WorkItem, ...]
-    archive: str | None = None  # where fetched responses are archived (fetch.archive_warc)
+    archive: str | None = None  # where fetched responses are kept (fetch.archive_warc): OUT/fetched/<run>
+    # Where a fetch run's responses (unless archived) and its list of failed URLs wait until
+    # the batch is done (OUT/.work/fetched): a restarted worker or a resumed run reads them
+    # again instead of fetching again. None (a batch outside a run): a temporary folder.
+    work: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"index": self.index, "key": self.key, "items": [i.to_dict() for i in self.items],
-                "archive": self.archive}
+                "archive": self.archive, "work": self.work}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Batch":
-        return cls(d["index"], d["key"], tuple(WorkItem(**i) for i in d["items"]), d.get("archive"))
+        return cls(d["index"], d["key"], tuple(WorkItem(**i) for i in d["items"]), d.get("archive"), d.get("work"))
 
 
 def make_batches(items: Sequence[WorkItem], config_hash: str) -> list[Batch]:
@@ -178,39 +182,72 @@ def make_batches(items: Sequence[WorkItem], config_hash: str) -> list[Batch]:
     return batches
 
 
-def iter_units(batch: Batch, cfg: Config) -> Iterator[Document | Reject]:
-    """The input units of a batch, in order: file units, then fetched URLs in place."""
+def iter_units(batch: Batch, cfg: Config,
+               fetching: Callable[[], None] | None = None) -> Iterator[Document | Reject]:
+    """The input units of a batch, in order: file units, then fetched URLs in place.
+    `fetching` is called while a run of URLs is being fetched (`fetch_to_warc`'s
+    `progress`)."""
     pending_urls: list[WorkItem] = []
     for item in batch.items:
         if item.format == "url":
             pending_urls.append(item)
             continue
         if pending_urls:
-            yield from _fetch_units(pending_urls, cfg, batch, item.uri)
+            yield from _fetch_units(pending_urls, cfg, batch, item.uri, fetching)
             pending_urls = []
         yield from read_item(item, cfg.read)
     if pending_urls:
-        yield from _fetch_units(pending_urls, cfg, batch, "end")
+        yield from _fetch_units(pending_urls, cfg, batch, "end", fetching)
 
 
-def _fetch_units(items: list[WorkItem], cfg: Config, batch: "Batch", tag: str) -> Iterator[Document | Reject]:
-    """Fetch a run of URLs into a WARC file (kept under OUT/fetched/ when archiving, so
-    the run can be replayed offline), then read it back. Fetch failures come first as
-    rejects, then the pages in URL order."""
+def _fetch_units(items: list[WorkItem], cfg: Config, batch: "Batch", tag: str,
+                 fetching: Callable[[], None] | None) -> Iterator[Document | Reject]:
+    """Fetch a run of URLs into a WARC file, then read it back: the fetch failures first,
+    as rejects, then the pages in URL order. The WARC (in OUT/fetched/ when archiving, so
+    the run can be replayed offline, else in the batch's work folder) and the failures
+    (`<warc>.rejects.jsonl`, in the work folder, written last) are read again rather than
+    fetched again when the batch's worker is restarted after a timeout or the run is
+    resumed: the same run reads the same pages."""
     import tempfile
 
+    name = f"{batch.key}-{hashlib.sha256(tag.encode('utf-8', 'surrogateescape')).hexdigest()[:8]}.warc.gz"
+    if batch.work is None:
+        with tempfile.TemporaryDirectory(prefix="docprep-fetch-") as tmp:
+            warc_path = Path(batch.archive or tmp) / name
+            yield from _fetched(items, cfg, warc_path, Path(tmp) / f"{name}.rejects.jsonl", fetching)
+        return
+    warc_path = Path(batch.archive or batch.work) / name
+    yield from _fetched(items, cfg, warc_path, Path(batch.work) / f"{name}.rejects.jsonl", fetching)
+
+
+def _fetched(items: list[WorkItem], cfg: Config, warc_path: Path, rejects_path: Path,
+             fetching: Callable[[], None] | None) -> Iterator[Document | Reject]:
     from cleaners.fetch import fetch_to_warc
     from cleaners.warc import iter_warc
 
-    with tempfile.TemporaryDirectory(prefix="docprep-fetch-") as tmp:
-        name = f"{batch.key}-{hashlib.sha256(tag.encode('utf-8', 'surrogateescape')).hexdigest()[:8]}.warc.gz"
-        warc_path = Path(batch.archive) / name if batch.archive else Path(tmp) / name
+    if rejects_path.exists() and warc_path.exists():  # fetched before, in this run
+        with open(rejects_path, "rb") as f:
+            rejects = [Reject.from_dict(json.loads(line)) for line in f]
+    else:
         warc_path.parent.mkdir(parents=True, exist_ok=True)
-        rejects = fetch_to_warc([i.url for i in items], warc_path, cfg.fetch)
-        yield from rejects
-        if warc_path.exists():
-            with open(warc_path, "rb") as f:
-                yield from iter_warc(f, str(warc_path), cfg.read)
+        rejects_path.parent.mkdir(parents=True, exist_ok=True)
+        rejects = fetch_to_warc([i.url for i in items], warc_path, cfg.fetch, fetching)
+        lines = AtomicLines(rejects_path)
+        for r in rejects:
+            lines.write(r.to_dict())
+        lines.commit()
+    yield from rejects
+    if warc_path.exists():
+        with open(warc_path, "rb") as f:
+            yield from iter_warc(f, str(warc_path), cfg.read)
+
+
+def fetched_leftovers(batch: dict[str, Any]) -> list[Path]:
+    """A done batch's files in the work folder (its fetch runs' failures, and their WARCs
+    when not archived): what `run_batch` removes once the batch's results are safe."""
+    if not batch.get("work"):
+        return []
+    return sorted(Path(batch["work"]).glob(f"{batch['key']}-*"))
 
 
 def result_line(i: int, outcome: Document | Reject) -> dict[str, Any]:
@@ -232,14 +269,15 @@ CHUNK_BYTES = 8 * 1024**2
 
 def process_batch(batch: Batch, cfg: Config, start: int = 0, timing: dict | None = None,
                   on_start: Callable[[int, Document | Reject, str], None] | None = None,
-                  skip: frozenset[int] = frozenset()) -> Iterator[dict[str, Any]]:
+                  skip: frozenset[int] = frozenset(),
+                  fetching: Callable[[], None] | None = None) -> Iterator[dict[str, Any]]:
     """Result lines for the batch's units from index `start` on, in order, except those in
     `skip` (units before `start` and in `skip` are read again but not processed: that is
     how a worker resumes after a timeout). Units go through the steps in chunks
-    (`process_chunk`, CHUNK_UNITS, CHUNK_BYTES)."""
+    (`process_chunk`, CHUNK_UNITS, CHUNK_BYTES). `fetching`: see `iter_units`."""
     chunk: list[tuple[int, Document | Reject]] = []
     size = 0
-    for i, unit in enumerate(iter_units(batch, cfg)):
+    for i, unit in enumerate(iter_units(batch, cfg, fetching)):
         if i < start or i in skip:
             continue
         chunk.append((i, unit))
@@ -349,9 +387,10 @@ def prepare_run(inputs: Sequence[str], out: str | Path, cfg: Config) -> RunPlan:
     for it in todo:
         h.update(f"\x00{it.uri}\x00{it.sha256 or it.url}".encode("utf-8", "surrogateescape"))
     run_id = h.hexdigest()[:16]
-    batches = make_batches(todo, config_hash)
-    if cfg.fetch.archive_warc:
-        batches = [Batch(b.index, b.key, b.items, str(out / "fetched")) for b in batches]
+    # Each run archives its own fetches: a later run over the same URL list (same batch
+    # keys) fetches again and must not overwrite what an earlier run read.
+    archive = str(out / "fetched" / run_id) if cfg.fetch.archive_warc else None
+    batches = [replace(b, archive=archive, work=str(out / WORK / "fetched")) for b in make_batches(todo, config_hash)]
     return RunPlan(
         run_id=run_id,
         out=str(out),

@@ -136,6 +136,14 @@ class Reject:
             out[key] = value
         return out
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Reject":
+        """The inverse of `to_dict`: `Reject.from_dict(r.to_dict()) == r`."""
+        known = {"id", "source", "stage", "reason", "detail", "duplicate_of", "duplicate_of_run", "similarity"}
+        return cls(Source.from_dict(data["source"]), data["stage"], data["reason"], data.get("detail", ""),
+                   data.get("id"), data.get("duplicate_of"), data.get("duplicate_of_run"), data.get("similarity"),
+                   tuple((k, v) for k, v in data.items() if k not in known))
+
 
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()

@@ -13,7 +13,7 @@ redirect stub is not an article), `too_large` (body over `ReadConfig.max_documen
 `corrupt_warc`.
 
 Records written by `cleaners.fetch.fetch_to_warc` carry docprep's own WARC headers
-(`WARC-Docprep-Requested-URI`, `WARC-Docprep-Fetched-At`); their documents read back as
+(`WARC-Docprep-Requested-URI`, `WARC-Docprep-Fetched-At`, `WARC-Docprep-Robots`); their documents read back as
 `Source(uri=<requested URL>, format="url")`, the same identity whichever batch file they
 were archived in.
 
@@ -45,6 +45,7 @@ HTML_MEDIA_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 #: docprep's WARC headers on records written by `fetch_to_warc`.
 REQUESTED_URI_HEADER = "WARC-Docprep-Requested-URI"
 FETCHED_AT_HEADER = "WARC-Docprep-Fetched-At"
+ROBOTS_HEADER = "WARC-Docprep-Robots"  # the robots.txt decision the page was fetched under
 
 _CHUNK = 64 * 1024
 
@@ -240,6 +241,7 @@ def _facts(record: ArcWarcRecord) -> dict[str, Any]:
             "fetched_at": headers.get_header(FETCHED_AT_HEADER) or facts["warc_date"],
             "etag": http.get_header("ETag") if http is not None else None,
             "last_modified": http.get_header("Last-Modified") if http is not None else None,
+            "robots": headers.get_header(ROBOTS_HEADER),
         }
     return facts
 

@@ -11,7 +11,9 @@ document's time runs out before its next report the parent kills the child,
 records a `timeout` reject for that unit and starts a fresh child on the first unit that
 has no result yet, skipping the rejected one. A child that dies (out of memory, a crash in
 C code) gets the same treatment with reason `worker_crashed`. Result lines are written in
-unit order either way.
+unit order either way. Fetching a batch's URLs is no document's time: while the child
+reports that its fetch run is alive, the parent allows `fetch.quiet_bound` between two
+reports (the fetch's own timeouts bound every request).
 
 Results go to `OUT/.work/batches/<key>.jsonl`, then `<key>.done.json` is written
 atomically: a batch with a done file is finished and a resumed run skips it. Within one
@@ -38,6 +40,9 @@ from cleaners.write import atomic_write_json, json_line
 
 _local = threading.local()
 STARTUP_TIMEOUT_S = 300.0  # importing trafilatura and loading models; generous on a loaded machine
+#: Allowed on top of the per-document limit while the child reads between units (a large
+#: input file before its first unit), and on top of `fetch.quiet_bound` while it fetches.
+READ_SLACK_S = 30.0
 
 
 class _Running:
@@ -97,7 +102,7 @@ def run_batch(plan, batch: dict[str, Any], in_process: bool = False, ahead: bool
 
 
 def _process(plan, batch: dict[str, Any], results: Path, done: Path, in_process: bool) -> dict[str, Any]:
-    from cleaners.pipeline import Batch, process_batch
+    from cleaners.pipeline import Batch, fetched_leftovers, process_batch
 
     results.parent.mkdir(parents=True, exist_ok=True)
     cfg = plan.config_obj()
@@ -117,6 +122,8 @@ def _process(plan, batch: dict[str, Any], results: Path, done: Path, in_process:
                "timing": {k: round(v, 4) for k, v in timing.items()},
                "seconds": round(time.perf_counter() - t0, 3)}
     atomic_write_json(done, summary)
+    for path in fetched_leftovers(batch):
+        path.unlink(missing_ok=True)
     return summary
 
 
@@ -289,7 +296,10 @@ def _supervised(batch: dict, config: dict, cfg: Config, f, timing: dict[str, flo
     units of that chunk before it have no result yet: the next worker starts again at the
     first unit without one and skips the units already given a reject, whose reject
     lines wait here until the results before them are written."""
+    from cleaners.fetch import quiet_bound
+
     limit = cfg.extract.html_timeout_s
+    fetch_quiet = quiet_bound(cfg.fetch) + READ_SLACK_S
     start = 0
     skip: list[int] = []  # units given a timeout or worker_crashed reject
     waiting: dict[int, bytes] = {}  # their reject lines, by unit, until written in order
@@ -305,10 +315,14 @@ def _supervised(batch: dict, config: dict, cfg: Config, f, timing: dict[str, flo
         current: dict | None = None
         budget = _Budget(limit)  # a fresh child does its units' steps again
         outcome = None
+        fetching = False
         while True:
             # Reading a large input file before the first unit can take a while: allow
             # the per-document limit plus generous slack between units.
-            wait = limit + 30.0 if current is None else max(0.0, budget.left(time.monotonic()))
+            if fetching:
+                wait = fetch_quiet
+            else:
+                wait = limit + READ_SLACK_S if current is None else max(0.0, budget.left(time.monotonic()))
             line = child.readline(wait)
             if line is None:
                 outcome = "timeout"
@@ -317,6 +331,9 @@ def _supervised(batch: dict, config: dict, cfg: Config, f, timing: dict[str, flo
                 outcome = "worker_crashed"
                 break
             msg = json.loads(line)
+            fetching = "fetching" in msg
+            if fetching:
+                continue
             if "start" in msg:
                 current = msg
                 budget.started(msg["start"], time.monotonic())
@@ -352,9 +369,15 @@ def _serve() -> None:
     from cleaners.pipeline import Batch, process_batch, warm_up
 
     out = sys.stdout.buffer
+    lock = threading.Lock()  # fetch threads report too
+
+    def send(msg: dict) -> None:
+        with lock:
+            out.write(_encode(msg))
+            out.flush()
+
     warm_up(Config())
-    out.write(_encode({"ready": True}))
-    out.flush()
+    send({"ready": True})
     for raw in sys.stdin.buffer:
         job = json.loads(raw)
         try:
@@ -363,18 +386,15 @@ def _serve() -> None:
 
             def on_start(i, unit, stage):
                 src = unit.source.to_dict()
-                out.write(_encode({"start": i, "stage": stage, "source": src,
-                                   "id": unit.id if hasattr(unit, "kind") else None}))
-                out.flush()
+                send({"start": i, "stage": stage, "source": src, "id": unit.id if hasattr(unit, "kind") else None})
 
             for line in process_batch(Batch.from_dict(job["batch"]), cfg, start=job["start"], timing=timing,
-                                      on_start=on_start, skip=frozenset(job.get("skip", ()))):
-                out.write(_encode(line))
-                out.flush()
-            out.write(_encode({"done": True, "timing": timing}))
+                                      on_start=on_start, skip=frozenset(job.get("skip", ())),
+                                      fetching=lambda: send({"fetching": True})):
+                send(line)
+            send({"done": True, "timing": timing})
         except Exception as exc:  # a bug outside per-document handling: report, do not hang
-            out.write(_encode({"error": f"{type(exc).__name__}: {exc}"}))
-        out.flush()
+            send({"error": f"{type(exc).__name__}: {exc}"})
 
 
 if __name__ == "__main__":

@@ -70,6 +70,12 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         path = self.path.split("?", 1)[0]
         srv = self.server
+        if path in srv.robots:  # robots.txt requests are counted apart from the pages'
+            with srv.lock:
+                srv.robots_hits[path] = srv.robots_hits.get(path, 0) + 1
+                srv.robots_seen.append({"path": self.path, "at": time.monotonic(), "ua": self.headers.get("User-Agent")})
+            status, body, headers = srv.robots[path]
+            return self._send(status, body, content_type="text/plain", headers=headers)
         with srv.lock:
             srv.hits[path] = srv.hits.get(path, 0) + 1
             hit = srv.hits[path]
@@ -125,6 +131,10 @@ class Handler(BaseHTTPRequestHandler):
             with srv.lock:
                 srv.active -= 1
             self._send(200, b"<html><body>" + path.encode() + b"</body></html>")
+        elif path.startswith("/paced/"):  # when each request arrived
+            with srv.lock:
+                srv.arrivals.append(time.monotonic())
+            self._send(200, b"<html><body>" + path.encode() + b"</body></html>")
         else:
             self._send(404, b"")
 
@@ -153,6 +163,14 @@ class Server(ThreadingHTTPServer):
         self.stop = threading.Event()
         self.active = 0
         self.max_active = 0
+        self.arrivals: list[float] = []
+        # robots.txt answers by path: (status, body, headers); none: 404 like any unknown path.
+        self.robots: dict[str, tuple[int, bytes, dict[str, str]]] = {"/robots.txt": (404, b"", {})}
+        self.robots_hits: dict[str, int] = {}
+        self.robots_seen: list[dict] = []
+
+    def serve_robots(self, text: str, status: int = 200, path: str = "/robots.txt", **headers: str) -> None:
+        self.robots[path] = (status, text.encode(), headers)
 
     def url(self, path: str, host: str = "127.0.0.1") -> str:
         return f"{self.scheme}://{host}:{self.server_port}{path}"
@@ -445,10 +463,12 @@ def test_redirect_to_a_private_address_is_blocked(server, tmp_path, hosts, loopb
 
 def test_connection_goes_to_the_vetted_address(server, tmp_path, hosts, loopback_only, loopback_is_public):
     """DNS rebinding: the name answers a public address when vetted, then a private one.
-    The request must go to the vetted address, keeping the name in the Host header."""
+    The request must go to the vetted address, keeping the name in the Host header.
+    (One request: robots.txt off; with it, its request is vetted the same way, and then
+    the page's request meets the private answer: `test_robots_txt_request_is_vetted_too`.)"""
     hosts.add("rebind.test", ["127.0.0.1"], ["10.0.0.1"])
     url = server.url("/echo", host="rebind.test")
-    (doc,), rejects = run([url], tmp_path, cfg(allow_private_addresses=False))
+    (doc,), rejects = run([url], tmp_path, cfg(allow_private_addresses=False, robots_txt=False))
     assert rejects == []
     assert server.seen[0]["host"] == f"rebind.test:{server.server_port}"
     assert hosts.calls.count("rebind.test") == 1
@@ -599,7 +619,7 @@ def test_next_address_is_tried_when_the_first_is_unreachable(server, tmp_path, h
     hosts.add("two.test", ["127.0.0.2", "127.0.0.1"])
     (doc,), rejects = run([server.url("/good", host="two.test")], tmp_path, cfg(retries=0))
     assert rejects == [] and doc.raw == PAGE
-    assert loopback_only == ["127.0.0.2", "127.0.0.1"]
+    assert loopback_only == ["127.0.0.2", "127.0.0.1"] * 2  # the robots.txt, then the page
 
 
 def test_unloadable_ca_bundle_is_a_config_error(tmp_path):
@@ -607,3 +627,152 @@ def test_unloadable_ca_bundle_is_a_config_error(tmp_path):
 
     with pytest.raises(ConfigError, match="ca_bundle"):
         fetch_to_warc([], tmp_path / "x.warc.gz", cfg(ca_bundle=str(tmp_path / "missing.pem")))
+
+
+# ---------------------------------------------------------------------------- robots.txt
+
+
+def robots_run(server, tmp_path, paths, text=None, status=200, **over):
+    """Fetch `paths` with `text` as the site's robots.txt: (documents by path, rejects by path)."""
+    if text is not None:
+        server.serve_robots(text, status)
+    docs, rejects = run([server.url(p) for p in paths], tmp_path, cfg(**over))
+    base = server.url("")
+    return ({d.source.uri.removeprefix(base): d for d in docs},
+            {r.source.uri.removeprefix(base): r for r in rejects})
+
+
+def test_robots_txt_disallowed_pages_are_not_fetched(server, tmp_path):
+    text = "User-agent: *\nDisallow: /delay/\nAllow: /delay/0/ok\nDisallow: /*?session=\n"
+    docs, rejects = robots_run(server, tmp_path, ["/good", "/delay/0/no", "/delay/0/ok", "/echo?session=1"], text)
+    assert sorted(docs) == ["/delay/0/ok", "/good"]  # the longest match wins: Allow beats Disallow
+    assert {p: r.reason for p, r in rejects.items()} == {"/delay/0/no": "robots_disallowed",
+                                                         "/echo?session=1": "robots_disallowed"}
+    assert rejects["/delay/0/no"].stage == "fetch"
+    assert "robots.txt disallows" in rejects["/delay/0/no"].detail and "'docprep'" in rejects["/delay/0/no"].detail
+    assert set(server.hits) == {"/good", "/delay/0/ok"}  # a disallowed page is never requested
+    assert server.robots_hits == {"/robots.txt": 1}  # once per site and fetch run
+    assert "docprep" in server.robots_seen[0]["ua"]
+    # The decision each page was fetched under is archived with it, and read back.
+    assert docs["/good"].source.get("robots") == f"{server.url('/robots.txt')}: HTTP 200"
+
+
+@pytest.mark.parametrize("text, allowed", [
+    ("User-agent: *\nDisallow: /\n\nUser-agent: docprep\nAllow: /\n", True),  # our own group wins
+    ("User-agent: docprep\nDisallow: /\n\nUser-agent: *\nAllow: /\n", False),
+    ("User-agent: DocPrep\nDisallow: /\n", False),  # names match case-insensitively
+    # The contact URL in docprep's User-Agent is not its name: a group for "example" (or
+    # "invalid", "0") does not apply to it.
+    ("User-agent: example\nDisallow: /\n\nUser-agent: invalid\nDisallow: /\n", True),
+    ("User-agent: otherbot\nDisallow: /\n", True),
+    ("", True),
+    ("<html><body>Not a robots.txt at all</body></html>", True),
+])
+def test_robots_txt_groups_match_docprep_by_its_product_token(server, tmp_path, text, allowed):
+    docs, rejects = robots_run(server, tmp_path, ["/good"], text,
+                               user_agent="docprep/0.1 (+https://example.invalid/docprep)")
+    assert (list(docs), list(rejects)) == ((["/good"], []) if allowed else ([], ["/good"]))
+
+
+def test_product_token():
+    assert fetch_mod.product_token("docprep/0.1 (+https://example.invalid/docprep)") == "docprep"
+    assert fetch_mod.product_token("  My-Crawler_2/1.0") == "My-Crawler_"
+    assert fetch_mod.product_token("/weird") == ""
+
+
+@pytest.mark.parametrize("status, allowed", [(404, True), (410, True), (401, True), (403, True),
+                                             (500, False), (503, False), (429, False)])
+def test_robots_txt_status_decides_as_rfc_9309_says(server, tmp_path, status, allowed):
+    """4xx: no robots.txt, everything allowed; 5xx and 429 (after the retries): complete
+    disallow, and no page of the site is requested."""
+    docs, rejects = robots_run(server, tmp_path, ["/good", "/echo"], "User-agent: *\nAllow: /\n", status=status)
+    if allowed:
+        assert sorted(docs) == ["/echo", "/good"] and rejects == {}
+        assert docs["/good"].source.get("robots") == f"{server.url('/robots.txt')}: HTTP {status}, no rules"
+        return
+    assert docs == {} and {r.reason for r in rejects.values()} == {"robots_unreachable"}
+    assert "complete disallow" in rejects["/good"].detail
+    assert server.hits == {}
+    retried = status in fetch_mod.TRANSIENT_STATUSES
+    assert server.robots_hits == {"/robots.txt": 1 + (FAST["retries"] if retried else 0)}  # asked once per run
+
+
+def test_robots_txt_redirect_is_followed(server, tmp_path):
+    server.serve_robots("", 301, Location="/real-robots.txt")
+    server.serve_robots("User-agent: *\nDisallow: /echo\n", path="/real-robots.txt")
+    docs, rejects = robots_run(server, tmp_path, ["/good", "/echo"])
+    assert list(docs) == ["/good"] and rejects["/echo"].reason == "robots_disallowed"
+    assert server.robots_hits == {"/robots.txt": 1, "/real-robots.txt": 1}
+
+
+def test_robots_txt_endless_redirects_mean_no_rules(server, tmp_path):
+    server.serve_robots("", 302, Location="/robots-a.txt")
+    server.serve_robots("", 302, path="/robots-a.txt", Location="/robots.txt")
+    docs, rejects = robots_run(server, tmp_path, ["/good"])
+    assert list(docs) == ["/good"] and rejects == {}
+    assert sum(server.robots_hits.values()) == fetch_mod.ROBOTS_MAX_REDIRECTS + 1
+    assert "redirects, no rules" in docs["/good"].source.get("robots")
+
+
+def test_robots_txt_is_checked_again_on_each_redirect_hop(server, tmp_path):
+    # /redirect goes to /good: allowed to ask for /redirect, not to follow it to /good.
+    docs, rejects = robots_run(server, tmp_path, ["/redirect"], "User-agent: *\nDisallow: /good\n")
+    assert docs == {} and rejects["/redirect"].reason == "robots_disallowed"
+    assert rejects["/redirect"].source.get("final_url") == server.url("/good")
+    assert server.hits == {"/redirect": 1}
+
+
+def test_oversized_robots_txt_is_read_up_to_500_kib(server, tmp_path):
+    # Rules past the first 500 KiB are not read (RFC 9309 §2.5); the file is not refused.
+    text = "User-agent: *\nDisallow: /echo\n" + "# padding\n" * 60_000 + "Disallow: /good\n"
+    docs, rejects = robots_run(server, tmp_path, ["/good", "/echo"], text)
+    assert list(docs) == ["/good"] and rejects["/echo"].reason == "robots_disallowed"
+
+
+def test_robots_txt_off_asks_nothing(server, tmp_path):
+    docs, rejects = robots_run(server, tmp_path, ["/good"], "User-agent: *\nDisallow: /\n", robots_txt=False)
+    assert list(docs) == ["/good"] and server.robots_hits == {}
+    assert docs["/good"].source.get("robots") is None
+
+
+def test_crawl_delay_spaces_the_requests_to_a_site(server, tmp_path):
+    paths = [f"/paced/{n}" for n in range(4)]
+    docs, rejects = robots_run(server, tmp_path, paths, "User-agent: *\nCrawl-delay: 0.3\n",
+                               per_host_concurrency=2, max_concurrency=4)
+    assert sorted(docs) == paths and rejects == {}
+    gaps = [b - a for a, b in zip(server.arrivals, server.arrivals[1:])]
+    assert len(gaps) == 3 and min(gaps) >= 0.25  # never closer than asked (less the server's clock jitter)
+
+
+def test_request_rate_spaces_the_requests_too(server, tmp_path):
+    paths = [f"/paced/{n}" for n in range(3)]
+    docs, _ = robots_run(server, tmp_path, paths, "User-agent: *\nRequest-rate: 2/1s\n")
+    assert sorted(docs) == paths
+    assert min(b - a for a, b in zip(server.arrivals, server.arrivals[1:])) >= 0.45
+
+
+def test_crawl_delay_over_the_cap_rejects_the_site(server, tmp_path):
+    docs, rejects = robots_run(server, tmp_path, ["/good"], "User-agent: *\nCrawl-delay: 3600\n")
+    assert docs == {} and rejects["/good"].reason == "robots_crawl_delay"
+    assert "fetch.max_crawl_delay_s" in rejects["/good"].detail and server.hits == {}
+
+
+def test_robots_txt_request_is_vetted_too(server, tmp_path, hosts, loopback_only, loopback_is_public):
+    """The robots.txt request goes through the same address checks as a page's; a name
+    that answers a private address for the page's request is still blocked."""
+    hosts.add("rebind.test", ["127.0.0.1"], ["10.0.0.1"])
+    _, (rej,) = run([server.url("/echo", host="rebind.test")], tmp_path, cfg(allow_private_addresses=False))
+    assert rej.reason == "blocked_address" and server.hits == {} and server.robots_hits == {"/robots.txt": 1}
+    hosts.add("intranet.test", ["10.0.0.1"])
+    _, (rej,) = run([server.url("/good", host="intranet.test")], tmp_path, cfg(allow_private_addresses=False))
+    assert rej.reason == "blocked_address" and rej.detail.startswith(f"fetching http://intranet.test:{server.server_port}/robots.txt")
+
+
+def test_quiet_bound_covers_one_attempt_or_one_pause():
+    base = dict(connect_timeout_s=10, total_timeout_s=120, per_host_concurrency=2, max_crawl_delay_s=30,
+                backoff_s=1, retries=3, max_retry_after_s=60)
+    attempt = fetch_mod.RESOLVE_ALLOWANCE_S + fetch_mod.ADDRESSES_TRIED * 10 + 120
+    assert fetch_mod.quiet_bound(FetchConfig(**base)) == attempt + 2 * 30
+    assert fetch_mod.quiet_bound(FetchConfig(**base, robots_txt=False)) == attempt
+    assert fetch_mod.quiet_bound(FetchConfig(**{**base, "max_retry_after_s": 3600})) == 3600
+    assert fetch_mod.quiet_bound(FetchConfig(**{**base, "backoff_s": 1000})) == 4000  # 1000 * 2**2, the last pause

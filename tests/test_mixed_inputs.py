@@ -1,9 +1,12 @@
 """One `docprep clean` over every input kind at once: a folder of dumps, a WARC file, a
 URL list fetched from a local server and a URL on the command line; then the archived
-responses replay offline into the same texts."""
+responses replay offline into the same texts. And fetching inside a run's supervised
+workers: a slow site, a worker restarted after a timeout."""
+import collections
 import http.server
 import json
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -32,12 +35,27 @@ PAGES = {
 }
 
 
+ROBOTS = b"User-agent: *\nDisallow: /private\n"
+SLOW_S = 2.5
+HITS: collections.Counter = collections.Counter()
+
+
 class Handler(http.server.BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
     def do_GET(self):
-        body = PAGES.get(self.path)
+        HITS[self.path] += 1
+        if self.path == "/robots.txt":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(ROBOTS)))
+            self.end_headers()
+            self.wfile.write(ROBOTS)
+            return
+        if self.path.startswith("/slow"):
+            time.sleep(SLOW_S)
+        body = PAGES.get(self.path.removeprefix("/slow"))
         self.send_response(200 if body else 404)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(body or b"gone")))
@@ -50,6 +68,7 @@ def site():
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    HITS.clear()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
@@ -69,7 +88,8 @@ def test_every_input_kind_in_one_run_and_offline_replay(tmp_path, site):
     folder.mkdir()
     (folder / "seed.txt").write_bytes((ROOT / "seeds" / "004_25cfb80024d744cb.txt").read_bytes())
     write_warc(tmp_path / "crawl.warc.gz")
-    (tmp_path / "list.urls").write_text(f"# pages to fetch\n{site}/a\n{site}/missing\nftp://nope/x\n{site}/b\n")
+    (tmp_path / "list.urls").write_text(f"# pages to fetch\n{site}/a\n{site}/missing\nftp://nope/x\n{site}/b\n"
+                                        f"{site}/private\n")
     cfg = Config().with_overrides(fetch={"allow_private_addresses": True, "archive_warc": True, "retries": 0})
     inputs = [str(folder), str(tmp_path / "crawl.warc.gz"), str(tmp_path / "list.urls"), f"{site}/c"]
     m = run(inputs, tmp_path / "out", cfg, workers=1)
@@ -81,15 +101,48 @@ def test_every_input_kind_in_one_run_and_offline_replay(tmp_path, site):
     assert {r["title"] for r in fetched} == {"Harbour reopens after storm", "Library extends opening hours", "Rail line gets new timetable"}
     for r in fetched:
         assert r["source"]["http_status"] == 200 and r["source"]["fetched_at"]
+        assert r["source"]["robots"] == f"{site}/robots.txt: HTTP 200"
     [warc_rec] = [r for r in records if r["source"]["format"] == "warc"]
     assert warc_rec["source"]["target_uri"] == "http://example.org/w1" and warc_rec["source"]["record_id"]
     rejects = [json.loads(l) for l in open(tmp_path / "out" / "rejects.jsonl")]
-    assert sorted((r["stage"], r["reason"]) for r in rejects) == [("fetch", "bad_url"), ("fetch", "http_404")]
-    assert m["counts"]["inputs"] == m["counts"]["records"] + m["counts"]["rejects"] == 7
+    assert sorted((r["stage"], r["reason"]) for r in rejects) == [("fetch", "bad_url"), ("fetch", "http_404"),
+                                                                  ("fetch", "robots_disallowed")]
+    assert m["counts"]["inputs"] == m["counts"]["records"] + m["counts"]["rejects"] == 8
+    assert HITS["/private"] == 0
+    # The fetch runs' failures waited in the work folder until their batch was done.
+    assert list((tmp_path / "out" / ".work" / "fetched").iterdir()) == []
 
     # Replay offline: the archived responses give the same texts with no network.
-    archives = sorted(str(p) for p in (tmp_path / "out" / "fetched").glob("*.warc.gz"))
+    archives = sorted(str(p) for p in (tmp_path / "out" / "fetched").glob("*/*.warc.gz"))
     assert archives
     replay = run(archives, tmp_path / "replay", Config(), workers=0)
     assert sorted(r["text"] for r in iter_records(tmp_path / "replay")) == sorted(r["text"] for r in fetched)
     assert replay["counts"]["records"] == 3
+
+
+FETCH = {"allow_private_addresses": True, "retries": 0}
+
+
+def test_a_slow_site_is_no_reason_to_stop_the_run(tmp_path, site, monkeypatch):
+    """Fetching is bounded by the fetch's own timeouts, not by the per-document limit: a
+    page slower than that limit (plus the slack between units) is fetched and cleaned."""
+    from cleaners import worker
+
+    monkeypatch.setattr(worker, "READ_SLACK_S", 0.5)
+    (tmp_path / "list.urls").write_text(f"{site}/slow/a\n{site}/b\n")
+    cfg = Config().with_overrides(fetch=FETCH, extract={"html_timeout_s": 0.5})
+    m = run([str(tmp_path / "list.urls")], tmp_path / "out", cfg, workers=1)
+    assert m["counts"]["records"] == 2 and m["counts"]["rejects"] == 0
+
+
+def test_a_restarted_worker_reads_its_fetched_pages_again(tmp_path, site):
+    """Every document times out (a limit no page meets): the worker is restarted after
+    each, reads its units again from the start, and must not fetch the pages again."""
+    (tmp_path / "list.urls").write_text(f"{site}/a\n{site}/missing\n{site}/b\n{site}/c\n")
+    cfg = Config().with_overrides(fetch=FETCH, extract={"html_timeout_s": 0.001})
+    m = run([str(tmp_path / "list.urls")], tmp_path / "out", cfg, workers=1)
+    rejects = [json.loads(line) for line in open(tmp_path / "out" / "rejects.jsonl")]
+    assert sorted(r["reason"] for r in rejects) == ["http_404", "timeout", "timeout", "timeout"]
+    assert m["counts"]["inputs"] == 4
+    assert {p: HITS[p] for p in ("/a", "/missing", "/b", "/c", "/robots.txt")} == dict.fromkeys(
+        ("/a", "/missing", "/b", "/c", "/robots.txt"), 1)

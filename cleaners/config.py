@@ -44,8 +44,10 @@ class ReadConfig(_Section):
     skip_processed: bool = Field(
         True,
         description="Skip an input file whose bytes were already processed into this corpus "
-        "with the same config hash (incremental runs). Off: every input is processed again and "
-        "copies of published documents are rejected by dedup, naming the original.",
+        "with the same config hash (incremental runs), and a URL an earlier run with that config "
+        "hash fetched, or failed to fetch for a lasting reason (a 404, robots.txt ...: "
+        "`fetch.settled`), until `fetch.refetch_after_days`. Off: every input is processed "
+        "again and copies of published documents are rejected by dedup, naming the original.",
     )
 
 
@@ -365,6 +367,15 @@ class FetchConfig(_Section):
         description="Keep every fetched response in OUT/fetched/<run>/<batch>-<n>.warc.gz (a docprep "
         "input: the run can be replayed offline). Off: the archives live under OUT/.work/ until "
         "their batch is done.",
+    )
+    refetch_after_days: float | None = Field(
+        None,
+        ge=0,
+        description="Age (days since the run that last asked) after which a URL skipped as "
+        "already fetched (read.skip_processed) is asked again, with If-None-Match / "
+        "If-Modified-Since from its last fetch: an unchanged page is rejected as not_modified "
+        "without being downloaded, a changed one goes through the pipeline (and dedup). None: "
+        "a fetched URL is never asked again (articles rarely change; the corpus has it).",
     )
     robots_txt: bool = Field(
         True,

@@ -8,7 +8,9 @@ Every URL ends in exactly one place: a response record or a reject.
 Reasons: `bad_url`, `blocked_address`, `connect_error`, `timeout`, `http_<status>`
 (e.g. `http_404`), `not_html`, `too_large`, `too_many_redirects`, `protocol_error`
 (a malformed response or content encoding), `robots_disallowed`, `robots_unreachable`,
-`robots_crawl_delay`.
+`robots_crawl_delay`, `not_modified` (asked again with the validators of an earlier
+fetch, the server answered 304). `settled` tells which of them a later run need not ask
+again.
 
 Safety and politeness:
 - only http and https; redirects are followed by hand, every hop re-checked;
@@ -73,6 +75,9 @@ STAGE = "fetch"
 SCHEMES = ("http", "https")
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
+#: Fetch failures that may well not happen again: a later run into the same corpus asks
+#: for such a URL again (with any http_5xx, http_408 and http_429).
+RETRY_LATER = frozenset({"timeout", "connect_error", "protocol_error", "robots_unreachable", "robots_crawl_delay"})
 #: Addresses of one name tried in turn when a connection cannot be made (e.g. an IPv6
 #: answer on an IPv4-only network). Two covers one address per family.
 ADDRESSES_TRIED = 2
@@ -156,6 +161,21 @@ class _Robots:
         return delay
 
 
+def settled(stage: str, reason: str) -> bool:
+    """Whether a URL whose unit ended at `stage` with `reason` (a record: "write", "kept")
+    needs no fetching by a later run: its page arrived (whatever became of it), or the
+    fetch failed for a reason asking again will not change (404, robots_disallowed,
+    not_html ...), as opposed to `RETRY_LATER` and server errors."""
+    if stage != STAGE:
+        return True
+    if reason in RETRY_LATER:
+        return False
+    if reason.startswith("http_") and reason[5:].isdigit():
+        status = int(reason[5:])
+        return not (status >= 500 or status in (408, 425, 429))
+    return True
+
+
 def product_token(user_agent: str) -> str:
     """The name robots.txt groups are matched against: the User-Agent's leading product
     token (RFC 9309 §2.2.1, `[a-zA-Z_-]+`), "docprep" for "docprep/0.1 (+https://...)".
@@ -173,6 +193,20 @@ def quiet_bound(cfg: FetchConfig) -> float:
     pace = cfg.per_host_concurrency * cfg.max_crawl_delay_s if cfg.robots_txt else 0.0
     pause = max(cfg.backoff_s * 2 ** max(cfg.retries - 1, 0), cfg.max_retry_after_s) if cfg.retries else 0.0
     return max(attempt + pace, pause)
+
+
+@dataclass(frozen=True)
+class Validators:
+    """What a server said of a page it sent, to ask later whether it changed."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+def _conditional_headers(v: Validators | None) -> tuple[tuple[str, str], ...]:
+    if v is None:
+        return ()
+    return tuple((k, x) for k, x in (("If-None-Match", v.etag), ("If-Modified-Since", v.last_modified)) if x)
 
 
 # ---------------------------------------------------------------------------- URL lists
@@ -328,14 +362,18 @@ class _Fetcher:
                 self._reported = now
                 self._progress()
 
-    def fetch(self, requested: str) -> _Page | Reject:
+    def fetch(self, requested: str, validators: Validators | None = None) -> _Page | Reject:
+        """`validators`: what an earlier fetch of the URL answered (ETag, Last-Modified),
+        sent as If-None-Match / If-Modified-Since; a 304 then rejects it as `not_modified`."""
         url: httpx.URL | None = None
         redirected = False
+        conditional = _conditional_headers(validators)
         try:
             url = check_url(requested)
             for _ in range(self.cfg.max_redirects + 1):
                 robots = self._allowed(url)
-                outcome = self._with_retries(url, requested, robots.delay(self.agent) if robots else 0.0)
+                outcome = self._with_retries(url, requested, robots.delay(self.agent) if robots else 0.0,
+                                             conditional=conditional)
                 if isinstance(outcome, _Page):
                     return replace(outcome, robots=robots.note() if robots else None)
                 try:
@@ -418,11 +456,11 @@ class _Fetcher:
     # ------------------------------------------------------------------ requests
 
     def _with_retries(self, url: httpx.URL, requested: str, delay: float = 0.0,
-                      robots_txt: bool = False) -> _Page | _Redirect:
+                      robots_txt: bool = False, conditional: tuple[tuple[str, str], ...] = ()) -> _Page | _Redirect:
         attempt = 0
         while True:
             try:
-                return self._attempt(url, requested, delay, robots_txt)
+                return self._attempt(url, requested, delay, robots_txt, conditional)
             except _Failure as failure:
                 if not failure.transient or attempt >= self.cfg.retries:
                     if failure.transient and attempt:
@@ -448,7 +486,8 @@ class _Fetcher:
                 slot = self._slots[host] = threading.BoundedSemaphore(self.cfg.per_host_concurrency)
             return slot
 
-    def _attempt(self, url: httpx.URL, requested: str, delay: float, robots_txt: bool) -> _Page | _Redirect:
+    def _attempt(self, url: httpx.URL, requested: str, delay: float, robots_txt: bool,
+                 conditional: tuple[tuple[str, str], ...]) -> _Page | _Redirect:
         self._tick()
         try:
             host = url.raw_host.decode("ascii").lower()
@@ -458,20 +497,22 @@ class _Fetcher:
                 self._pace(f"{url.scheme}://{url.netloc.decode('ascii')}", delay)
                 for n, ip in enumerate(tried, start=1):
                     try:
-                        return self._request(url, host, ip, requested, robots_txt)
+                        return self._request(url, host, ip, requested, robots_txt, conditional)
                     except _Failure as failure:
                         if not failure.unreachable or n == len(tried):
                             raise
         finally:
             self._tick()
 
-    def _request(self, url: httpx.URL, host: str, ip: str, requested: str, robots_txt: bool = False) -> _Page | _Redirect:
+    def _request(self, url: httpx.URL, host: str, ip: str, requested: str, robots_txt: bool = False,
+                 conditional: tuple[tuple[str, str], ...] = ()) -> _Page | _Redirect:
         """One GET to the vetted address `ip`, keeping `host` for Host, SNI and the certificate."""
         headers = [
             ("Host", url.netloc.decode("ascii")),
             ("User-Agent", self.cfg.user_agent),
             ("Accept", "text/plain,*/*;q=0.1" if robots_txt else "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"),
             ("Accept-Encoding", "gzip, deflate"),
+            *conditional,
         ]
         extensions: dict[str, Any] = {}
         if url.scheme == "https":
@@ -507,6 +548,10 @@ class _Fetcher:
         status = response.status_code
         if status in REDIRECT_STATUSES and response.headers.get("Location"):
             return _Redirect(response.headers["Location"], status)
+        if status == 304 and any(k.startswith("If-") for k, _ in request_headers):
+            raise _Failure("not_modified", f"{url} is unchanged since it was last fetched (HTTP 304 to "
+                           + " and ".join(f"{k}: {v}" for k, v in request_headers if k.startswith("If-")) + ")",
+                           status=status)
         if status in TRANSIENT_STATUSES:
             raise _Failure(f"http_{status}", f"HTTP {status} from {url}", transient=True,
                            retry_after=_retry_after(response.headers.get("Retry-After")), status=status)
@@ -581,7 +626,8 @@ def _fetch_reject(requested: str, failure: _Failure, final_url: str | None, stat
 
 
 def fetch_to_warc(urls: Sequence[str], warc_path: Path, cfg: FetchConfig,
-                  progress: Callable[[], None] | None = None) -> list[Reject]:
+                  progress: Callable[[], None] | None = None,
+                  validators: Sequence[Validators | None] | None = None) -> list[Reject]:
     """Fetch `urls` and write each HTML page to the gzipped WARC `warc_path`, in input order.
 
     Returns the rejects (stage `fetch`), also in input order. Fetches run concurrently
@@ -592,6 +638,7 @@ def fetch_to_warc(urls: Sequence[str], warc_path: Path, cfg: FetchConfig,
     Raises `OutputError` if the WARC cannot be written, `ConfigError` if `ca_bundle` cannot
     be loaded; a failing URL never raises. `progress` (called from the fetching threads)
     says the run is alive: it is never quiet longer than `quiet_bound(cfg)`.
+    `validators[i]`: ask `urls[i]` only if changed since an earlier fetch (`_Fetcher.fetch`).
     """
     warc_path = Path(warc_path)
     part = warc_path.with_name(warc_path.name + ".part")
@@ -607,8 +654,8 @@ def fetch_to_warc(urls: Sequence[str], warc_path: Path, cfg: FetchConfig,
                 warc_path.name, {"software": cfg.user_agent, "description": "docprep fetch_to_warc"}
             ))
             pending: deque[Future[_Page | Reject]] = deque()
-            for url in urls:
-                pending.append(pool.submit(fetcher.fetch, url))
+            for url, known in zip(urls, validators or [None] * len(urls)):
+                pending.append(pool.submit(fetcher.fetch, url, known))
                 while len(pending) >= window:
                     _archive(pending.popleft().result(), writer, rejects)
             while pending:

@@ -159,7 +159,12 @@ class Batch:
         return cls(d["index"], d["key"], tuple(WorkItem(**i) for i in d["items"]), d.get("archive"), d.get("work"))
 
 
-def make_batches(items: Sequence[WorkItem], config_hash: str) -> list[Batch]:
+def make_batches(items: Sequence[WorkItem], config_hash: str, run_id: str = "") -> list[Batch]:
+    """Items into batches, each keyed by what decides its results (the build, the config
+    and its items' bytes), so a resumed run finds its finished batches. A URL's bytes are
+    what the web answers when it is fetched: a batch holding URLs is keyed by the run too
+    (`run_id`; the same when a crashed run resumes), or a later run over the same URLs
+    would take an earlier run's results for pages that may have changed since."""
     batches: list[Batch] = []
     current: list[WorkItem] = []
     size = 0
@@ -170,6 +175,8 @@ def make_batches(items: Sequence[WorkItem], config_hash: str) -> list[Batch]:
             h = hashlib.sha256(f"{__version__}\x00{build_digest()}\x00{config_hash}".encode())
             for it in current:
                 h.update(f"\x00{it.uri}\x00{it.sha256 or it.url}".encode("utf-8", "surrogateescape"))
+            if any(it.url is not None for it in current):
+                h.update(f"\x00run\x00{run_id}".encode())
             batches.append(Batch(len(batches), h.hexdigest()[:20], tuple(current)))
             current, size = [], 0
 
@@ -222,7 +229,7 @@ def _fetch_units(items: list[WorkItem], cfg: Config, batch: "Batch", tag: str,
 
 def _fetched(items: list[WorkItem], cfg: Config, warc_path: Path, rejects_path: Path,
              fetching: Callable[[], None] | None) -> Iterator[Document | Reject]:
-    from cleaners.fetch import fetch_to_warc
+    from cleaners.fetch import Validators, fetch_to_warc
     from cleaners.warc import iter_warc
 
     if rejects_path.exists() and warc_path.exists():  # fetched before, in this run
@@ -231,7 +238,8 @@ def _fetched(items: list[WorkItem], cfg: Config, warc_path: Path, rejects_path: 
     else:
         warc_path.parent.mkdir(parents=True, exist_ok=True)
         rejects_path.parent.mkdir(parents=True, exist_ok=True)
-        rejects = fetch_to_warc([i.url for i in items], warc_path, cfg.fetch, fetching)
+        known = [Validators(i.etag, i.last_modified) if i.etag or i.last_modified else None for i in items]
+        rejects = fetch_to_warc([i.url for i in items], warc_path, cfg.fetch, fetching, known)
         lines = AtomicLines(rejects_path)
         for r in rejects:
             lines.write(r.to_dict())
@@ -345,7 +353,9 @@ LEDGER = "inputs.jsonl"
 
 def read_ledger(out: Path, published_runs: set[str]) -> list[dict[str, Any]]:
     """What earlier runs processed: one entry per input file (uri, sha256, config hash,
-    run). Entries of a run that never reached the manifest (a crash) do not count."""
+    run), and one per URL asked for (uri, config hash, run, `at` the run's start, `stage`
+    and `outcome` where its unit ended, the page's `etag` / `last_modified`). Entries of a
+    run that never reached the manifest (a crash) do not count."""
     path = out / LEDGER
     if not path.exists():
         return []
@@ -371,10 +381,17 @@ def prepare_run(inputs: Sequence[str], out: str | Path, cfg: Config) -> RunPlan:
     previous_run = runs[-1]["run_id"] if runs else None
     config_hash = cfg.hash()
     ledger = read_ledger(out, {r["run_id"] for r in runs})
-    done = {(e["sha256"], e["config_hash"]): e for e in ledger}
-    by_uri = {e["uri"]: e for e in ledger}
+    done = {(e["sha256"], e["config_hash"]): e for e in ledger if e.get("sha256")}
+    by_uri = {e["uri"]: e for e in ledger if e.get("sha256")}
+    asked = {(e["uri"], e["config_hash"]): e for e in ledger if "outcome" in e}  # URLs, the latest ask last
+    now = datetime.now(timezone.utc)
     skipped, superseded, todo = [], [], []
     for it in items:
+        if it.url is not None:
+            it = _url_item(it, asked.get((it.url, config_hash)), cfg, now, skipped)
+            if it is not None:
+                todo.append(it)
+            continue
         seen = done.get((it.sha256, config_hash)) if it.sha256 else None
         if seen and cfg.read.skip_processed:
             skipped.append({"uri": it.uri, "sha256": it.sha256, "processed_in": seen["run_id"]})
@@ -390,20 +407,43 @@ def prepare_run(inputs: Sequence[str], out: str | Path, cfg: Config) -> RunPlan:
     # Each run archives its own fetches: a later run over the same URL list (same batch
     # keys) fetches again and must not overwrite what an earlier run read.
     archive = str(out / "fetched" / run_id) if cfg.fetch.archive_warc else None
-    batches = [replace(b, archive=archive, work=str(out / WORK / "fetched")) for b in make_batches(todo, config_hash)]
+    batches = [replace(b, archive=archive, work=str(out / WORK / "fetched")) for b in make_batches(todo, config_hash, run_id)]
     return RunPlan(
         run_id=run_id,
         out=str(out),
         config=cfg.model_dump(mode="json"),
         config_hash=config_hash,
         batches=[b.to_dict() for b in batches],
-        inputs=[{"uri": i.uri, "format": i.format, "sha256": i.sha256, "size": i.size} for i in todo],
+        inputs=[_input_entry(i) for i in todo],
         plan_rejects=[r.to_dict() for r in rejects],
         previous_run=previous_run,
         started_at=now_iso(),
         skipped_inputs=skipped,
         superseded=superseded,
     )
+
+
+def _url_item(it: WorkItem, last: dict[str, Any] | None, cfg: Config, now: datetime,
+              skipped: list[dict[str, Any]]) -> WorkItem | None:
+    """A URL to fetch in this run (asked conditionally when an earlier run fetched it), or
+    None when an earlier run's answer still stands (`read.skip_processed`: a page that
+    arrived, or a lasting failure, `fetch.settled`; until `fetch.refetch_after_days`)."""
+    from cleaners.fetch import settled
+
+    if last is None or not cfg.read.skip_processed or not settled(last["stage"], last["outcome"]):
+        return it
+    age_days = (now - datetime.fromisoformat(last["at"])).total_seconds() / 86400
+    if cfg.fetch.refetch_after_days is None or age_days < cfg.fetch.refetch_after_days:
+        skipped.append({"uri": it.uri, "fetched_in": last["run_id"], "outcome": last["outcome"]})
+        return None
+    return replace(it, etag=last.get("etag"), last_modified=last.get("last_modified"))
+
+
+def _input_entry(it: WorkItem) -> dict[str, Any]:
+    entry = {"uri": it.uri, "format": it.format, "sha256": it.sha256, "size": it.size}
+    if it.url is not None and (it.etag or it.last_modified):
+        entry.update(etag=it.etag, last_modified=it.last_modified)
+    return entry
 
 
 def batch_paths(plan: RunPlan, batch: dict[str, Any]) -> tuple[Path, Path]:
@@ -463,6 +503,7 @@ def _finalize_locked(plan: RunPlan, previous: dict[str, Any]) -> dict[str, Any]:
     units_expected = 0
     timing: Counter = Counter()
     dedup_kinds: Counter = Counter()
+    asked = _UrlOutcomes(plan)
     try:
         for r in plan.plan_rejects:
             rejects_out.write(r)
@@ -481,6 +522,7 @@ def _finalize_locked(plan: RunPlan, previous: dict[str, Any]) -> dict[str, Any]:
                         rej = line["reject"]
                         rejects_out.write(rej)
                         counts[rej["stage"]][rej["reason"]] += 1
+                        asked.add(rej["source"], rej["stage"], rej["reason"])
                         continue
                     rec = line["record"]
                     sig = Signature.from_json(line["signature"])
@@ -498,10 +540,12 @@ def _finalize_locked(plan: RunPlan, previous: dict[str, Any]) -> dict[str, Any]:
                             extra=(("duplicate_of_corpus", corpus),) if corpus else (),
                         ).to_dict()
                         rejects_out.write(rej)
+                        asked.add(rec["source"], "dedup", match.kind)
                         counts["dedup"][match.kind] += 1
                         dedup_kinds[match.duplicate_of] += 1
                         continue
                     index.add(rec["id"], sig)
+                    asked.add(rec["source"], "write", "kept")
                     writer.write_line(kept_record_line(raw, rec, run_meta))
                     counts["write"]["kept"] += 1
                     langs[rec["lang"]] += 1
@@ -554,7 +598,7 @@ def _finalize_locked(plan: RunPlan, previous: dict[str, Any]) -> dict[str, Any]:
     index.commit_run()
     index.close()
     atomic_write_json(runs_dir / "manifest.json", run_manifest)
-    _append_ledger(out, plan)
+    _append_ledger(out, plan, asked.entries)
     corpus = build_corpus_manifest(previous, run_manifest, out)
     atomic_write_json(out / "manifest.json", corpus)
     if cfg.write.report:
@@ -648,9 +692,30 @@ def build_corpus_manifest(previous: dict[str, Any], run: dict[str, Any], out: Pa
     }
 
 
-def _append_ledger(out: Path, plan: RunPlan) -> None:
-    """Add this run's input files to the ledger (rewritten atomically; entries of runs
-    missing from the manifest are ignored on read, so a crash here is harmless)."""
+class _UrlOutcomes:
+    """What became of each URL this run asked for, for the ledger: where its unit ended
+    (stage and reason, "write"/"kept" for a record) and the validators to ask again with
+    (the page's ETag and Last-Modified; after a 304, those the run asked with)."""
+
+    def __init__(self, plan: RunPlan) -> None:
+        self.plan = plan
+        self.asked_with = {i["uri"]: i for i in plan.inputs if i.get("etag") or i.get("last_modified")}
+        self.entries: list[dict[str, Any]] = []
+
+    def add(self, source: dict[str, Any], stage: str, reason: str) -> None:
+        if source.get("format") != "url":
+            return
+        known = self.asked_with.get(source["uri"], {}) if reason == "not_modified" else source
+        entry = {"uri": source["uri"], "sha256": None, "config_hash": self.plan.config_hash,
+                 "run_id": self.plan.run_id, "at": self.plan.started_at, "stage": stage, "outcome": reason}
+        entry.update((k, known[k]) for k in ("etag", "last_modified") if known.get(k))
+        self.entries.append(entry)
+
+
+def _append_ledger(out: Path, plan: RunPlan, urls: Sequence[dict[str, Any]] = ()) -> None:
+    """Add this run's input files, and the URLs it asked for (`_UrlOutcomes`), to the
+    ledger (rewritten atomically; entries of runs missing from the manifest are ignored on
+    read, so a crash here is harmless)."""
     from cleaners.write import atomic_write_bytes
 
     path = out / LEDGER
@@ -658,7 +723,7 @@ def _append_ledger(out: Path, plan: RunPlan) -> None:
     new = b"".join(
         json_line({"uri": i["uri"], "sha256": i["sha256"], "config_hash": plan.config_hash, "run_id": plan.run_id})
         for i in plan.inputs if i.get("sha256")
-    )
+    ) + b"".join(json_line(e) for e in urls)
     atomic_write_bytes(path, old + new)
 
 

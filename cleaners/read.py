@@ -47,6 +47,8 @@ class WorkItem:
 
     `uri` is how the user named it (folder + relative path, or the URL); `sha256` and
     `size` are of the file's bytes (None for URLs, whose bytes arrive when fetched).
+    `etag` and `last_modified`: a URL asked again, what its last fetch answered (the fetch
+    is conditional).
     """
 
     uri: str
@@ -55,6 +57,8 @@ class WorkItem:
     url: str | None = None
     sha256: str | None = None
     size: int = 0
+    etag: str | None = None
+    last_modified: str | None = None
 
     def to_dict(self) -> dict:
         return {k: v for k, v in ((f, getattr(self, f)) for f in self.__slots__) if v is not None}

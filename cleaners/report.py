@@ -894,7 +894,7 @@ def render_html(data: dict[str, Any]) -> str:
         parts.append(f'<p class="bad">The files disagree with the manifest: {a["records_in_files"]} records and '
                      f'{a["rejects_in_files"]} rejects found.</p>')
     if a["skipped_inputs"]:
-        parts.append(f'<p class="note">{a["skipped_inputs"]} input file(s) skipped: already processed by an earlier run with the same config.</p>')
+        parts.append(f'<p class="note">{a["skipped_inputs"]} input(s) skipped: already processed (a file) or fetched (a URL) by an earlier run with the same config.</p>')
     parts.append('<div class="grid"><div><table id="stage-table"><thead><tr><th>stage</th><th class="n">in</th>'
                  '<th>rejected here</th><th class="n">out</th></tr></thead><tbody>')
     for s in data["stages"]:

@@ -79,9 +79,12 @@ class Handler(BaseHTTPRequestHandler):
         with srv.lock:
             srv.hits[path] = srv.hits.get(path, 0) + 1
             hit = srv.hits[path]
-            srv.seen.append({"path": path, "host": self.headers.get("Host"), "ua": self.headers.get("User-Agent")})
+            srv.seen.append({"path": path, "host": self.headers.get("Host"), "ua": self.headers.get("User-Agent"),
+                             "inm": self.headers.get("If-None-Match")})
         if path == "/good":
             self._send(200, PAGE, headers={"ETag": '"v1"', "Last-Modified": "Wed, 01 May 2024 10:00:00 GMT"})
+        elif path == "/conditional":  # "not modified" to everyone
+            self._send(304, content_type=None, length=False)
         elif path == "/gzip":
             self._send(200, gzip.compress(PAGE), headers={"Content-Encoding": "gzip"})
         elif path == "/missing":
@@ -776,3 +779,24 @@ def test_quiet_bound_covers_one_attempt_or_one_pause():
     assert fetch_mod.quiet_bound(FetchConfig(**base, robots_txt=False)) == attempt
     assert fetch_mod.quiet_bound(FetchConfig(**{**base, "max_retry_after_s": 3600})) == 3600
     assert fetch_mod.quiet_bound(FetchConfig(**{**base, "backoff_s": 1000})) == 4000  # 1000 * 2**2, the last pause
+
+
+@pytest.mark.parametrize("stage, reason, settled", [
+    ("write", "kept", True), ("dedup", "exact_duplicate", True), ("extract", "no_content", True),
+    ("fetch", "http_404", True), ("fetch", "http_410", True), ("fetch", "robots_disallowed", True),
+    ("fetch", "not_html", True), ("fetch", "not_modified", True), ("fetch", "blocked_address", True),
+    ("fetch", "http_500", False), ("fetch", "http_503", False), ("fetch", "http_429", False), ("fetch", "http_408", False),
+    ("fetch", "timeout", False), ("fetch", "connect_error", False), ("fetch", "robots_unreachable", False),
+])
+def test_settled_says_which_urls_a_later_run_asks_again(stage, reason, settled):
+    assert fetch_mod.settled(stage, reason) is settled
+
+
+def test_validators_make_the_request_conditional(server, tmp_path):
+    """A 304 to a conditional request is not_modified; the same status unasked stays http_304."""
+    warc = tmp_path / "x.warc.gz"
+    known = fetch_mod.Validators(etag='"v1"', last_modified="Wed, 01 May 2024 10:00:00 GMT")
+    rejects = fetch_to_warc([server.url("/conditional"), server.url("/conditional")], warc, cfg(), validators=[known, None])
+    assert [(r.reason, r.source.get("http_status")) for r in rejects] == [("not_modified", 304), ("http_304", 304)]
+    assert 'If-None-Match: "v1"' in rejects[0].detail
+    assert sorted(str(s["inm"]) for s in server.seen) == ['"v1"', "None"]  # concurrent: either order

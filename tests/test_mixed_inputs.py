@@ -3,6 +3,7 @@ URL list fetched from a local server and a URL on the command line; then the arc
 responses replay offline into the same texts. And fetching inside a run's supervised
 workers: a slow site, a worker restarted after a timeout."""
 import collections
+import hashlib
 import http.server
 import json
 import threading
@@ -55,8 +56,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         if self.path.startswith("/slow"):
             time.sleep(SLOW_S)
+        if self.path == "/error":
+            self.send_response(503)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         body = PAGES.get(self.path.removeprefix("/slow"))
+        etag = f'"{hashlib.sha256(body).hexdigest()[:8]}"' if body else None
+        if etag and self.headers.get("If-None-Match") == etag:
+            self.send_response(304)
+            self.end_headers()
+            return
         self.send_response(200 if body else 404)
+        if etag:
+            self.send_header("ETag", etag)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(body or b"gone")))
         self.end_headers()
@@ -146,3 +159,61 @@ def test_a_restarted_worker_reads_its_fetched_pages_again(tmp_path, site):
     assert m["counts"]["inputs"] == 4
     assert {p: HITS[p] for p in ("/a", "/missing", "/b", "/c", "/robots.txt")} == dict.fromkeys(
         ("/a", "/missing", "/b", "/c", "/robots.txt"), 1)
+
+
+def run_manifest(out: Path, corpus: dict) -> dict:
+    return json.loads((out / "runs" / corpus["runs"][-1]["run_id"] / "manifest.json").read_text())
+
+
+def ledger_urls(out: Path) -> list[tuple[str, str, str]]:
+    return [(e["uri"].rsplit("/", 1)[1], e["stage"], e["outcome"])
+            for e in map(json.loads, open(out / "inputs.jsonl")) if "outcome" in e]
+
+
+def test_a_later_run_asks_only_for_urls_not_settled(tmp_path, site):
+    """Incremental runs over a growing URL list: a page that arrived, or a lasting failure
+    (404), is not asked for again; a server error is, and so are new URLs."""
+    urls = tmp_path / "list.urls"
+    urls.write_text(f"{site}/a\n{site}/missing\n{site}/error\n")
+    cfg = Config().with_overrides(fetch=FETCH)
+    first = run([str(urls)], tmp_path / "out", cfg, workers=0)
+    assert first["counts"]["records"] == 1
+    assert sorted(ledger_urls(tmp_path / "out")) == [("a", "write", "kept"), ("error", "fetch", "http_503"),
+                                                    ("missing", "fetch", "http_404")]
+    urls.write_text(urls.read_text() + f"{site}/b\n")
+    HITS.clear()
+    second = run([str(urls)], tmp_path / "out", cfg, workers=0)
+    assert {p for p in HITS if p != "/robots.txt"} == {"/error", "/b"}
+    run_id = first["runs"][-1]["run_id"]
+    assert run_manifest(tmp_path / "out", second)["skipped_inputs"] == [
+        {"uri": f"{site}/a", "fetched_in": run_id, "outcome": "kept"},
+        {"uri": f"{site}/missing", "fetched_in": run_id, "outcome": "http_404"}]
+    assert run_manifest(tmp_path / "out", second)["counts"]["records"] == 1  # /b
+    # With skip_processed off every URL is asked for again, and the copy is dedup's.
+    HITS.clear()
+    third = run([str(urls)], tmp_path / "out", cfg.with_overrides(read={"skip_processed": False}), workers=0)
+    assert {p for p in HITS if p != "/robots.txt"} == {"/a", "/missing", "/error", "/b"}
+    assert run_manifest(tmp_path / "out", third)["counts"]["records"] == 0
+
+
+def test_refetch_after_days_asks_whether_the_page_changed(tmp_path, site, monkeypatch):
+    """Past `fetch.refetch_after_days` a fetched URL is asked again with its ETag: an
+    unchanged page is a not_modified reject (no body sent), a changed one a new record.
+    Each run fetches for itself: the second run's batch is not the first's (same URLs,
+    same config), whose results would be the old pages."""
+    urls = tmp_path / "list.urls"
+    urls.write_text(f"{site}/a\n{site}/b\n")
+    cfg = Config().with_overrides(fetch={**FETCH, "refetch_after_days": 0})
+    first = run([str(urls)], tmp_path / "out", cfg, workers=0)
+    assert first["counts"]["records"] == 2
+    monkeypatch.setitem(PAGES, "/b", page("Museum opens new wing", "003_c1443c2718b58639.txt"))
+    second = run([str(urls)], tmp_path / "out", cfg, workers=0)
+    assert run_manifest(tmp_path / "out", second)["skipped_inputs"] == []
+    rejects = [json.loads(line) for line in open(tmp_path / "out" / "runs" / second["runs"][-1]["run_id"] / "rejects.jsonl")]
+    assert [(r["source"]["uri"], r["reason"], r["source"]["http_status"]) for r in rejects] == [
+        (f"{site}/a", "not_modified", 304)]
+    assert "If-None-Match" in rejects[0]["detail"]
+    assert [r["title"] for r in iter_records(tmp_path / "out")][-1] == "Museum opens new wing"
+    # The 304 keeps the ETag it was asked with, for the next time.
+    last = [e for e in map(json.loads, open(tmp_path / "out" / "inputs.jsonl")) if e["uri"] == f"{site}/a"][-1]
+    assert last["outcome"] == "not_modified" and last["etag"].startswith('"')

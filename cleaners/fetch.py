@@ -32,7 +32,8 @@ Safety and politeness:
   means complete disallow (`robots_unreachable`), one that cannot be fetched at all
   rejects the URL with the failure's own reason, a missing one (4xx) allows everything;
   Crawl-delay and Request-rate space the requests to the site, up to
-  `max_crawl_delay_s` (past it: `robots_crawl_delay`). The decision a page was fetched
+  `max_crawl_delay_s` (past it: `robots_crawl_delay`), across the processes that share a
+  `pace_dir` (a run's workers); The decision a page was fetched
   under is archived with it (`WARC-Docprep-Robots`, read back as `source.robots`).
 
 A fetch run never waits without a limit: `quiet_bound` is the longest it can go without
@@ -43,6 +44,7 @@ reason to kill the batch).
 from __future__ import annotations
 
 import email.utils
+import hashlib
 import http.cookiejar
 import ipaddress
 import os
@@ -317,13 +319,43 @@ def resolve(host: str, port: int, allow_private: bool) -> list[str]:
 # ---------------------------------------------------------------------------- fetching
 
 
+def _shared_pace(pace_dir: Path, origin: str, delay: float) -> tuple[float, float]:
+    """(now, when this request may start) for `origin`, reserving the next slot `delay`
+    later in a file under `pace_dir` that every process of the run reads and writes under
+    an exclusive lock (wall-clock times: monotonic clocks are per machine boot, not
+    shared)."""
+    import fcntl
+
+    pace_dir.mkdir(parents=True, exist_ok=True)
+    name = hashlib.sha256(origin.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    with open(pace_dir / f"{name}.next", "a+", encoding="ascii") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            f.seek(0)
+            try:
+                booked = float(f.read() or 0.0)
+            except ValueError:
+                booked = 0.0
+            now = time.time()
+            start = max(now, booked)
+            f.seek(0)
+            f.truncate()
+            f.write(repr(start + delay))
+            f.flush()
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+    return now, start
+
+
 class _Fetcher:
     """Fetches one URL at a time per call; safe to call from many threads. `progress` is
     called (from any thread, at most every PROGRESS_EVERY_S) when an attempt starts or
     ends."""
 
-    def __init__(self, cfg: FetchConfig, progress: Callable[[], None] | None = None) -> None:
+    def __init__(self, cfg: FetchConfig, progress: Callable[[], None] | None = None,
+                 pace_dir: Path | None = None) -> None:
         self.cfg = cfg
+        self.pace_dir = pace_dir
         self.agent = product_token(cfg.user_agent)
         self._progress = progress
         self._reported = 0.0
@@ -444,14 +476,19 @@ class _Fetcher:
         return _Robots(robots_url, f"more than {ROBOTS_MAX_REDIRECTS} redirects, no rules")
 
     def _pace(self, origin: str, delay: float) -> None:
-        """Wait until the origin's next request may start, `delay` after the one before."""
+        """Wait until the origin's next request may start, `delay` after the one before:
+        the one before in any process sharing `pace_dir` (a run's workers), else in this
+        fetcher."""
         if delay <= 0:
             return
         with self._slots_lock:
-            now = time.monotonic()
-            start = max(now, self._next_start.get(origin, now))
-            self._next_start[origin] = start + delay
-        time.sleep(start - now)
+            if self.pace_dir is not None:
+                now, start = _shared_pace(self.pace_dir, origin, delay)
+            else:
+                now = time.monotonic()
+                start = max(now, self._next_start.get(origin, now))
+                self._next_start[origin] = start + delay
+        time.sleep(max(0.0, start - now))
 
     # ------------------------------------------------------------------ requests
 
@@ -627,7 +664,8 @@ def _fetch_reject(requested: str, failure: _Failure, final_url: str | None, stat
 
 def fetch_to_warc(urls: Sequence[str], warc_path: Path, cfg: FetchConfig,
                   progress: Callable[[], None] | None = None,
-                  validators: Sequence[Validators | None] | None = None) -> list[Reject]:
+                  validators: Sequence[Validators | None] | None = None,
+                  pace_dir: Path | None = None) -> list[Reject]:
     """Fetch `urls` and write each HTML page to the gzipped WARC `warc_path`, in input order.
 
     Returns the rejects (stage `fetch`), also in input order. Fetches run concurrently
@@ -639,13 +677,15 @@ def fetch_to_warc(urls: Sequence[str], warc_path: Path, cfg: FetchConfig,
     be loaded; a failing URL never raises. `progress` (called from the fetching threads)
     says the run is alive: it is never quiet longer than `quiet_bound(cfg)`.
     `validators[i]`: ask `urls[i]` only if changed since an earlier fetch (`_Fetcher.fetch`).
+    `pace_dir`: a folder shared by every process fetching for the run, so that a site's
+    Crawl-delay spaces all their requests to it, not each process's alone.
     """
     warc_path = Path(warc_path)
     part = warc_path.with_name(warc_path.name + ".part")
     rejects: list[Reject] = []
     # Pages finished out of order wait in memory; the window bounds how many.
     window = 2 * cfg.max_concurrency
-    fetcher = _Fetcher(cfg, progress)
+    fetcher = _Fetcher(cfg, progress, pace_dir)
     pool = ThreadPoolExecutor(cfg.max_concurrency, thread_name_prefix="docprep-fetch")
     try:
         with open(part, "wb") as fh:

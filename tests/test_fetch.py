@@ -14,6 +14,7 @@ import socket
 import ssl
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -800,3 +801,18 @@ def test_validators_make_the_request_conditional(server, tmp_path):
     assert [(r.reason, r.source.get("http_status")) for r in rejects] == [("not_modified", 304), ("http_304", 304)]
     assert 'If-None-Match: "v1"' in rejects[0].detail
     assert sorted(str(s["inm"]) for s in server.seen) == ['"v1"', "None"]  # concurrent: either order
+
+
+def test_crawl_delay_is_shared_by_the_run_s_fetchers(server, tmp_path):
+    """Two fetch runs at once (two workers of a run, each its own process and fetcher)
+    space their requests to a site together through the run's pace folder."""
+    server.serve_robots("User-agent: *\nCrawl-delay: 0.3\n")
+
+    def fetch(n):
+        urls = [server.url(f"/paced/{n}-{k}") for k in range(2)]
+        return fetch_to_warc(urls, tmp_path / f"{n}.warc.gz", cfg(), pace_dir=tmp_path / "pace")
+
+    with ThreadPoolExecutor(2) as pool:
+        assert list(pool.map(fetch, range(2))) == [[], []]
+    arrivals = sorted(server.arrivals)
+    assert len(arrivals) == 4 and min(b - a for a, b in zip(arrivals, arrivals[1:])) >= 0.25

@@ -8,9 +8,9 @@ Two phases, so a run can be planned, split and resumed:
 * `read_item` turns one `WorkItem` into its units: one for a `.txt`/`.html` page, one per
   line of a JSONL dump, one per response record of a WARC file, one per fetched URL.
 
-Formats by name (each optionally `.gz`): `.txt` `.text` -> text dump; `.html` `.htm`
+Formats by name (each optionally compressed, `.gz` or `.zst`): `.txt` `.text` -> text dump; `.html` `.htm`
 `.xhtml` -> HTML; `.jsonl` `.ndjson` -> JSONL dump (lines with `text` or `html`, plus
-`url`, `title`, `date`, `author`); `.warc` `.arc` (`.gz`) -> WARC/ARC; `.urls`
+`url`, `title`, `date`, `author`); `.warc` `.arc` -> WARC/ARC; `.urls`
 `.urls.txt` -> a list of URLs to fetch. Anything else is sniffed: markup -> HTML, else
 text (binary garbage is then rejected by `decode`).
 """
@@ -27,6 +27,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO, Iterator, Sequence
 
+try:  # Python 3.14's zstd module, or its backport: truncated input raises, as gzip's does
+    from compression import zstd
+except ImportError:
+    from backports import zstd
+
 from cleaners.config import ReadConfig
 from cleaners.errors import InputError
 from cleaners.record import Document, Reject, Source, sha256_hex
@@ -36,8 +41,11 @@ STAGE = "read"
 _TEXT = (".txt", ".text", ".md")
 _HTML = (".html", ".htm", ".xhtml", ".shtml")
 _JSONL = (".jsonl", ".ndjson")
-_WARC = (".warc", ".arc", ".warc.gz", ".arc.gz")
+_WARC = (".warc", ".arc")
 _URLS = (".urls", ".urls.txt")
+#: Compressed inputs, read as a stream: gzip, and zstd (The Pile, SlimPajama and many
+#: other corpora ship `.jsonl.zst`).
+_COMPRESSED = (".gz", ".zst")
 _BINARY = (".pdf", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".zip", ".tar", ".mp3", ".mp4", ".exe")
 
 
@@ -66,12 +74,12 @@ class WorkItem:
 
 def detect_format(name: str) -> str:
     low = name.lower()
+    if low.endswith(_COMPRESSED):
+        low = low.rsplit(".", 1)[0]
     if low.endswith(_WARC):
         return "warc"
-    if low.endswith(_URLS) or low.endswith(tuple(s + ".gz" for s in _URLS)):
+    if low.endswith(_URLS):
         return "urls"
-    if low.endswith(".gz"):
-        low = low[:-3]
     for suffixes, fmt in ((_TEXT, "text"), (_HTML, "html"), (_JSONL, "jsonl"), (_BINARY, "binary")):
         if low.endswith(suffixes):
             return fmt
@@ -262,21 +270,40 @@ class _CappedStream:
 
 
 def open_capped(path: str, cfg: ReadConfig):
+    """(the file, a stream of its content): decompressed for `.gz` and `.zst`, capped at
+    read.max_decompressed_bytes, else the file's bytes, capped at read.max_input_bytes."""
     raw = open(path, "rb")
-    if path.lower().endswith(".gz"):
+    low = path.lower()
+    if low.endswith(".gz"):
         return raw, _CappedStream(gzip.GzipFile(fileobj=raw), cfg.max_decompressed_bytes)
+    if low.endswith(".zst"):
+        return raw, _CappedStream(zstd.ZstdFile(raw), cfg.max_decompressed_bytes)
     return raw, _CappedStream(raw, cfg.max_input_bytes)
 
 
-_CORRUPT = (OSError, EOFError, zlib.error)
+def compression(path: str | None) -> str | None:
+    """"gzip", "zstd" or None, by the file's name."""
+    low = (path or "").lower()
+    return "gzip" if low.endswith(".gz") else "zstd" if low.endswith(".zst") else None
+
+
+def open_content(path: str | Path) -> BinaryIO:
+    """A file's content as a binary stream, decompressed as its name says (no caps: for
+    re-reading an input already read, e.g. by the report)."""
+    packed = compression(str(path))
+    return gzip.open(path, "rb") if packed == "gzip" else zstd.open(path, "rb") if packed == "zstd" else open(path, "rb")
+
+
+_CORRUPT = (OSError, EOFError, zlib.error, zstd.ZstdError)
 
 
 def _failure(item: WorkItem, exc: Exception) -> Reject:
     base = Source(item.uri, item.sha256 or "", item.format)
     if isinstance(exc, LimitExceeded):
         return Reject(base, STAGE, "decompression_limit", str(exc))
-    if item.path and item.path.lower().endswith(".gz") and not isinstance(exc, (PermissionError, FileNotFoundError)):
-        return Reject(base, STAGE, "corrupt_gzip", f"{type(exc).__name__}: {exc}")
+    packed = compression(item.path)
+    if packed and not isinstance(exc, (PermissionError, FileNotFoundError)):
+        return Reject(base, STAGE, f"corrupt_{packed}", f"{type(exc).__name__}: {exc}")
     return Reject(base, STAGE, "unreadable", getattr(exc, "strerror", None) or str(exc))
 
 
@@ -300,7 +327,9 @@ def read_item(item: WorkItem, cfg: ReadConfig) -> Iterator[Document | Reject]:
             from cleaners.warc import iter_warc
 
             try:
-                yield from iter_warc(raw, item.uri, cfg)
+                # warcio reads gzip itself (record offsets in the compressed file); a
+                # zstd archive is read decompressed (offsets in the decompressed stream).
+                yield from iter_warc(stream if compression(item.path) == "zstd" else raw, item.uri, cfg)
             except (LimitExceeded, *_CORRUPT) as exc:  # iter_warc rejects what it can itself
                 yield _failure(item, exc)
             return

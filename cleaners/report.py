@@ -155,15 +155,17 @@ def _candidates(uri: str, out: Path) -> list[Path]:
 
 
 def _read_bytes(path: Path) -> bytes:
-    with open(path, "rb") as f:
-        data = f.read()
-    return gzip.decompress(data) if path.name.lower().endswith(".gz") else data
+    from cleaners.read import open_content
+
+    with open_content(path) as f:
+        return f.read()
 
 
 def _jsonl_lines(path: Path, positions: set[int]) -> dict[int, bytes]:
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    from cleaners.read import open_content
+
     found: dict[int, bytes] = {}
-    with opener(path, "rb") as f:
+    with open_content(path) as f:
         for n, line in enumerate(f, 1):
             if n in positions:
                 found[n] = line.rstrip(b"\r\n")

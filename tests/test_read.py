@@ -14,6 +14,8 @@ FORMATS = [
     ("a.txt", "text"), ("a.TXT.gz", "text"), ("page.html", "html"), ("page.htm.gz", "html"),
     ("dump.jsonl", "jsonl"), ("dump.ndjson.gz", "jsonl"), ("crawl.warc.gz", "warc"), ("old.arc.gz", "warc"),
     ("list.urls", "urls"), ("photo.png", "binary"), ("README", "sniff"),
+    ("dump.jsonl.zst", "jsonl"), ("a.txt.ZST", "text"), ("crawl.warc.zst", "warc"), ("list.urls.zst", "urls"),
+    ("list.urls.txt.gz", "urls"), ("photo.png.gz", "binary"), ("notes.zst", "sniff"),
 ]
 
 
@@ -192,3 +194,63 @@ def test_a_second_plan_in_the_same_process_does_not_read_unchanged_files_again(t
     changed, _ = plan_inputs([str(tmp_path)], ReadConfig())
     assert hashed == ["a.txt", "b.txt", "a.txt"]
     assert changed[0].sha256 == hashlib.sha256(b"BODY OF a.txt").hexdigest() != first[0].sha256
+
+
+# ---------------------------------------------------------------------------- zstd
+
+
+def zst(data: bytes, frames: int = 1) -> bytes:
+    """`data` zstd-compressed, in `frames` frames one after the other (as `zstd` writes
+    concatenated files, and as parallel compressors write)."""
+    from cleaners.read import zstd
+
+    step = -(-len(data) // frames) or 1
+    return b"".join(zstd.compress(data[i:i + step]) for i in range(0, len(data), step))
+
+
+def test_zstd_text_and_jsonl_are_read_as_their_content(tmp_path):
+    (tmp_path / "a.txt.zst").write_bytes(zst("Zürich".encode()))
+    lines = "".join(json.dumps({"text": f"document {n}", "url": f"http://a/{n}"}) + "\n" for n in range(500))
+    (tmp_path / "d.jsonl.zst").write_bytes(zst(lines.encode(), frames=3))
+    out = units(tmp_path, "a.txt.zst", "d.jsonl.zst")
+    assert out[0].raw == "Zürich".encode() and out[0].kind == "text"
+    assert [u.content for u in out[1:]] == [f"document {n}" for n in range(500)]
+    assert [u.source.position for u in out[1:]] == list(range(1, 501))
+
+
+def test_zstd_warc_and_url_list(tmp_path):
+    import io
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    buf = io.BytesIO()
+    writer = WARCWriter(buf, gzip=False)
+    for n in range(2):
+        headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
+        writer.write_record(writer.create_warc_record(f"http://example.org/{n}", "response",
+                                                      payload=io.BytesIO(f"<p>page {n}</p>".encode()), http_headers=headers))
+    (tmp_path / "c.warc.zst").write_bytes(zst(buf.getvalue()))
+    (tmp_path / "l.urls.zst").write_bytes(zst(b"http://example.org/a\nhttp://example.org/b\n"))
+    docs = units(tmp_path, "c.warc.zst")
+    assert [d.raw for d in docs] == [b"<p>page 0</p>", b"<p>page 1</p>"]
+    assert [d.source.get("target_uri") for d in docs] == ["http://example.org/0", "http://example.org/1"]
+    items, rejects = plan_inputs([str(tmp_path / "l.urls.zst")], ReadConfig())
+    assert [i.url for i in items] == ["http://example.org/a", "http://example.org/b"] and rejects == []
+
+
+def test_truncated_zstd_is_rejected(tmp_path):
+    import random
+    rnd = random.Random(0)
+    data = zst(bytes(rnd.randrange(97, 123) for _ in range(100000)))
+    (tmp_path / "t.txt.zst").write_bytes(data[: len(data) // 2])
+    (tmp_path / "t.jsonl.zst").write_bytes(b"not zstd at all")
+    out = units(tmp_path, "t.txt.zst", "t.jsonl.zst")
+    assert [(type(r).__name__, r.reason) for r in out] == [("Reject", "corrupt_zstd"), ("Reject", "corrupt_zstd")]
+
+
+def test_zstd_bomb_is_capped(tmp_path):
+    (tmp_path / "bomb.txt.zst").write_bytes(zst(b"\0" * (20 * 1024 * 1024)))
+    (tmp_path / "bomb.jsonl.zst").write_bytes(zst(b"\n" * (20 * 1024 * 1024)))
+    out = units(tmp_path, "bomb.txt.zst", "bomb.jsonl.zst", cfg=ReadConfig(max_decompressed_bytes=1024 * 1024))
+    assert [r.reason for r in out] == ["decompression_limit", "decompression_limit"]

@@ -457,3 +457,26 @@ def test_explain_by_source(tmp_path):
         shown = CliRunner().invoke(app, ["explain", "out", "in/b.jsonl"])
         assert shown.exit_code == 0 and "3 documents from in/b.jsonl" in shown.output
         assert "bad_json_line" in shown.output and "Harbour plan" in shown.output
+
+
+@pytest.mark.parametrize("name", ["a.txt.gz", "a.txt.zst", "d.jsonl.gz", "d.jsonl.zst"])
+def test_explain_rereads_compressed_inputs(tmp_path, name):
+    """The lines of a text dump read from a compressed file (whole, or a JSONL line) are
+    re-read from it, decompressed, for `explain` and the report."""
+    import contextlib
+    import gzip
+
+    from cleaners.pipeline import run
+    from cleaners.read import zstd
+    from cleaners.report import explain
+
+    seed = (Path(__file__).resolve().parents[1] / "seeds" / "000_cc37ebd74bd6c639.txt").read_bytes()
+    data = seed if name.startswith("a.") else json.dumps({"text": seed.decode()}).encode() + b"\n"
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / name).write_bytes(gzip.compress(data) if name.endswith(".gz") else zstd.compress(data))
+    with contextlib.chdir(tmp_path):
+        run(["in"], "out", workers=0)
+        [rec] = [json.loads(line) for line in open("out/data/part-00000.jsonl")]
+        info = explain(Path("out"), rec["id"])
+    assert "missing" not in info, info.get("missing")
+    assert ("Cookie Settings", "boilerplate:cookie") in [tuple(x) for x in info["lines"]]

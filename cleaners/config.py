@@ -24,6 +24,9 @@ class _Section(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+JsonlField = Literal["text", "html", "url", "title", "date", "author", "id"]
+
+
 class ReadConfig(_Section):
     max_input_bytes: int = Field(
         2 * 1024**3,
@@ -32,8 +35,17 @@ class ReadConfig(_Section):
     )
     max_decompressed_bytes: int = Field(
         256 * 1024**2,
-        description="Cap on the bytes a single .gz input may expand to: a decompression "
-        "bomb is rejected (reason decompression_limit) with bounded memory.",
+        description="Cap on the bytes a single .gz or .zst input may expand to, or "
+        "max_expansion times its compressed size if that is more: a decompression bomb is "
+        "rejected (reason decompression_limit), while a multi-gigabyte JSONL or WARC shard "
+        "(streamed one document at a time) is read whole.",
+    )
+    max_expansion: float = Field(
+        100.0,
+        ge=1,
+        description="How many times its compressed size a .gz or .zst input may expand to "
+        "beyond max_decompressed_bytes. Text and HTML expand 3-20x (zstd -19 on repetitive "
+        "HTML); bombs expand 1,000x and more.",
     )
     max_document_bytes: int = Field(
         16 * 1024**2,
@@ -41,6 +53,14 @@ class ReadConfig(_Section):
         "News articles are well under 1 MB; 16 MB leaves room for huge pages.",
     )
     follow_symlinks: bool = Field(True, description="Follow symlinks in folders (loops are detected and rejected).")
+    jsonl_keys: dict[JsonlField, str] = Field(
+        default_factory=dict,
+        description="The keys a JSONL line's fields are read from where they are not "
+        "docprep's own names, e.g. {text = \"raw_content\", url = \"source_url\", id = "
+        "\"doc_id\"}. Fields: text, html (the body; html wins when both are given), url, "
+        "title, date, author (declared metadata, kept over what extraction finds), id (the "
+        "input's own id, kept as source.input_id).",
+    )
     skip_processed: bool = Field(
         True,
         description="Skip an input file whose bytes were already processed into this corpus "

@@ -266,19 +266,24 @@ class _CappedStream:
     def _add(self, n: int) -> None:
         self.count += n
         if self.count > self.cap:
-            raise LimitExceeded(f"expands past {self.cap} bytes (read.max_decompressed_bytes)")
+            raise LimitExceeded(f"expands past {self.cap} bytes (read.max_decompressed_bytes, read.max_expansion)")
 
 
 def open_capped(path: str, cfg: ReadConfig):
     """(the file, a stream of its content): decompressed for `.gz` and `.zst`, capped at
-    read.max_decompressed_bytes, else the file's bytes, capped at read.max_input_bytes."""
+    read.max_decompressed_bytes or read.max_expansion times the file's size, whichever is
+    more; else the file's bytes, capped at read.max_input_bytes."""
     raw = open(path, "rb")
-    low = path.lower()
-    if low.endswith(".gz"):
-        return raw, _CappedStream(gzip.GzipFile(fileobj=raw), cfg.max_decompressed_bytes)
-    if low.endswith(".zst"):
-        return raw, _CappedStream(zstd.ZstdFile(raw), cfg.max_decompressed_bytes)
-    return raw, _CappedStream(raw, cfg.max_input_bytes)
+    packed = compression(path)
+    if packed is None:
+        return raw, _CappedStream(raw, cfg.max_input_bytes)
+    try:
+        cap = max(cfg.max_decompressed_bytes, int(cfg.max_expansion * os.fstat(raw.fileno()).st_size))
+        stream = gzip.GzipFile(fileobj=raw) if packed == "gzip" else zstd.ZstdFile(raw)
+    except BaseException:
+        raw.close()
+        raise
+    return raw, _CappedStream(stream, cap)
 
 
 def compression(path: str | None) -> str | None:
@@ -366,7 +371,9 @@ def sniff_format(data: bytes) -> str:
 
 def iter_jsonl(stream, uri: str, cfg: ReadConfig) -> Iterator[Document | Reject]:
     """One unit per non-blank line, streamed. A broken line is a reject with its line
-    number; the good lines still go through. `position` is the 1-based line number."""
+    number; the good lines still go through. `position` is the 1-based line number. The
+    fields are read from the keys `read.jsonl_keys` names (`jsonl_keys`)."""
+    keys = jsonl_keys(cfg)
     lineno = 0
     while True:
         line = stream.readline(cfg.max_document_bytes + 1)
@@ -392,29 +399,39 @@ def iter_jsonl(stream, uri: str, cfg: ReadConfig) -> Iterator[Document | Reject]
         if not isinstance(obj, dict):
             yield Reject(src, STAGE, "bad_json_line", f"line {lineno} is JSON but not an object")
             continue
-        body = obj.get("html") if isinstance(obj.get("html"), str) and obj.get("html") else obj.get("text")
-        kind = "html" if body is obj.get("html") and body else "text"
+        html, text = obj.get(keys["html"]), obj.get(keys["text"])
+        body, kind = (html, "html") if isinstance(html, str) and html.strip() else (text, "text")
         if not isinstance(body, str) or not body.strip():
-            yield Reject(src, STAGE, "no_content", f"line {lineno} has no non-empty 'text' or 'html' field")
+            yield Reject(src, STAGE, "no_content",
+                         f"line {lineno} has no non-empty {keys['text']!r} or {keys['html']!r} field")
             continue
-        yield Document(source=src, kind=kind, content=body, hints=jsonl_hints(obj))
+        input_id = obj.get(keys["id"])
+        if isinstance(input_id, (str, int)) and not isinstance(input_id, bool) and str(input_id):
+            src = Source(uri, src.sha256, "jsonl", lineno, (("input_id", str(input_id)),))
+        yield Document(source=src, kind=kind, content=body, hints=jsonl_hints(obj, keys))
 
 
 #: The metadata a JSONL line may declare; each wins over what extraction finds.
 JSONL_FIELDS = ("url", "title", "date", "author")
 
 
-def jsonl_hints(obj: dict) -> dict:
+def jsonl_keys(cfg: ReadConfig) -> dict[str, str]:
+    """Each field of a JSONL line (body, metadata, id) and the key it is read from."""
+    return {f: cfg.jsonl_keys.get(f, f) for f in ("text", "html", *JSONL_FIELDS, "id")}
+
+
+def jsonl_hints(obj: dict, keys: dict[str, str]) -> dict:
     """A JSONL line's declared metadata (non-empty strings); a field present with another
-    value is listed under `ignored` with why, for the extract step's provenance."""
+    value is listed under `ignored` with why, for the extract step's provenance. `keys`:
+    where each field is read from (`jsonl_keys`)."""
     hints: dict = {}
     ignored: dict = {}
-    for key in JSONL_FIELDS:
-        value = obj.get(key)
+    for field in JSONL_FIELDS:
+        value = obj.get(keys[field])
         if isinstance(value, str) and value.strip():
-            hints[key] = value
+            hints[field] = value
         elif value is not None and value != "":
-            ignored[key] = f"not a string: {type(value).__name__}"
+            ignored[field] = f"not a string: {type(value).__name__}"
     if ignored:
         hints["ignored"] = ignored
     return hints

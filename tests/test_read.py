@@ -254,3 +254,49 @@ def test_zstd_bomb_is_capped(tmp_path):
     (tmp_path / "bomb.jsonl.zst").write_bytes(zst(b"\n" * (20 * 1024 * 1024)))
     out = units(tmp_path, "bomb.txt.zst", "bomb.jsonl.zst", cfg=ReadConfig(max_decompressed_bytes=1024 * 1024))
     assert [r.reason for r in out] == ["decompression_limit", "decompression_limit"]
+
+
+@pytest.mark.parametrize("suffix", [".gz", ".zst"])
+def test_a_big_shard_is_read_whole_and_a_bomb_is_not(tmp_path, suffix):
+    """read.max_decompressed_bytes is a floor: a JSONL shard expanding past it at a ratio
+    text has (here ~2x) is read whole; past read.max_expansion it is a bomb."""
+    import random
+
+    rnd = random.Random(1)
+    words = ["harbour", "council", "storm", "vote", "library", "timetable", "museum", "rail"]
+    lines = "".join(json.dumps({"text": " ".join(rnd.choice(words) + str(rnd.randrange(10**6)) for _ in range(40))}) + "\n"
+                    for _ in range(4000))
+    pack = gzip.compress if suffix == ".gz" else zst
+    (tmp_path / f"big.jsonl{suffix}").write_bytes(pack(lines.encode()))
+    cfg = ReadConfig(max_decompressed_bytes=256 * 1024)
+    assert len(lines) > 4 * cfg.max_decompressed_bytes
+    out = units(tmp_path, f"big.jsonl{suffix}", cfg=cfg)
+    assert len(out) == 4000 and all(isinstance(u, Document) for u in out)
+    out = units(tmp_path, f"big.jsonl{suffix}", cfg=ReadConfig(max_decompressed_bytes=256 * 1024, max_expansion=1.5))
+    assert isinstance(out[-1], Reject) and out[-1].reason == "decompression_limit" and len(out) < 4000
+
+
+def test_jsonl_keys_name_where_fields_are_read_and_the_input_id_is_kept(tmp_path):
+    lines = [
+        {"raw_content": "a body", "source_url": "http://a/1", "doc_id": "rp-0001", "title": "T"},
+        {"raw_content": "another", "doc_id": 17, "url": "http://ignored/"},
+        {"text": "docprep's own key is not read now"},
+        {"raw_content": "no usable id", "doc_id": True},
+    ]
+    (tmp_path / "d.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
+    cfg = ReadConfig(jsonl_keys={"text": "raw_content", "url": "source_url", "id": "doc_id"})
+    out = units(tmp_path, "d.jsonl", cfg=cfg)
+    assert [type(u).__name__ for u in out] == ["Document", "Document", "Reject", "Document"]
+    assert out[0].content == "a body" and out[0].hints == {"url": "http://a/1", "title": "T"}
+    assert [u.source.get("input_id") for u in out] == ["rp-0001", "17", None, None]
+    assert out[1].hints == {}  # "url" is not where the url is read from
+    assert "'raw_content' or 'html'" in out[2].detail
+    # Default keys: the id is kept too; the document id stays that of (uri, line bytes, line).
+    (tmp_path / "e.jsonl").write_text(json.dumps({"text": "x", "id": "abc"}) + "\n")
+    [doc] = units(tmp_path, "e.jsonl")
+    assert doc.source.get("input_id") == "abc" and doc.source.to_dict()["input_id"] == "abc"
+
+
+def test_jsonl_keys_are_checked():
+    with pytest.raises(ValueError):
+        ReadConfig(jsonl_keys={"body": "content"})

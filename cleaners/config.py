@@ -53,6 +53,14 @@ class ReadConfig(_Section):
         "News articles are well under 1 MB; 16 MB leaves room for huge pages.",
     )
     follow_symlinks: bool = Field(True, description="Follow symlinks in folders (loops are detected and rejected).")
+    jsonl_part_bytes: int = Field(
+        8 * 1024**2,
+        ge=64 * 1024,
+        description="A JSONL file whose content is bigger is read as parts of about this "
+        "size, each its own batch, so that one big file spreads over every worker (a "
+        "compressed file: at most 16 parts, as each is reached by reading from the start). "
+        "Same units, line numbers and ids as one read.",
+    )
     jsonl_keys: dict[JsonlField, str] = Field(
         default_factory=dict,
         description="The keys a JSONL line's fields are read from where they are not "

@@ -175,16 +175,20 @@ def make_batches(items: Sequence[WorkItem], config_hash: str, run_id: str = "") 
             h = hashlib.sha256(f"{__version__}\x00{build_digest()}\x00{config_hash}".encode())
             for it in current:
                 h.update(f"\x00{it.uri}\x00{it.sha256 or it.url}".encode("utf-8", "surrogateescape"))
+                if it.part is not None:
+                    h.update(f"\x00part\x00{it.part}".encode())
             if any(it.url is not None for it in current):
                 h.update(f"\x00run\x00{run_id}".encode())
             batches.append(Batch(len(batches), h.hexdigest()[:20], tuple(current)))
             current, size = [], 0
 
     for it in items:
-        if current and (len(current) >= BATCH_ITEMS or size + it.size > BATCH_BYTES):
+        if current and (len(current) >= BATCH_ITEMS or size + it.size > BATCH_BYTES or it.part is not None):
             flush()
         current.append(it)
         size += it.size
+        if it.part is not None:  # a part of a big file is a batch of its own (`read.split_jsonl`)
+            flush()
     flush()
     return batches
 
@@ -415,12 +419,12 @@ def prepare_run(inputs: Sequence[str], out: str | Path, cfg: Config) -> RunPlan:
         config=cfg.model_dump(mode="json"),
         config_hash=config_hash,
         batches=[b.to_dict() for b in batches],
-        inputs=[_input_entry(i) for i in todo],
+        inputs=_once_per_file([_input_entry(i) for i in todo]),
         plan_rejects=[r.to_dict() for r in rejects],
         previous_run=previous_run,
         started_at=now_iso(),
-        skipped_inputs=skipped,
-        superseded=superseded,
+        skipped_inputs=_once_per_file(skipped),
+        superseded=_once_per_file(superseded),
     )
 
 
@@ -438,6 +442,18 @@ def _url_item(it: WorkItem, last: dict[str, Any] | None, cfg: Config, now: datet
         skipped.append({"uri": it.uri, "fetched_in": last["run_id"], "outcome": last["outcome"]})
         return None
     return replace(it, etag=last.get("etag"), last_modified=last.get("last_modified"))
+
+
+def _once_per_file(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Entries of a file read in parts (`read.split_jsonl`) once, in order."""
+    seen: set[tuple[str, str | None]] = set()
+    out = []
+    for e in entries:
+        key = (e["uri"], e.get("sha256"))
+        if key[1] is None or key not in seen:
+            seen.add(key)
+            out.append(e)
+    return out
 
 
 def _input_entry(it: WorkItem) -> dict[str, Any]:

@@ -22,7 +22,7 @@ import json
 import os
 import stat
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO, Iterator, Sequence
@@ -56,7 +56,9 @@ class WorkItem:
     `uri` is how the user named it (folder + relative path, or the URL); `sha256` and
     `size` are of the file's bytes (None for URLs, whose bytes arrive when fetched).
     `etag` and `last_modified`: a URL asked again, what its last fetch answered (the fetch
-    is conditional).
+    is conditional). `part`, `first_line`, `start`, `end`: one part of a big JSONL file
+    (`jsonl_parts`): its index, the number of its first line, and the offsets in the
+    file's content (decompressed) where its lines start and stop (None: the end).
     """
 
     uri: str
@@ -67,6 +69,10 @@ class WorkItem:
     size: int = 0
     etag: str | None = None
     last_modified: str | None = None
+    part: int | None = None
+    first_line: int | None = None
+    start: int | None = None
+    end: int | None = None
 
     def to_dict(self) -> dict:
         return {k: v for k, v in ((f, getattr(self, f)) for f in self.__slots__) if v is not None}
@@ -119,10 +125,10 @@ def _once(items: list[WorkItem], rejects: list[Reject]) -> list[WorkItem]:
     """Each input unit read once: a file named twice (a folder and a file in it, the same
     URL twice in a list) would be two units with one id, the second a duplicate of itself.
     The repeats become rejects (read/repeated_input), so the count of inputs still holds."""
-    seen: set[tuple[str, str | None]] = set()
+    seen: set[tuple[str, str | None, int | None]] = set()
     out = []
     for it in items:
-        key = (it.uri, it.sha256 or it.url)
+        key = (it.uri, it.sha256 or it.url, it.part)
         if key in seen:
             rejects.append(Reject(Source(it.uri, it.sha256 or "", "url" if it.url else "file"), STAGE, "repeated_input",
                                   "named more than once among this run's inputs; read once"))
@@ -201,7 +207,75 @@ def _add_file(path: Path, uri: str, cfg: ReadConfig, items, rejects) -> None:
     except OSError as exc:
         rejects.append(_plan_reject(uri, "unreadable", exc.strerror or str(exc)))
         return
-    items.append(WorkItem(uri=uri, format=fmt, path=os.path.abspath(path), sha256=digest, size=size))
+    item = WorkItem(uri=uri, format=fmt, path=os.path.abspath(path), sha256=digest, size=size)
+    items.extend(split_jsonl(item, cfg) if fmt == "jsonl" else [item])
+
+
+#: A compressed file is read from its start to reach a part (no seeking inside gzip or
+#: zstd): at most this many parts keeps the decompression repeated that way under ~8x the
+#: file's, a few percent of the time its documents take to clean.
+MAX_COMPRESSED_PARTS = 16
+#: How many times its size a compressed JSONL file is taken to expand to, to size its
+#: parts without reading it at planning (gzip and zstd on JSON text: 3-10x). Wrong either
+#: way costs balance, not correctness: the last part reads to the end of the file.
+COMPRESSED_RATIO_GUESS = 5
+
+
+def split_jsonl(item: WorkItem, cfg: ReadConfig) -> list[WorkItem]:
+    """A JSONL file as one work item, or, when its content is over read.jsonl_part_bytes,
+    as parts of about that size, each its own batch, so that one big file spreads over
+    the run's workers. The parts read the same units, with the same line numbers and ids,
+    as the whole file would.
+
+    A plain file is cut at line starts found in one pass over it (`jsonl_parts`), each
+    part knowing its first line's number and seeking to it. A compressed one is not read
+    here: it is cut into at most MAX_COMPRESSED_PARTS ranges of its content as guessed
+    from its size (the last one open), and each part reads from the start, counting lines,
+    to its first line starting in its range (`_skip_to_range`)."""
+    packed = compression(item.path)
+    part_bytes = cfg.jsonl_part_bytes
+    if packed:
+        guess = item.size * COMPRESSED_RATIO_GUESS
+        n = min(MAX_COMPRESSED_PARTS, -(-guess // part_bytes))
+        if n <= 1:
+            return [item]
+        size = -(-guess // n)
+        return [replace(item, part=k, start=k * size, end=(k + 1) * size if k < n - 1 else None) for k in range(n)]
+    if item.size <= part_bytes:
+        return [item]
+    try:
+        starts = jsonl_parts(item.path, part_bytes, cfg)
+    except (LimitExceeded, *_CORRUPT):
+        return [item]  # read whole; reading it again finds the same fault, and rejects it
+    if len(starts) == 1:
+        return [item]
+    bounds = [*(s for s, _ in starts[1:]), None]
+    return [replace(item, part=k, first_line=line, start=start, end=end)
+            for k, ((start, line), end) in enumerate(zip(starts, bounds))]
+
+
+def jsonl_parts(path: str, part_bytes: int, cfg: ReadConfig) -> list[tuple[int, int]]:
+    """(offset, line number) where each part of a JSONL file starts: the first line of
+    the file, then the first line starting `part_bytes` or more after the previous part's
+    start. One streamed pass over the file, counting newlines."""
+    starts = [(0, 1)]
+    raw, stream = open_capped(path, cfg)
+    with raw:
+        offset = newlines = 0  # the chunk's offset in the content; newlines before it
+        cut = part_bytes  # the next part starts at the first line starting at or after here
+        while chunk := stream.read(1 << 20):
+            while cut - 1 < offset + len(chunk):
+                i = chunk.find(b"\n", max(0, cut - 1 - offset))
+                if i < 0:
+                    break
+                start = offset + i + 1
+                starts.append((start, newlines + chunk.count(b"\n", 0, i + 1) + 1))
+                cut = start + part_bytes
+            newlines += chunk.count(b"\n")
+            offset += len(chunk)
+    if starts[-1][0] >= offset > 0:  # the file ends with a newline: no line starts there
+        starts.pop()
+    return starts
 
 
 def _add_url_list(path: Path, uri: str, cfg: ReadConfig, items, rejects) -> None:
@@ -340,7 +414,11 @@ def read_item(item: WorkItem, cfg: ReadConfig) -> Iterator[Document | Reject]:
             return
         if fmt == "jsonl":
             try:
-                yield from iter_jsonl(stream, item.uri, cfg)
+                first, limit = 1, None
+                if item.part is not None:  # a part of a big file (`split_jsonl`): its lines only
+                    first, offset = _skip_to_range(raw, stream, item)
+                    limit = None if item.end is None else item.end - offset
+                yield from iter_jsonl(stream, item.uri, cfg, first, limit)
             except (LimitExceeded, *_CORRUPT) as exc:
                 yield _failure(item, exc)
             return
@@ -369,21 +447,56 @@ def sniff_format(data: bytes) -> str:
     return "text"
 
 
-def iter_jsonl(stream, uri: str, cfg: ReadConfig) -> Iterator[Document | Reject]:
+def _skip_to_range(raw, stream: "_CappedStream", item: WorkItem) -> tuple[int, int]:
+    """Move `stream` to the first line of a part, and return that line's number and
+    offset. A part of a plain file starts at a line whose number it knows: a seek. A part
+    of a compressed file reads the content before its range, counting newlines (against
+    the file's cap, as a whole read would), then the rest of the line its range starts in."""
+    start = item.start or 0
+    if item.first_line is not None:
+        raw.seek(start)
+        stream.count += start
+        return item.first_line, start
+    newlines = done = 0
+    last = b"\n"
+    while done < start:
+        chunk = stream.read(min(start - done, 1 << 20))
+        if not chunk:
+            return newlines + 1, done
+        newlines += chunk.count(b"\n")
+        last = chunk[-1:]
+        done += len(chunk)
+    while last != b"\n":  # the range starts inside a line: that line is the part before's
+        rest = stream.readline(1 << 20)
+        if not rest:
+            break
+        done += len(rest)
+        last = rest[-1:]
+        newlines += last == b"\n"
+    return newlines + 1, done
+
+
+def iter_jsonl(stream, uri: str, cfg: ReadConfig, first_line: int = 1,
+               limit: int | None = None) -> Iterator[Document | Reject]:
     """One unit per non-blank line, streamed. A broken line is a reject with its line
     number; the good lines still go through. `position` is the 1-based line number. The
-    fields are read from the keys `read.jsonl_keys` names (`jsonl_keys`)."""
+    fields are read from the keys `read.jsonl_keys` names (`jsonl_keys`). A part of a
+    file (`split_jsonl`): the stream starts at line `first_line`, and the part's lines are
+    those starting in its first `limit` bytes."""
     keys = jsonl_keys(cfg)
-    lineno = 0
-    while True:
+    lineno = first_line - 1
+    consumed = 0
+    while limit is None or consumed < limit:
         line = stream.readline(cfg.max_document_bytes + 1)
         if not line:
             return
+        consumed += len(line)
         lineno += 1
         if len(line) > cfg.max_document_bytes and not line.endswith(b"\n"):
             h = hashlib.sha256(line)
             while line and not line.endswith(b"\n"):  # skip the rest of the oversized line
                 line = stream.readline(1 << 20)
+                consumed += len(line)
                 h.update(line.rstrip(b"\r\n"))
             yield Reject(Source(uri, h.hexdigest(), "jsonl", lineno), STAGE, "too_large",
                          f"line {lineno} is longer than read.max_document_bytes={cfg.max_document_bytes}")

@@ -474,3 +474,35 @@ def test_an_output_folder_inside_an_input_folder_is_not_read_back(tmp_path):
     assert first["counts"]["inputs"] == 5
     plan = prepare_run([str(src)], src / "clean", Config())
     assert plan.inputs == [] and len(plan.skipped_inputs) == 5 and plan.plan_rejects == []
+
+
+@pytest.mark.parametrize("name", ["big.jsonl", "big.jsonl.gz"])
+def test_one_big_jsonl_file_spreads_over_batches_with_the_same_corpus(tmp_path, name):
+    """A JSONL file over read.jsonl_part_bytes is read in parts, each its own batch (so
+    several workers share it): the records, rejects and ids are those of one read, the
+    input is listed once, and a second run skips the whole file."""
+    root = Path(__file__).resolve().parents[1]
+    texts = [p.read_text(encoding="utf-8") for p in sorted((root / "seeds").glob("*.txt"))]
+    lines = [json.dumps({"text": f"{t}\n\nEdition {k}.", "id": f"s{k}"}) for k in range(6) for t in texts]
+    lines[7] = "{not json"
+    data = ("\n".join(lines) + "\n").encode()
+    (tmp_path / name).write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
+
+    def corpus(out, part_bytes, workers):
+        cfg = Config().with_overrides(read={"jsonl_part_bytes": part_bytes})
+        m = run([str(tmp_path / name)], out, cfg, workers=workers)
+        plan_manifest = json.loads((out / "runs" / m["runs"][-1]["run_id"] / "manifest.json").read_text())
+        recs = [{k: v for k, v in r.items() if k != "provenance"} for r in iter_records(out)]
+        rejects = [(r["id"], r["stage"], r["reason"], r.get("duplicate_of")) for r in map(json.loads, open(out / "rejects.jsonl"))]
+        return m, plan_manifest, recs, rejects
+
+    _, whole_manifest, whole_recs, whole_rejects = corpus(tmp_path / "whole", 1 << 30, 0)
+    m, parts_manifest, recs, rejects = corpus(tmp_path / "parts", 64 * 1024, 2)
+    assert len(parts_manifest["timing_s"]) and m["counts"]["inputs"] == len(lines)
+    batches = list((tmp_path / "parts" / ".work" / "batches").glob("*.done.json"))
+    assert len(batches) >= 2
+    assert (recs, rejects) == (whole_recs, whole_rejects) and len(recs) == 5
+    assert [r["source"]["input_id"] for r in recs] == ["s0"] * 5
+    assert [i["uri"] for i in parts_manifest["inputs"]] == [str(tmp_path / name)]
+    again = run([str(tmp_path / name)], tmp_path / "parts", Config().with_overrides(read={"jsonl_part_bytes": 64 * 1024}), workers=0)
+    assert again["last_attempt"]["status"] == "nothing_new" and again["last_attempt"]["skipped_inputs"] == 1

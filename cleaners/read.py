@@ -284,8 +284,8 @@ def _add_url_list(path: Path, uri: str, cfg: ReadConfig, items, rejects) -> None
 
     try:
         raw, stream = open_capped(str(path), cfg)
-        with raw:
-            data = stream.read(cfg.max_document_bytes + 1)
+        with raw:  # whole: a list is no document, and read.max_document_bytes is no limit of it
+            data = stream.read()
     except (LimitExceeded, *_CORRUPT) as exc:
         rejects.append(_failure(WorkItem(uri=uri, format="urls", path=str(path)), exc))
         return

@@ -379,3 +379,13 @@ def test_jsonl_parts_start_at_lines(tmp_path):
     assert starts[0] == (0, 1) and len(starts) >= 10
     assert all(data[s - 1:s] == b"\n" and data[:s].count(b"\n") + 1 == line for s, line in starts[1:])
     assert all(b - a >= 64 * 1024 for (a, _), (b, _) in zip(starts, starts[1:]))
+
+
+@pytest.mark.parametrize("name", ["l.urls", "l.urls.gz"])
+def test_a_url_list_is_read_whole(tmp_path, name):
+    """A URL list longer than read.max_document_bytes lost its tail silently (and its
+    last URL was cut mid-way, then fetched as cut)."""
+    text = "".join(f"http://example.org/page/{n:05d}\n" for n in range(100)).encode()
+    (tmp_path / name).write_bytes(gzip.compress(text) if name.endswith(".gz") else text)
+    items, rejects = plan_inputs([str(tmp_path / name)], ReadConfig(max_document_bytes=1000))
+    assert [i.url for i in items] == [f"http://example.org/page/{n:05d}" for n in range(100)] and rejects == []

@@ -33,7 +33,8 @@ Safety and politeness:
   rejects the URL with the failure's own reason, a missing one (4xx) allows everything;
   Crawl-delay and Request-rate space the requests to the site, up to
   `max_crawl_delay_s` (past it: `robots_crawl_delay`), across the processes that share a
-  `pace_dir` (a run's workers); The decision a page was fetched
+  `shared_dir` (a run's workers), where a site's robots.txt answer is also kept for 24
+  hours (RFC 9309 §2.4) for every fetch run to read; The decision a page was fetched
   under is archived with it (`WARC-Docprep-Robots`, read back as `source.robots`).
 
 A fetch run never waits without a limit: `quiet_bound` is the longest it can go without
@@ -47,6 +48,7 @@ import email.utils
 import hashlib
 import http.cookiejar
 import ipaddress
+import json
 import os
 import re
 import socket
@@ -95,6 +97,8 @@ ROBOTS_MAX_REDIRECTS = 5
 RESOLVE_ALLOWANCE_S = 30.0
 #: How often, at most, a fetch run reports that it is alive (`fetch_to_warc`'s `progress`).
 PROGRESS_EVERY_S = 1.0
+#: RFC 9309 §2.4: a cached robots.txt is not used for more than 24 hours.
+ROBOTS_CACHE_S = 24 * 3600.0
 _PRODUCT_TOKEN = re.compile(r"[A-Za-z_-]+")
 
 # The body is stored decoded, so these no longer describe it.
@@ -147,6 +151,11 @@ class _Robots:
     outcome: str  # how the robots.txt answered: "HTTP 200", "HTTP 404, no rules" ...
     rules: Protego | None = None
     failure: tuple[str, str] | None = None
+    text: str | None = None  # what `rules` were parsed from
+
+    @classmethod
+    def parsed(cls, url: str, outcome: str, text: str) -> "_Robots":
+        return cls(url, outcome, Protego.parse(text), text=text)
 
     def note(self) -> str:
         return f"{self.url}: {self.outcome}"
@@ -319,16 +328,19 @@ def resolve(host: str, port: int, allow_private: bool) -> list[str]:
 # ---------------------------------------------------------------------------- fetching
 
 
-def _shared_pace(pace_dir: Path, origin: str, delay: float) -> tuple[float, float]:
+def _site_file(folder: Path, origin: str, suffix: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{hashlib.sha256(origin.encode('utf-8', 'surrogateescape')).hexdigest()[:16]}{suffix}"
+
+
+def _shared_pace(shared_dir: Path, origin: str, delay: float) -> tuple[float, float]:
     """(now, when this request may start) for `origin`, reserving the next slot `delay`
-    later in a file under `pace_dir` that every process of the run reads and writes under
-    an exclusive lock (wall-clock times: monotonic clocks are per machine boot, not
+    later in a file under `shared_dir` that every process of the run reads and writes
+    under an exclusive lock (wall-clock times: monotonic clocks are per machine boot, not
     shared)."""
     import fcntl
 
-    pace_dir.mkdir(parents=True, exist_ok=True)
-    name = hashlib.sha256(origin.encode("utf-8", "surrogateescape")).hexdigest()[:16]
-    with open(pace_dir / f"{name}.next", "a+", encoding="ascii") as f:
+    with open(_site_file(shared_dir / "pace", origin, ".next"), "a+", encoding="ascii") as f:
         fcntl.flock(f, fcntl.LOCK_EX)
         try:
             f.seek(0)
@@ -347,15 +359,48 @@ def _shared_pace(pace_dir: Path, origin: str, delay: float) -> tuple[float, floa
     return now, start
 
 
+def _cached_robots(shared_dir: Path, origin: str) -> _Robots | None:
+    """The origin's robots.txt answer another fetch run kept, if under ROBOTS_CACHE_S old."""
+    path = _site_file(shared_dir / "robots", origin, ".json")
+    try:
+        kept = json.loads(path.read_text(encoding="utf-8"))
+        if kept["origin"] != origin or not 0 <= time.time() - kept["at"] < ROBOTS_CACHE_S:
+            return None
+        if kept["text"] is None:
+            return _Robots(kept["url"], kept["outcome"])
+        return _Robots.parsed(kept["url"], kept["outcome"], kept["text"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _keep_robots(shared_dir: Path, origin: str, robots: _Robots) -> None:
+    """Keep an answer the site gave (rules, or none) for the run's other fetch runs; a
+    failure to get one is not kept: the next fetch run asks again. Best effort: written
+    under a name of its own and renamed (fetch runs in other threads and processes may
+    keep the same site at once); a folder that cannot be written only costs a request."""
+    import tempfile
+
+    if robots.failure is not None:
+        return
+    path = _site_file(shared_dir / "robots", origin, ".json")
+    kept = {"origin": origin, "url": robots.url, "outcome": robots.outcome, "text": robots.text, "at": time.time()}
+    try:
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, prefix=".", delete=False) as f:
+            json.dump(kept, f)
+        os.replace(f.name, path)
+    except OSError:
+        pass
+
+
 class _Fetcher:
     """Fetches one URL at a time per call; safe to call from many threads. `progress` is
     called (from any thread, at most every PROGRESS_EVERY_S) when an attempt starts or
     ends."""
 
     def __init__(self, cfg: FetchConfig, progress: Callable[[], None] | None = None,
-                 pace_dir: Path | None = None) -> None:
+                 shared_dir: Path | None = None) -> None:
         self.cfg = cfg
-        self.pace_dir = pace_dir
+        self.shared_dir = shared_dir
         self.agent = product_token(cfg.user_agent)
         self._progress = progress
         self._reported = 0.0
@@ -441,13 +486,20 @@ class _Fetcher:
         return robots
 
     def _robots_of(self, origin: str) -> _Robots:
-        """The origin's robots.txt, fetched by the first thread that asks (the others wait)."""
+        """The origin's robots.txt: as this fetch run read it, or another of the run's
+        within 24 hours (`shared_dir`), or fetched by the first thread that asks (the
+        others wait)."""
         with self._slots_lock:
             lock = self._robots_locks.setdefault(origin, threading.Lock())
         with lock:
             robots = self._robots.get(origin)
+            if robots is None and self.shared_dir is not None:
+                robots = _cached_robots(self.shared_dir, origin)
             if robots is None:
-                robots = self._robots[origin] = self._fetch_robots(origin + "/robots.txt")
+                robots = self._fetch_robots(origin + "/robots.txt")
+                if self.shared_dir is not None:
+                    _keep_robots(self.shared_dir, origin, robots)
+            self._robots[origin] = robots
             return robots
 
     def _fetch_robots(self, robots_url: str) -> _Robots:
@@ -467,8 +519,7 @@ class _Fetcher:
                     return _Robots(robots_url, f"HTTP {status}", failure=("robots_unreachable", detail))
                 return _Robots(robots_url, failure.reason, failure=(failure.reason, f"fetching {robots_url}: {failure.detail}"))
             if isinstance(outcome, _Page):
-                rules = Protego.parse(outcome.body.decode("utf-8", "replace"))
-                return _Robots(robots_url, f"HTTP {outcome.status}", rules=rules)
+                return _Robots.parsed(robots_url, f"HTTP {outcome.status}", outcome.body.decode("utf-8", "replace"))
             try:
                 url = check_url(str(url.join(outcome.location)))
             except _Failure:
@@ -477,13 +528,13 @@ class _Fetcher:
 
     def _pace(self, origin: str, delay: float) -> None:
         """Wait until the origin's next request may start, `delay` after the one before:
-        the one before in any process sharing `pace_dir` (a run's workers), else in this
+        the one before in any process sharing `shared_dir` (a run's workers), else in this
         fetcher."""
         if delay <= 0:
             return
         with self._slots_lock:
-            if self.pace_dir is not None:
-                now, start = _shared_pace(self.pace_dir, origin, delay)
+            if self.shared_dir is not None:
+                now, start = _shared_pace(self.shared_dir, origin, delay)
             else:
                 now = time.monotonic()
                 start = max(now, self._next_start.get(origin, now))
@@ -665,7 +716,7 @@ def _fetch_reject(requested: str, failure: _Failure, final_url: str | None, stat
 def fetch_to_warc(urls: Sequence[str], warc_path: Path, cfg: FetchConfig,
                   progress: Callable[[], None] | None = None,
                   validators: Sequence[Validators | None] | None = None,
-                  pace_dir: Path | None = None) -> list[Reject]:
+                  shared_dir: Path | None = None) -> list[Reject]:
     """Fetch `urls` and write each HTML page to the gzipped WARC `warc_path`, in input order.
 
     Returns the rejects (stage `fetch`), also in input order. Fetches run concurrently
@@ -677,15 +728,16 @@ def fetch_to_warc(urls: Sequence[str], warc_path: Path, cfg: FetchConfig,
     be loaded; a failing URL never raises. `progress` (called from the fetching threads)
     says the run is alive: it is never quiet longer than `quiet_bound(cfg)`.
     `validators[i]`: ask `urls[i]` only if changed since an earlier fetch (`_Fetcher.fetch`).
-    `pace_dir`: a folder shared by every process fetching for the run, so that a site's
-    Crawl-delay spaces all their requests to it, not each process's alone.
+    `shared_dir`: a folder shared by every process fetching for the run, so that a site's
+    Crawl-delay spaces all their requests to it, not each process's alone, and its
+    robots.txt is asked once a day, not once per fetch run.
     """
     warc_path = Path(warc_path)
     part = warc_path.with_name(warc_path.name + ".part")
     rejects: list[Reject] = []
     # Pages finished out of order wait in memory; the window bounds how many.
     window = 2 * cfg.max_concurrency
-    fetcher = _Fetcher(cfg, progress, pace_dir)
+    fetcher = _Fetcher(cfg, progress, shared_dir)
     pool = ThreadPoolExecutor(cfg.max_concurrency, thread_name_prefix="docprep-fetch")
     try:
         with open(part, "wb") as fh:

@@ -229,11 +229,11 @@ def _fetch_units(items: list[WorkItem], cfg: Config, batch: "Batch", tag: str,
         return
     warc_path = Path(batch.archive or batch.work) / name
     yield from _fetched(items, cfg, warc_path, Path(batch.work) / f"{name}.rejects.jsonl", fetching,
-                        Path(batch.work) / "pace")
+                        Path(batch.work))
 
 
 def _fetched(items: list[WorkItem], cfg: Config, warc_path: Path, rejects_path: Path,
-             fetching: Callable[[], None] | None, pace_dir: Path | None) -> Iterator[Document | Reject]:
+             fetching: Callable[[], None] | None, shared_dir: Path | None) -> Iterator[Document | Reject]:
     from cleaners.fetch import Validators, fetch_to_warc
     from cleaners.warc import iter_warc
 
@@ -244,7 +244,7 @@ def _fetched(items: list[WorkItem], cfg: Config, warc_path: Path, rejects_path: 
         warc_path.parent.mkdir(parents=True, exist_ok=True)
         rejects_path.parent.mkdir(parents=True, exist_ok=True)
         known = [Validators(i.etag, i.last_modified) if i.etag or i.last_modified else None for i in items]
-        rejects = fetch_to_warc([i.url for i in items], warc_path, cfg.fetch, fetching, known, pace_dir)
+        rejects = fetch_to_warc([i.url for i in items], warc_path, cfg.fetch, fetching, known, shared_dir)
         lines = AtomicLines(rejects_path)
         for r in rejects:
             lines.write(r.to_dict())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import json
 import ipaddress
 import socket
 import ssl
@@ -810,9 +811,36 @@ def test_crawl_delay_is_shared_by_the_run_s_fetchers(server, tmp_path):
 
     def fetch(n):
         urls = [server.url(f"/paced/{n}-{k}") for k in range(2)]
-        return fetch_to_warc(urls, tmp_path / f"{n}.warc.gz", cfg(), pace_dir=tmp_path / "pace")
+        return fetch_to_warc(urls, tmp_path / f"{n}.warc.gz", cfg(), shared_dir=tmp_path / "shared")
 
     with ThreadPoolExecutor(2) as pool:
         assert list(pool.map(fetch, range(2))) == [[], []]
     arrivals = sorted(server.arrivals)
     assert len(arrivals) == 4 and min(b - a for a, b in zip(arrivals, arrivals[1:])) >= 0.25
+
+
+def test_robots_txt_is_asked_once_a_day_by_the_run_s_fetch_runs(server, tmp_path):
+    """Fetch runs sharing a folder (a run's batches, and later runs into the same corpus)
+    read a site's robots.txt answer kept there for 24 hours (RFC 9309 §2.4); a failure
+    to get one is not kept, and an answer a day old is asked again."""
+    shared = tmp_path / "shared"
+    server.serve_robots("User-agent: *\nDisallow: /echo\n")
+
+    def fetch(n, path):
+        return fetch_to_warc([server.url(path)], tmp_path / f"{n}.warc.gz", cfg(), shared_dir=shared)
+
+    assert fetch(0, "/good") == []
+    assert [r.reason for r in fetch(1, "/echo")] == ["robots_disallowed"]  # the kept rules apply
+    assert server.robots_hits == {"/robots.txt": 1}
+    [kept] = (shared / "robots").iterdir()
+    record = json.loads(kept.read_text())
+    record["at"] -= fetch_mod.ROBOTS_CACHE_S + 1
+    kept.write_text(json.dumps(record))
+    assert fetch(2, "/good") == [] and server.robots_hits == {"/robots.txt": 2}
+    # A server error is not kept: the next fetch run asks again.
+    other = tmp_path / "other"
+    server.serve_robots("", 503)
+    for n in range(2):
+        rejects = fetch_to_warc([server.url("/good")], tmp_path / f"o{n}.warc.gz", cfg(retries=0), shared_dir=other)
+        assert [r.reason for r in rejects] == ["robots_unreachable"]
+    assert server.robots_hits == {"/robots.txt": 4}

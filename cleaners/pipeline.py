@@ -411,8 +411,10 @@ def prepare_run(inputs: Sequence[str], out: str | Path, cfg: Config) -> RunPlan:
     run_id = h.hexdigest()[:16]
     # Each run archives its own fetches: a later run over the same URL list (same batch
     # keys) fetches again and must not overwrite what an earlier run read.
-    archive = str(out / "fetched" / run_id) if cfg.fetch.archive_warc else None
-    batches = [replace(b, archive=archive, work=str(out / WORK / "fetched")) for b in make_batches(todo, config_hash, run_id)]
+    # Absolute: a batch's worker runs in a folder of its own, not the caller's.
+    where = Path(os.path.abspath(out))
+    archive = str(where / "fetched" / run_id) if cfg.fetch.archive_warc else None
+    batches = [replace(b, archive=archive, work=str(where / WORK / "fetched")) for b in make_batches(todo, config_hash, run_id)]
     return RunPlan(
         run_id=run_id,
         out=str(out),

@@ -218,3 +218,16 @@ def test_refetch_after_days_asks_whether_the_page_changed(tmp_path, site, monkey
     # The 304 keeps the ETag it was asked with, for the next time.
     last = [e for e in map(json.loads, open(tmp_path / "out" / "inputs.jsonl")) if e["uri"] == f"{site}/a"][-1]
     assert last["outcome"] == "not_modified" and last["etag"].startswith('"')
+
+
+def test_fetched_pages_stay_in_a_relative_out_folder(tmp_path, site, monkeypatch):
+    """`--out out` names a folder of the caller's; the worker, whose working folder is
+    docprep's own, must write the fetched pages there too."""
+    monkeypatch.chdir(tmp_path)
+    Path("list.urls").write_text(f"{site}/a\n{site}/b\n")
+    cfg = Config().with_overrides(fetch={**FETCH, "archive_warc": True})
+    m = run(["list.urls"], "out", cfg, workers=1)
+    assert m["counts"]["records"] == 2
+    run_id = m["runs"][-1]["run_id"]
+    assert len(list((tmp_path / "out" / "fetched" / run_id).glob("*.warc.gz"))) == 1
+    assert [p.name for p in (tmp_path / "out" / ".work" / "fetched").iterdir()] == ["robots"]

@@ -328,6 +328,11 @@ def resolve(host: str, port: int, allow_private: bool) -> list[str]:
 # ---------------------------------------------------------------------------- fetching
 
 
+def _origin(url: httpx.URL) -> str:
+    """"https://host:port": what a robots.txt and a crawl delay are per."""
+    return f"{url.scheme}://{url.netloc.decode('ascii')}"
+
+
 def _site_file(folder: Path, origin: str, suffix: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     return folder / f"{hashlib.sha256(origin.encode('utf-8', 'surrogateescape')).hexdigest()[:16]}{suffix}"
@@ -375,19 +380,15 @@ def _cached_robots(shared_dir: Path, origin: str) -> _Robots | None:
 
 def _keep_robots(shared_dir: Path, origin: str, robots: _Robots) -> None:
     """Keep an answer the site gave (rules, or none) for the run's other fetch runs; a
-    failure to get one is not kept: the next fetch run asks again. Best effort: written
-    under a name of its own and renamed (fetch runs in other threads and processes may
-    keep the same site at once); a folder that cannot be written only costs a request."""
-    import tempfile
+    failure to get one is not kept: the next fetch run asks again. Best effort: a folder
+    that cannot be written only costs a request."""
+    from cleaners.write import atomic_write_json
 
     if robots.failure is not None:
         return
-    path = _site_file(shared_dir / "robots", origin, ".json")
     kept = {"origin": origin, "url": robots.url, "outcome": robots.outcome, "text": robots.text, "at": time.time()}
     try:
-        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, prefix=".", delete=False) as f:
-            json.dump(kept, f)
-        os.replace(f.name, path)
+        atomic_write_json(_site_file(shared_dir / "robots", origin, ".json"), kept)
     except OSError:
         pass
 
@@ -474,7 +475,7 @@ class _Fetcher:
         `_Failure` that rejects it."""
         if not self.cfg.robots_txt:
             return None
-        robots = self._robots_of(f"{url.scheme}://{url.netloc.decode('ascii')}")
+        robots = self._robots_of(_origin(url))
         if robots.failure is not None:
             raise _Failure(*robots.failure)
         if robots.rules is not None and not robots.rules.can_fetch(str(url), self.agent):
@@ -582,7 +583,7 @@ class _Fetcher:
             addresses = resolve(host, url.port or (443 if url.scheme == "https" else 80), self.cfg.allow_private_addresses)
             tried = addresses[:ADDRESSES_TRIED]
             with self._slot(host):
-                self._pace(f"{url.scheme}://{url.netloc.decode('ascii')}", delay)
+                self._pace(_origin(url), delay)
                 for n, ip in enumerate(tried, start=1):
                     try:
                         return self._request(url, host, ip, requested, robots_txt, conditional)

@@ -353,7 +353,7 @@ def open_capped(path: str, cfg: ReadConfig):
         return raw, _CappedStream(raw, cfg.max_input_bytes)
     try:
         cap = max(cfg.max_decompressed_bytes, int(cfg.max_expansion * os.fstat(raw.fileno()).st_size))
-        stream = gzip.GzipFile(fileobj=raw) if packed == "gzip" else zstd.ZstdFile(raw)
+        stream = _decompressed(raw, packed)
     except BaseException:
         raw.close()
         raise
@@ -366,11 +366,16 @@ def compression(path: str | None) -> str | None:
     return "gzip" if low.endswith(".gz") else "zstd" if low.endswith(".zst") else None
 
 
+def _decompressed(source, packed: str) -> BinaryIO:
+    """The content of `source` (a path, or a file object), compressed as `packed` says."""
+    return (gzip if packed == "gzip" else zstd).open(source, "rb")
+
+
 def open_content(path: str | Path) -> BinaryIO:
     """A file's content as a binary stream, decompressed as its name says (no caps: for
     re-reading an input already read, e.g. by the report)."""
     packed = compression(str(path))
-    return gzip.open(path, "rb") if packed == "gzip" else zstd.open(path, "rb") if packed == "zstd" else open(path, "rb")
+    return _decompressed(path, packed) if packed else open(path, "rb")
 
 
 _CORRUPT = (OSError, EOFError, zlib.error, zstd.ZstdError)

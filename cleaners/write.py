@@ -12,6 +12,7 @@ import gzip
 import hashlib
 import json
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +63,9 @@ def to_record(doc: Document, run: dict[str, str]) -> dict[str, Any]:
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    # The temporary name is the writer's own: threads of one process (fetch runs keeping a
+    # site's robots.txt answer) may write the same file at once.
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{threading.get_ident()}")
     with open(tmp, "wb") as f:
         f.write(data)
         f.flush()

@@ -193,11 +193,11 @@ def make_batches(items: Sequence[WorkItem], config_hash: str, run_id: str = "") 
     return batches
 
 
-def iter_units(batch: Batch, cfg: Config,
-               fetching: Callable[[], None] | None = None) -> Iterator[Document | Reject]:
+def iter_units(batch: Batch, cfg: Config, fetching: Callable[[], None] | None = None,
+               reading: Callable[[], None] | None = None) -> Iterator[Document | Reject]:
     """The input units of a batch, in order: file units, then fetched URLs in place.
     `fetching` is called while a run of URLs is being fetched (`fetch_to_warc`'s
-    `progress`)."""
+    `progress`), `reading` every read.PROGRESS_BYTES read from an input file."""
     pending_urls: list[WorkItem] = []
     for item in batch.items:
         if item.format == "url":
@@ -206,7 +206,7 @@ def iter_units(batch: Batch, cfg: Config,
         if pending_urls:
             yield from _fetch_units(pending_urls, cfg, batch, item.uri, fetching)
             pending_urls = []
-        yield from read_item(item, cfg.read)
+        yield from read_item(item, cfg.read, reading)
     if pending_urls:
         yield from _fetch_units(pending_urls, cfg, batch, "end", fetching)
 
@@ -283,14 +283,15 @@ CHUNK_BYTES = 8 * 1024**2
 def process_batch(batch: Batch, cfg: Config, start: int = 0, timing: dict | None = None,
                   on_start: Callable[[int, Document | Reject, str], None] | None = None,
                   skip: frozenset[int] = frozenset(),
-                  fetching: Callable[[], None] | None = None) -> Iterator[dict[str, Any]]:
+                  fetching: Callable[[], None] | None = None,
+                  reading: Callable[[], None] | None = None) -> Iterator[dict[str, Any]]:
     """Result lines for the batch's units from index `start` on, in order, except those in
     `skip` (units before `start` and in `skip` are read again but not processed: that is
     how a worker resumes after a timeout). Units go through the steps in chunks
-    (`process_chunk`, CHUNK_UNITS, CHUNK_BYTES). `fetching`: see `iter_units`."""
+    (`process_chunk`, CHUNK_UNITS, CHUNK_BYTES). `fetching`, `reading`: see `iter_units`."""
     chunk: list[tuple[int, Document | Reject]] = []
     size = 0
-    for i, unit in enumerate(iter_units(batch, cfg, fetching)):
+    for i, unit in enumerate(iter_units(batch, cfg, fetching, reading)):
         if i < start or i in skip:
             continue
         chunk.append((i, unit))

@@ -25,7 +25,7 @@ import zlib
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import BinaryIO, Iterator, Sequence
+from typing import BinaryIO, Callable, Iterator, Sequence
 
 try:  # Python 3.14's zstd module, or its backport: truncated input raises, as gzip's does
     from compression import zstd
@@ -321,11 +321,19 @@ class LimitExceeded(Exception):
     pass
 
 
-class _CappedStream:
-    """A file object that raises LimitExceeded past `cap` bytes (gzip bombs stay bounded)."""
+#: A reader's `progress` is called each time this many more bytes have been read.
+PROGRESS_BYTES = 1 << 20
 
-    def __init__(self, stream: BinaryIO, cap: int):
+
+class _CappedStream:
+    """A file object that raises LimitExceeded past `cap` bytes (gzip bombs stay bounded),
+    and calls `progress` (if any) every PROGRESS_BYTES read: a sign of life from a long
+    read that yields nothing (a run of blank lines, skipped WARC records, the lines before
+    a part of a compressed file)."""
+
+    def __init__(self, stream: BinaryIO, cap: int, progress: Callable[[], None] | None = None):
         self.stream, self.cap, self.count = stream, cap, 0
+        self.progress, self.beat_at = progress, PROGRESS_BYTES
 
     def read(self, n: int = -1) -> bytes:
         data = self.stream.read(self.cap + 1 - self.count if n < 0 else min(n, self.cap + 1 - self.count))
@@ -341,23 +349,27 @@ class _CappedStream:
         self.count += n
         if self.count > self.cap:
             raise LimitExceeded(f"expands past {self.cap} bytes (read.max_decompressed_bytes, read.max_expansion)")
+        if self.count >= self.beat_at and self.progress is not None:
+            self.beat_at = self.count + PROGRESS_BYTES
+            self.progress()
 
 
-def open_capped(path: str, cfg: ReadConfig):
+def open_capped(path: str, cfg: ReadConfig, progress: Callable[[], None] | None = None):
     """(the file, a stream of its content): decompressed for `.gz` and `.zst`, capped at
     read.max_decompressed_bytes or read.max_expansion times the file's size, whichever is
-    more; else the file's bytes, capped at read.max_input_bytes."""
+    more; else the file's bytes, capped at read.max_input_bytes. `progress`: see
+    `_CappedStream`."""
     raw = open(path, "rb")
     packed = compression(path)
     if packed is None:
-        return raw, _CappedStream(raw, cfg.max_input_bytes)
+        return raw, _CappedStream(raw, cfg.max_input_bytes, progress)
     try:
         cap = max(cfg.max_decompressed_bytes, int(cfg.max_expansion * os.fstat(raw.fileno()).st_size))
         stream = _decompressed(raw, packed)
     except BaseException:
         raw.close()
         raise
-    return raw, _CappedStream(stream, cap)
+    return raw, _CappedStream(stream, cap, progress)
 
 
 def compression(path: str | None) -> str | None:
@@ -391,8 +403,10 @@ def _failure(item: WorkItem, exc: Exception) -> Reject:
     return Reject(base, STAGE, "unreadable", getattr(exc, "strerror", None) or str(exc))
 
 
-def read_item(item: WorkItem, cfg: ReadConfig) -> Iterator[Document | Reject]:
-    """The input units of one file work item (URL items are read by `fetch`).
+def read_item(item: WorkItem, cfg: ReadConfig,
+              progress: Callable[[], None] | None = None) -> Iterator[Document | Reject]:
+    """The input units of one file work item (URL items are read by `fetch`). `progress`
+    is called every PROGRESS_BYTES read (the worker's sign of life between units).
 
     Never raises for bad data: a corrupt, oversized or unreadable file is a reject.
     """
@@ -402,7 +416,7 @@ def read_item(item: WorkItem, cfg: ReadConfig) -> Iterator[Document | Reject]:
                      "binary file type (by name): not a text, HTML, JSONL or WARC input")
         return
     try:
-        raw, stream = open_capped(item.path, cfg)
+        raw, stream = open_capped(item.path, cfg, progress)
     except OSError as exc:
         yield _failure(item, exc)
         return
@@ -413,7 +427,9 @@ def read_item(item: WorkItem, cfg: ReadConfig) -> Iterator[Document | Reject]:
             try:
                 # warcio reads gzip itself (record offsets in the compressed file); a
                 # zstd archive is read decompressed (offsets in the decompressed stream).
-                yield from iter_warc(stream if compression(item.path) == "zstd" else raw, item.uri, cfg)
+                gzipped = compression(item.path) == "gzip"
+                yield from iter_warc(_CappedStream(raw, cfg.max_input_bytes, progress) if gzipped else stream,
+                                     item.uri, cfg)
             except (LimitExceeded, *_CORRUPT) as exc:  # iter_warc rejects what it can itself
                 yield _failure(item, exc)
             return

@@ -13,7 +13,10 @@ has no result yet, skipping the rejected one. A child that dies (out of memory, 
 C code) gets the same treatment with reason `worker_crashed`. Result lines are written in
 unit order either way. Fetching a batch's URLs is no document's time: while the child
 reports that its fetch run is alive, the parent allows `fetch.quiet_bound` between two
-reports (the fetch's own timeouts bound every request).
+reports (the fetch's own timeouts bound every request). Nor is reading: a long read that
+yields no unit (a run of blank lines or skipped WARC records, the lines before a part of a
+compressed file) reports too, at most every READ_BEAT_S while it reads, and the parent
+allows the limit plus READ_SLACK_S between two reports.
 
 Results go to `OUT/.work/batches/<key>.jsonl`, then `<key>.done.json` is written
 atomically: a batch with a done file is finished and a resumed run skips it. Within one
@@ -43,6 +46,8 @@ STARTUP_TIMEOUT_S = 300.0  # importing trafilatura and loading models; generous 
 #: Allowed on top of the per-document limit while the child reads between units (a large
 #: input file before its first unit), and on top of `fetch.quiet_bound` while it fetches.
 READ_SLACK_S = 30.0
+#: The child reports a read in progress at most this often (`read.PROGRESS_BYTES`).
+READ_BEAT_S = 1.0
 
 
 class _Running:
@@ -332,7 +337,7 @@ def _supervised(batch: dict, config: dict, cfg: Config, f, timing: dict[str, flo
                 break
             msg = json.loads(line)
             fetching = "fetching" in msg
-            if fetching:
+            if fetching or "reading" in msg:  # alive: wait again
                 continue
             if "start" in msg:
                 current = msg
@@ -376,6 +381,14 @@ def _serve() -> None:
             out.write(_encode(msg))
             out.flush()
 
+    last_beat = [0.0]
+
+    def reading() -> None:
+        now = time.monotonic()
+        if now - last_beat[0] >= READ_BEAT_S:
+            last_beat[0] = now
+            send({"reading": True})
+
     warm_up(Config())
     send({"ready": True})
     for raw in sys.stdin.buffer:
@@ -390,7 +403,7 @@ def _serve() -> None:
 
             for line in process_batch(Batch.from_dict(job["batch"]), cfg, start=job["start"], timing=timing,
                                       on_start=on_start, skip=frozenset(job.get("skip", ())),
-                                      fetching=lambda: send({"fetching": True})):
+                                      fetching=lambda: send({"fetching": True}), reading=reading):
                 send(line)
             send({"done": True, "timing": timing})
         except Exception as exc:  # a bug outside per-document handling: report, do not hang

@@ -214,6 +214,21 @@ def test_a_document_over_the_time_limit_is_rejected_and_the_run_goes_on(tmp_path
     assert m["counts"]["records"] == 1
 
 
+def test_a_long_read_between_documents_is_no_timeout(tmp_path, monkeypatch):
+    """Reading is no document's time: a stretch of input that yields no unit for longer
+    than the limit plus READ_SLACK_S (16 million blank lines, several seconds to read)
+    is read to its end, because the worker reports the read's progress."""
+    from cleaners import worker
+
+    monkeypatch.setattr(worker, "READ_SLACK_S", 3.5)  # allowed between reports: 4 s
+    seeds = sorted((Path(__file__).parent.parent / "seeds").glob("*.txt"))
+    doc = lambda p: json.dumps({"text": p.read_text()}).encode() + b"\n"  # noqa: E731
+    (tmp_path / "gap.jsonl.gz").write_bytes(gzip.compress(doc(seeds[0]) + b"\n" * 16_000_000 + doc(seeds[1]), 1))
+    cfg = Config().with_overrides(extract={"html_timeout_s": 0.5})
+    m = run([str(tmp_path / "gap.jsonl.gz")], tmp_path / "out", cfg, workers=1)
+    assert m["counts"]["records"] == 2 and m["counts"]["rejects"] == 0
+
+
 def test_the_time_limit_is_per_document_over_all_its_steps():
     """The worker reports (unit, step) before each step of each unit of a chunk; the time
     until the next message is that unit's. A document whose steps each stay under the

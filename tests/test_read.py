@@ -1,6 +1,7 @@
 import gzip
 import json
 import os
+import random
 import time
 
 import pytest
@@ -389,3 +390,52 @@ def test_a_url_list_is_read_whole(tmp_path, name):
     (tmp_path / name).write_bytes(gzip.compress(text) if name.endswith(".gz") else text)
     items, rejects = plan_inputs([str(tmp_path / name)], ReadConfig(max_document_bytes=1000))
     assert [i.url for i in items] == [f"http://example.org/page/{n:05d}" for n in range(100)] and rejects == []
+
+
+def skipped_records_warc(gzipped: bool) -> bytes:
+    """A WARC of 4 MB of metadata records (read, yielding nothing) and one response."""
+    import io
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    buf = io.BytesIO()
+    writer = WARCWriter(buf, gzip=gzipped)
+    rnd = random.Random(1)
+    for n in range(20):
+        body = rnd.randbytes(200_000)
+        writer.write_record(writer.create_warc_record(f"http://example.org/{n}", "metadata", payload=io.BytesIO(body),
+                                                      warc_content_type="application/octet-stream"))
+    headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
+    writer.write_record(writer.create_warc_record("http://example.org/page", "response",
+                                                  payload=io.BytesIO(b"<p>the page</p>"), http_headers=headers))
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("name", ["blank.jsonl", "blank.jsonl.gz", "blank.jsonl.zst", "text.txt.gz",
+                                  "skipped.warc", "skipped.warc.gz", "skipped.warc.zst"])
+def test_a_long_read_reports_progress(tmp_path, name):
+    """A read that yields nothing for megabytes (blank lines, skipped WARC records) calls
+    `progress` every read.PROGRESS_BYTES: the worker's sign of life between units. The
+    units are those read without it."""
+    from cleaners.read import PROGRESS_BYTES
+
+    if "warc" in name:
+        content = skipped_records_warc(gzipped=name.endswith(".gz"))
+    elif "jsonl" in name:
+        content = b'{"text": "first"}\n' + (b" " * 1023 + b"\n") * 4096 + b'{"text": "last"}\n'
+    else:
+        content = b"word " * PROGRESS_BYTES
+    pack = {"gz": gzip.compress, "zst": zst}.get(name.rsplit(".", 1)[1]) if name != "skipped.warc.gz" else None
+    packed = pack(content) if pack else content
+    (tmp_path / name).write_bytes(packed)
+    items, _ = plan_inputs([str(tmp_path / name)], ReadConfig())
+    calls = []
+    with_progress = list(read_item(items[0], ReadConfig(), lambda: calls.append(1)))
+    without = list(read_item(items[0], ReadConfig()))
+    assert [(u.source.to_dict(), u.raw, u.content) for u in with_progress] == [
+        (u.source.to_dict(), u.raw, u.content) for u in without]
+    assert all(isinstance(u, Document) for u in without) and without
+    read = len(packed) if name.endswith(".warc.gz") else len(content)  # warcio reads the gzip itself
+    # once per PROGRESS_BYTES (a whole text file is one read, so once)
+    assert len(calls) == (1 if name.startswith("text") else read // PROGRESS_BYTES)

@@ -29,9 +29,13 @@ JsonlField = Literal["text", "html", "url", "title", "date", "author", "id"]
 
 class ReadConfig(_Section):
     max_input_bytes: int = Field(
-        2 * 1024**3,
-        description="Largest input file read (compressed size). Larger files are rejected "
-        "(stage read, reason too_large) rather than risking the run.",
+        64 * 1024**3,
+        description="Largest input file read (its size on disk). Larger files are rejected "
+        "at planning (stage read, reason too_large): a disk image or a database named by "
+        "mistake is not hashed and read through. JSONL and WARC stream one document at a "
+        "time and a big JSONL file is read in parts by every worker, so multi-gigabyte "
+        "shards are inputs like any other; a text or HTML file is one document, read at most "
+        "max_document_bytes far.",
     )
     max_decompressed_bytes: int = Field(
         256 * 1024**2,

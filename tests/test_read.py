@@ -108,6 +108,22 @@ def test_oversized_document_is_rejected(tmp_path):
     assert r.reason == "too_large"
 
 
+def test_an_input_over_max_input_bytes_is_rejected_unread(tmp_path, monkeypatch):
+    """A file bigger than read.max_input_bytes (a disk image named by mistake) is a plan
+    reject, never hashed or read; files at the limit are inputs, whatever their format."""
+    from cleaners import read
+
+    for name in ("a.txt", "b.jsonl", "c.warc.gz"):
+        (tmp_path / name).write_bytes(b"x" * 1000)
+    (tmp_path / "d.jsonl").write_bytes(b"x" * 1001)
+    hashed = []
+    monkeypatch.setattr(read, "_file_sha256_memo", lambda key, path: hashed.append(path.name) or "0" * 64)
+    items, rejects = plan_inputs([str(tmp_path)], ReadConfig(max_input_bytes=1000))
+    assert [(r.source.uri.rsplit("/", 1)[1], r.stage, r.reason) for r in rejects] == [("d.jsonl", "read", "too_large")]
+    assert "1001 bytes > read.max_input_bytes=1000" in rejects[0].detail
+    assert [i.uri.rsplit("/", 1)[1] for i in items] == hashed == ["a.txt", "b.jsonl", "c.warc.gz"]
+
+
 def test_oversized_jsonl_line_is_rejected_and_the_rest_goes_on(tmp_path):
     (tmp_path / "d.jsonl").write_text(json.dumps({"text": "y" * 500}) + "\n" + json.dumps({"text": "ok"}) + "\n")
     out = units(tmp_path, "d.jsonl", cfg=ReadConfig(max_document_bytes=100))

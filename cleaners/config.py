@@ -369,13 +369,14 @@ class FetchConfig(_Section):
     per_host_concurrency: int = Field(
         2,
         ge=1,
-        description="Simultaneous requests to one host: what a browser-sized client "
-        "would do, so a batch from one site does not hammer it.",
+        description="Simultaneous requests to one host, across all the workers of a run "
+        "(and of runs into the same corpus): what a browser-sized client would do, so a "
+        "list from one site does not hammer it.",
     )
     max_concurrency: int = Field(
         8,
         ge=1,
-        description="Requests in flight across all hosts (worker threads). Fetching is "
+        description="Requests in flight across all hosts, per worker (its threads). Fetching is "
         "I/O bound; 8 keeps a batch quick without many open sockets.",
     )
     user_agent: str = Field(

@@ -21,7 +21,9 @@ Safety and politeness:
   so a second DNS answer cannot redirect the request (DNS rebinding);
 - no environment proxies (they would bypass the vetting), no cookies, no keep-alive
   (a pooled connection is tied to an IP, and a TLS session to one certificate name);
-- per-host and overall concurrency caps; a User-Agent naming docprep;
+- per-host and overall concurrency caps, the per-host one across the processes that share
+  a `shared_dir` (a run's workers, and runs into the same corpus: a request holds one of
+  `per_host_concurrency` locked slot files of its host); a User-Agent naming docprep;
 - connect, read and total timeouts; bodies are streamed and aborted past the size cap;
 - retries with exponential backoff only for transient failures (connect errors,
   timeouts, 429, 500, 502, 503, 504), honouring Retry-After up to a cap;
@@ -50,6 +52,7 @@ import http.cookiejar
 import ipaddress
 import json
 import os
+import random
 import re
 import socket
 import ssl
@@ -58,6 +61,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from io import BytesIO
@@ -364,6 +368,45 @@ def _shared_pace(shared_dir: Path, origin: str, delay: float) -> tuple[float, fl
     return now, start
 
 
+#: How long a request waiting for a host's slot held by another process sleeps between
+#: tries, at most (growing from a tenth of it; flock has no fair queue to wait in).
+SLOT_POLL_S = 0.1
+#: Hosts share slot files by a hash of their name, so the files stay bounded whatever the
+#: URL lists hold. Two hosts fetched at once that fall in one bucket (a few percent of the
+#: time with a dozen hosts in flight) share its slots: less concurrency, never more.
+SLOT_BUCKETS = 1024
+
+
+@contextmanager
+def _shared_slot(shared_dir: Path, host: str, slots: int, waiting: Callable[[], None]) -> Iterator[None]:
+    """Hold one of `host`'s `slots` slot files under an exclusive lock for the duration:
+    at most `slots` requests to the host at once among all processes (and threads) using
+    `shared_dir`. A lock belongs to the open file, so a process that dies frees its slot.
+    `waiting` is called between tries (the fetch run's sign of life)."""
+    import fcntl
+
+    bucket = int(hashlib.sha256(host.encode("utf-8", "surrogateescape")).hexdigest()[:8], 16) % SLOT_BUCKETS
+    folder = shared_dir / "slots"
+    folder.mkdir(parents=True, exist_ok=True)
+    pause = SLOT_POLL_S / 10
+    while True:
+        for k in range(slots):
+            f = open(folder / f"{bucket:04d}.{k}", "a")
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                f.close()
+                continue
+            try:
+                yield
+            finally:
+                f.close()  # closing the last descriptor of the file releases its lock
+            return
+        waiting()
+        time.sleep(pause * (0.5 + random.random()))  # jittered: no lockstep between waiters
+        pause = min(SLOT_POLL_S, pause * 2)
+
+
 def _cached_robots(shared_dir: Path, origin: str) -> _Robots | None:
     """The origin's robots.txt answer another fetch run kept, if under ROBOTS_CACHE_S old."""
     path = _site_file(shared_dir / "robots", origin, ".json")
@@ -575,6 +618,13 @@ class _Fetcher:
                 slot = self._slots[host] = threading.BoundedSemaphore(self.cfg.per_host_concurrency)
             return slot
 
+    def _shared_slot(self, host: str):
+        """A slot of the host among the processes sharing `shared_dir` (after one among
+        this fetcher's threads, `_slot`)."""
+        if self.shared_dir is None:
+            return nullcontext()
+        return _shared_slot(self.shared_dir, host, self.cfg.per_host_concurrency, self._tick)
+
     def _attempt(self, url: httpx.URL, requested: str, delay: float, robots_txt: bool,
                  conditional: tuple[tuple[str, str], ...]) -> _Page | _Redirect:
         self._tick()
@@ -582,7 +632,7 @@ class _Fetcher:
             host = url.raw_host.decode("ascii").lower()
             addresses = resolve(host, url.port or (443 if url.scheme == "https" else 80), self.cfg.allow_private_addresses)
             tried = addresses[:ADDRESSES_TRIED]
-            with self._slot(host):
+            with self._slot(host), self._shared_slot(host):
                 self._pace(_origin(url), delay)
                 for n, ip in enumerate(tried, start=1):
                     try:

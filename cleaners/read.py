@@ -336,7 +336,9 @@ class _CappedStream:
         self.progress, self.beat_at = progress, PROGRESS_BYTES
 
     def read(self, n: int = -1) -> bytes:
-        data = self.stream.read(self.cap + 1 - self.count if n < 0 else min(n, self.cap + 1 - self.count))
+        if n < 0:  # to the end, a MiB at a time (a file's read(n) allocates n bytes first)
+            return b"".join(iter(lambda: self.read(1 << 20), b""))
+        data = self.stream.read(min(n, self.cap + 1 - self.count))
         self._add(len(data))
         return data
 

@@ -819,6 +819,21 @@ def test_crawl_delay_is_shared_by_the_run_s_fetchers(server, tmp_path):
     assert len(arrivals) == 4 and min(b - a for a, b in zip(arrivals, arrivals[1:])) >= 0.25
 
 
+@pytest.mark.parametrize("shared", [True, False])
+def test_per_host_concurrency_is_shared_by_the_run_s_fetchers(server, tmp_path, shared):
+    """Two fetch runs at once (two workers of a run) hold at most per_host_concurrency
+    requests to a host between them when they share the run's folder; each its own cap
+    without it."""
+    def fetch(n):
+        urls = [server.url(f"/count/{n}-{k}") for k in range(6)]
+        return fetch_to_warc(urls, tmp_path / f"{n}.warc.gz", cfg(max_concurrency=8, per_host_concurrency=2, **PATIENT),
+                             shared_dir=tmp_path / "shared" if shared else None)
+
+    with ThreadPoolExecutor(2) as pool:
+        assert list(pool.map(fetch, range(2))) == [[], []]
+    assert server.max_active == 2 if shared else server.max_active > 2  # 12 requests of 0.15 s: caps reached
+
+
 def test_robots_txt_is_asked_once_a_day_by_the_run_s_fetch_runs(server, tmp_path):
     """Fetch runs sharing a folder (a run's batches, and later runs into the same corpus)
     read a site's robots.txt answer kept there for 24 hours (RFC 9309 §2.4); a failure

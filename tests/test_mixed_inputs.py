@@ -123,8 +123,8 @@ def test_every_input_kind_in_one_run_and_offline_replay(tmp_path, site):
     assert m["counts"]["inputs"] == m["counts"]["records"] + m["counts"]["rejects"] == 8
     assert HITS["/private"] == 0
     # The fetch runs' failures waited in the work folder until their batch was done; the
-    # site's robots.txt answer stays there, for a day.
-    assert [p.name for p in (tmp_path / "out" / ".work" / "fetched").iterdir()] == ["robots"]
+    # site's robots.txt answer stays there, for a day, and the hosts' slot files (bounded).
+    assert sorted(p.name for p in (tmp_path / "out" / ".work" / "fetched").iterdir()) == ["robots", "slots"]
 
     # Replay offline: the archived responses give the same texts with no network.
     archives = sorted(str(p) for p in (tmp_path / "out" / "fetched").glob("*/*.warc.gz"))
@@ -230,4 +230,4 @@ def test_fetched_pages_stay_in_a_relative_out_folder(tmp_path, site, monkeypatch
     assert m["counts"]["records"] == 2
     run_id = m["runs"][-1]["run_id"]
     assert len(list((tmp_path / "out" / "fetched" / run_id).glob("*.warc.gz"))) == 1
-    assert [p.name for p in (tmp_path / "out" / ".work" / "fetched").iterdir()] == ["robots"]
+    assert sorted(p.name for p in (tmp_path / "out" / ".work" / "fetched").iterdir()) == ["robots", "slots"]

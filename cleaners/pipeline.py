@@ -359,9 +359,11 @@ LEDGER = "inputs.jsonl"
 
 def read_ledger(out: Path, published_runs: set[str]) -> list[dict[str, Any]]:
     """What earlier runs processed: one entry per input file (uri, sha256, config hash,
-    run), and one per URL asked for (uri, config hash, run, `at` the run's start, `stage`
-    and `outcome` where its unit ended, the page's `etag` / `last_modified`). Entries of a
-    run that never reached the manifest (a crash) do not count."""
+    run), one per URL asked for (uri, config hash, run, `at` the run's start, `stage`
+    and `outcome` where its unit ended, the page's `etag` / `last_modified`), and one per
+    bad line of a URL list (the list's uri, the line's sha256 and number, `stage` and
+    `outcome` as a URL's). Entries of a run that never reached the manifest (a crash) do
+    not count."""
     path = out / LEDGER
     if not path.exists():
         return []
@@ -387,11 +389,15 @@ def prepare_run(inputs: Sequence[str], out: str | Path, cfg: Config) -> RunPlan:
     previous_run = runs[-1]["run_id"] if runs else None
     config_hash = cfg.hash()
     ledger = read_ledger(out, {r["run_id"] for r in runs})
-    done = {(e["sha256"], e["config_hash"]): e for e in ledger if e.get("sha256")}
-    by_uri = {e["uri"]: e for e in ledger if e.get("sha256")}
+    files = [e for e in ledger if e.get("sha256") and "outcome" not in e]
+    done = {(e["sha256"], e["config_hash"]): e for e in files}
+    by_uri = {e["uri"]: e for e in files}
     asked = {(e["uri"], e["config_hash"]): e for e in ledger if "outcome" in e}  # URLs, the latest ask last
+    bad_lines = {(e["uri"], e["sha256"], e["config_hash"]): e for e in ledger if "outcome" in e and e.get("sha256")}
     now = datetime.now(timezone.utc)
     skipped, superseded, todo = [], [], []
+    if cfg.read.skip_processed:
+        rejects = _unsettled_plan_rejects(rejects, bad_lines, config_hash, skipped)
     for it in items:
         if it.url is not None:
             it = _url_item(it, asked.get((it.url, config_hash)), cfg, now, skipped)
@@ -445,6 +451,24 @@ def _url_item(it: WorkItem, last: dict[str, Any] | None, cfg: Config, now: datet
         skipped.append({"uri": it.uri, "fetched_in": last["run_id"], "outcome": last["outcome"]})
         return None
     return replace(it, etag=last.get("etag"), last_modified=last.get("last_modified"))
+
+
+def _unsettled_plan_rejects(rejects: list[Reject], bad_lines: dict[tuple[str, str, str], dict[str, Any]],
+                            config_hash: str, skipped: list[dict[str, Any]]) -> list[Reject]:
+    """The plan rejects to report in this run: all but the bad lines of a URL list that an
+    earlier run with this config rejected already (the same bytes in the same list, at any
+    line: a list that grows or is reordered), which are listed as skipped instead. A
+    scheduled run over a list with a bad line would otherwise reject it again every time,
+    and never find nothing new to do."""
+    kept = []
+    for r in rejects:
+        seen = bad_lines.get((r.source.uri, r.source.sha256, config_hash)) if r.source.format == "url_list" else None
+        if seen is None:
+            kept.append(r)
+        else:
+            skipped.append({"uri": r.source.uri, "line": r.source.position, "sha256": r.source.sha256,
+                            "rejected_in": seen["run_id"], "outcome": seen["outcome"]})
+    return kept
 
 
 def _once_per_file(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -528,6 +552,7 @@ def _finalize_locked(plan: RunPlan, previous: dict[str, Any]) -> dict[str, Any]:
         for r in plan.plan_rejects:
             rejects_out.write(r)
             counts[r["stage"]][r["reason"]] += 1
+            asked.add(r["source"], r["stage"], r["reason"])
             units_expected += 1
         for b in plan.batches:
             results, done = batch_paths(plan, b)
@@ -715,7 +740,8 @@ def build_corpus_manifest(previous: dict[str, Any], run: dict[str, Any], out: Pa
 class _UrlOutcomes:
     """What became of each URL this run asked for, for the ledger: where its unit ended
     (stage and reason, "write"/"kept" for a record) and the validators to ask again with
-    (the page's ETag and Last-Modified; after a 304, those the run asked with)."""
+    (the page's ETag and Last-Modified; after a 304, those the run asked with); and the
+    bad lines of URL lists, by their bytes (`_unsettled_plan_rejects`)."""
 
     def __init__(self, plan: RunPlan) -> None:
         self.plan = plan
@@ -723,6 +749,11 @@ class _UrlOutcomes:
         self.entries: list[dict[str, Any]] = []
 
     def add(self, source: dict[str, Any], stage: str, reason: str) -> None:
+        if source.get("format") == "url_list":  # a bad line of a URL list: settled by its bytes
+            self.entries.append({"uri": source["uri"], "sha256": source["sha256"], "config_hash": self.plan.config_hash,
+                                 "run_id": self.plan.run_id, "at": self.plan.started_at, "stage": stage,
+                                 "outcome": reason, "line": source.get("position")})
+            return
         if source.get("format") != "url":
             return
         known = self.asked_with.get(source["uri"], {}) if reason == "not_modified" else source

@@ -197,6 +197,35 @@ def test_a_later_run_asks_only_for_urls_not_settled(tmp_path, site):
     assert run_manifest(tmp_path / "out", third)["counts"]["records"] == 0
 
 
+def test_a_bad_line_of_a_url_list_is_rejected_once(tmp_path, site):
+    """A scheduled run over an unchanged list with a bad line finds nothing new to do (it
+    used to reject the line again, and publish a run of that alone, every time); the same
+    line moved in a grown list stays settled, a new bad line does not; with
+    skip_processed off every bad line is rejected again."""
+    urls = tmp_path / "list.urls"
+    urls.write_text(f"{site}/a\nftp://nope/x\n")
+    cfg = Config().with_overrides(fetch=FETCH)
+    first = run([str(urls)], tmp_path / "out", cfg, workers=0)
+    assert first["counts"]["records"] == first["counts"]["rejects"] == 1
+    assert ("list.urls", "fetch", "bad_url") in ledger_urls(tmp_path / "out")
+    again = run([str(urls)], tmp_path / "out", cfg, workers=0)
+    assert again["last_attempt"]["status"] == "nothing_new" and len(again["runs"]) == 1
+    urls.write_text(f"{site}/b\n{site}/a\nftp://nope/x\nnot a url\n")
+    third = run([str(urls)], tmp_path / "out", cfg, workers=0)
+    m = run_manifest(tmp_path / "out", third)
+    first_run = first["runs"][-1]["run_id"]
+    assert [e for e in m["skipped_inputs"] if "line" in e] == [
+        {"uri": str(urls), "line": 3, "sha256": hashlib.sha256(b"ftp://nope/x").hexdigest(),
+         "rejected_in": first_run, "outcome": "bad_url"}]
+    rejects = [json.loads(line) for line in open(tmp_path / "out" / "runs" / m["run_id"] / "rejects.jsonl")]
+    assert [(r["source"]["position"], r["reason"]) for r in rejects] == [(4, "bad_url")]
+    assert m["counts"]["records"] == 1  # /b
+    fourth = run([str(urls)], tmp_path / "out", cfg.with_overrides(read={"skip_processed": False}), workers=0)
+    rejects = [json.loads(line) for line in open(tmp_path / "out" / "runs" / fourth["runs"][-1]["run_id"] / "rejects.jsonl")]
+    assert sorted((r["source"]["position"], r["reason"]) for r in rejects if r["stage"] == "fetch") == [
+        (3, "bad_url"), (4, "bad_url")]
+
+
 def test_refetch_after_days_asks_whether_the_page_changed(tmp_path, site, monkeypatch):
     """Past `fetch.refetch_after_days` a fetched URL is asked again with its ETag: an
     unchanged page is a not_modified reject (no body sent), a changed one a new record.

@@ -65,6 +65,13 @@ class ReadConfig(_Section):
         "compressed file: at most 16 parts, as each is reached by reading from the start). "
         "Same units, line numbers and ids as one read.",
     )
+    warc_part_bytes: int = Field(
+        64 * 1024**2,
+        ge=64 * 1024,
+        description="A gzip WARC bigger than this is read as parts of about this size "
+        "(compressed), each its own batch, so that one big archive (a 1 GB Common Crawl "
+        "file) spreads over every worker. Same records, offsets and ids as one read.",
+    )
     jsonl_keys: dict[JsonlField, str] = Field(
         default_factory=dict,
         description="The keys a JSONL line's fields are read from where they are not "

@@ -208,7 +208,8 @@ def _add_file(path: Path, uri: str, cfg: ReadConfig, items, rejects) -> None:
         rejects.append(_plan_reject(uri, "unreadable", exc.strerror or str(exc)))
         return
     item = WorkItem(uri=uri, format=fmt, path=os.path.abspath(path), sha256=digest, size=size)
-    items.extend(split_jsonl(item, cfg) if fmt == "jsonl" else [item])
+    split = {"jsonl": split_jsonl, "warc": split_warc}.get(fmt)
+    items.extend(split(item, cfg) if split else [item])
 
 
 #: A compressed file is read from its start to reach a part (no seeking inside gzip or
@@ -252,6 +253,29 @@ def split_jsonl(item: WorkItem, cfg: ReadConfig) -> list[WorkItem]:
     bounds = [*(s for s, _ in starts[1:]), None]
     return [replace(item, part=k, first_line=line, start=start, end=end)
             for k, ((start, line), end) in enumerate(zip(starts, bounds))]
+
+
+def split_warc(item: WorkItem, cfg: ReadConfig) -> list[WorkItem]:
+    """A gzip WARC bigger than `read.warc_part_bytes`, as parts of about that size, each
+    its own batch: the records starting in [start, end) of the file (`iter_warc`). The
+    cuts are found at planning with a seek and a short scan each: the first record at or
+    after every multiple of the part size (`warc.next_member`). Parts read the same
+    records, offsets and ids as one read. A WARC gzipped whole (one member) has no record
+    to cut at and stays whole; so do plain, zstd and ARC files."""
+    from cleaners.warc import next_member
+
+    if compression(item.path) != "gzip" or not _is_warc_name(item.path) or item.size <= cfg.warc_part_bytes:
+        return [item]
+    n = -(-item.size // cfg.warc_part_bytes)
+    try:
+        with open(item.path, "rb") as f:
+            cuts = {next_member(f, k * item.size // n) for k in range(1, n)}
+    except OSError:
+        return [item]  # read whole: reading it finds the same fault, and rejects it
+    starts = [0, *sorted(c for c in cuts if c is not None)]  # a record bigger than a part: one cut
+    if len(starts) == 1:
+        return [item]
+    return [replace(item, part=k, start=a, end=b) for k, (a, b) in enumerate(zip(starts, [*starts[1:], None]))]
 
 
 def jsonl_parts(path: str, part_bytes: int, cfg: ReadConfig) -> list[tuple[int, int]]:
@@ -429,9 +453,15 @@ def read_item(item: WorkItem, cfg: ReadConfig,
             try:
                 # warcio reads gzip itself (record offsets in the compressed file); a
                 # zstd archive is read decompressed (offsets in the decompressed stream).
-                gzipped = compression(item.path) == "gzip"
-                yield from iter_warc(_CappedStream(raw, cfg.max_input_bytes, progress) if gzipped else stream,
-                                     item.uri, cfg)
+                if compression(item.path) != "gzip":
+                    yield from iter_warc(stream, item.uri, cfg)
+                    return
+                capped = _CappedStream(raw, cfg.max_input_bytes, progress)
+                resync = _resync(raw, capped) if _is_warc_name(item.path) else None  # ARC: no member check
+                if item.start:
+                    raw.seek(item.start)
+                    capped.count = item.start
+                yield from iter_warc(capped, item.uri, cfg, item.start or 0, item.end, resync)
             except (LimitExceeded, *_CORRUPT) as exc:  # iter_warc rejects what it can itself
                 yield _failure(item, exc)
             return
@@ -461,6 +491,28 @@ def read_item(item: WorkItem, cfg: ReadConfig,
         yield Reject(src, STAGE, "too_large", f"more than read.max_document_bytes={cfg.max_document_bytes} bytes")
     else:
         yield Document(source=src, kind=fmt, raw=data)
+
+
+def _resync(raw: BinaryIO, capped: "_CappedStream") -> Callable[[int], int | None]:
+    """`iter_warc`'s resync for a gzip WARC: move to its first record at or after an offset."""
+    from cleaners.warc import next_member
+
+    def resync(offset: int) -> int | None:
+        found = next_member(raw, offset)
+        if found is not None:
+            raw.seek(found)
+            capped.count = found
+        return found
+
+    return resync
+
+
+def _is_warc_name(path: str | None) -> bool:
+    """A WARC, not an ARC (whose records start otherwise), by its name."""
+    low = (path or "").lower()
+    if low.endswith(_COMPRESSED):
+        low = low.rsplit(".", 1)[0]
+    return low.endswith(".warc")
 
 
 def sniff_format(data: bytes) -> str:

@@ -3,14 +3,20 @@
 The input unit is the **response record**: each one ends as exactly one `Document` (an
 HTML page) or one `Reject` (stage `read`). Request, metadata, warcinfo, revisit, resource
 and conversion records are not units: they describe or duplicate a response, carry no page
-of their own, and are skipped without a trace. A broken archive ends with one `Reject`
-(reason `corrupt_warc`, `position` = byte offset of the broken record); every record
-before it still comes out.
+of their own, and are skipped without a trace. A broken archive gives one `Reject`
+(reason `corrupt_warc`, `position` = byte offset of the broken record) and ends there,
+every record before it still out; a gzip WARC goes on at the next record.
 
 Reasons: `not_html` (the payload is not `text/html` / `application/xhtml+xml`, or the
 record has no HTTP headers), `http_<status>` (a non-2xx response: an error page or a
 redirect stub is not an article), `too_large` (body over `ReadConfig.max_document_bytes`),
 `corrupt_warc`.
+
+A gzip WARC (one gzip member per record, as every crawler writes them) can be read from
+any record on: `next_member` finds the first record at or after a byte offset. So a
+damaged record there costs only itself (reading resumes at the next record), and a big
+archive is read in parts, one per worker (`read.split_warc`), each part the records that
+start in its byte range.
 
 Records written by `cleaners.fetch.fetch_to_warc` carry docprep's own WARC headers
 (`WARC-Docprep-Requested-URI`, `WARC-Docprep-Fetched-At`, `WARC-Docprep-Robots`); their documents read back as
@@ -23,7 +29,7 @@ a body is read at most `max_document_bytes + 1` bytes far.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Generator, Iterator
 from hashlib import sha256
 from typing import Any, BinaryIO
 
@@ -77,17 +83,48 @@ def is_html(content_type: str | None) -> bool:
     return parse_content_type(content_type)[0] in HTML_MEDIA_TYPES
 
 
-def iter_warc(data: BinaryIO, uri: str, cfg: ReadConfig) -> Iterator[Document | Reject]:
+def iter_warc(data: BinaryIO, uri: str, cfg: ReadConfig, start: int = 0, end: int | None = None,
+              resync: Callable[[int], int | None] | None = None) -> Iterator[Document | Reject]:
     """Yield one Document or Reject per response record of a WARC/ARC stream, in file order.
 
-    `uri` is the archive's name as the user gave it; `data` is read once, front to back.
+    `uri` is the archive's name as the user gave it; `data` is read once, front to back,
+    from byte `start` (where it stands), and its records are those starting before `end`
+    (None: to the end of the file; the last one is read to its end, past `end`).
+
+    Damage ends the reading with a `corrupt_warc` reject, unless `resync` is given (a
+    gzip WARC, whose records are gzip members that can be found: `next_member`):
+    `resync(offset)` moves `data` to the first record at or after `offset` and returns
+    it, or None if there is none, and reading resumes there, so one broken record costs
+    that record and not the rest of the archive.
     """
+    position = start
+    while True:
+        damaged = yield from _records(data, uri, cfg, position, end)
+        if damaged is None or resync is None:
+            return
+        position = resync(max(damaged, position) + 1)  # always forward: reading ends
+        if position is None or (end is not None and position >= end):
+            return
+
+
+def _records(data: BinaryIO, uri: str, cfg: ReadConfig, start: int,
+             end: int | None) -> Generator[Document | Reject, None, int | None]:
+    """`iter_warc` from `start` to the first damage: returns the damaged record's offset
+    (after yielding its reject), or None at the end. Damage at or past `end` is the next
+    part's to report."""
     # arc2warc=False: warcio's ARC->WARC conversion invents a random WARC-Record-ID per
     # record, which would make the output differ from run to run. ARC headers are
     # normalised here instead (`_facts`).
-    stream = _Counting(data)
+    stream = _Counting(data, start)
     records = ArchiveIterator(stream, arc2warc=False)
     skipped: tuple[ArcWarcRecord, int | None] | None = None  # a non-unit record warcio drains
+
+    def damage(at: int | None, detail: str) -> Generator[Document | Reject, None, int | None]:
+        if end is not None and at is not None and at >= end:
+            return None
+        yield _corrupt(uri, at, detail)
+        return at if at is not None else start
+
     while True:
         position = getattr(records, "offset", None)
         try:
@@ -98,19 +135,19 @@ def iter_warc(data: BinaryIO, uri: str, cfg: ReadConfig) -> Iterator[Document | 
             # warcio moved `offset` to the failed record's start, unless the failure came
             # while it drained the previous record: then it still points at that one.
             position = getattr(records, "offset", position)
-            yield _corrupt(uri, position, f"cannot parse the record at byte {position}: {_describe(exc)}")
-            return
+            return (yield from damage(position, f"cannot parse the record at byte {position}: {_describe(exc)}"))
         if skipped is not None and not _complete(skipped[0]):
-            yield _corrupt(uri, skipped[1], f"the record at byte {skipped[1]} is truncated")
-            return
+            return (yield from damage(skipped[1], f"the record at byte {skipped[1]} is truncated"))
         if record is None:
             # warcio ends quietly (EOFError inside) on a record cut in its headers; bytes
             # read beyond the last whole record are that cut record.
-            end = getattr(records, "offset", None)
-            if end is not None and stream.count > end:
-                yield _corrupt(uri, end, f"the record at byte {end} is cut short in its headers")
-            return
+            last = getattr(records, "offset", None)
+            if last is not None and stream.count > last:
+                return (yield from damage(last, f"the record at byte {last} is cut short in its headers"))
+            return None
         position = getattr(records, "offset", position)
+        if end is not None and position is not None and position >= end:
+            return None  # the next part's first record
         if record.rec_type != "response":
             skipped = (record, position)
             continue
@@ -119,24 +156,53 @@ def iter_warc(data: BinaryIO, uri: str, cfg: ReadConfig) -> Iterator[Document | 
             result = _read_response(record, uri, position, cfg)
             records.get_record_offset()  # drains what is left of the record, may hit damage
         except _CORRUPT as exc:
-            yield _corrupt(uri, position, f"the record at byte {position} is damaged: {_describe(exc)}")
-            return
+            return (yield from damage(position, f"the record at byte {position} is damaged: {_describe(exc)}"))
         if not _complete(record):
-            yield _corrupt(
-                uri, position,
+            return (yield from damage(
+                position,
                 f"the record at byte {position} is truncated: its Content-Length promises more bytes "
                 "than the file holds (an interrupted download or copy?)",
-            )
-            return
+            ))
         yield result
 
 
-class _Counting:
-    """Counts the bytes warcio takes from the input (also gives unseekable streams a tell)."""
+#: A gzip member's first bytes (magic, deflate), where a record of a gzip WARC may start.
+GZIP_MEMBER = b"\x1f\x8b\x08"
+_PROBE = 4096  # compressed bytes inflated to check a candidate: far more than 8 bytes of output
 
-    def __init__(self, raw: BinaryIO) -> None:
+
+def next_member(f: BinaryIO, offset: int) -> int | None:
+    """The offset of the first record of a gzip WARC at or after `offset` in the seekable
+    file `f`: a gzip member that inflates to a WARC header ("WARC/1."), or None. Reads a
+    MiB at a time from `offset`; a record is rarely more than a few hundred KB."""
+    pos = offset
+    while True:
+        f.seek(pos)
+        window = f.read(1 << 20)
+        if not window:
+            return None
+        i = window.find(GZIP_MEMBER)
+        while i >= 0:
+            f.seek(pos + i)
+            try:
+                head = zlib.decompressobj(31).decompress(f.read(_PROBE), 8)
+            except zlib.error:
+                head = b""
+            if head.startswith(b"WARC/1."):
+                return pos + i
+            i = window.find(GZIP_MEMBER, i + 1)
+        if len(window) < 1 << 20:
+            return None
+        pos += len(window) - len(GZIP_MEMBER) + 1
+
+
+class _Counting:
+    """Counts the bytes warcio takes from the input, from `start`, where the input stands
+    (also gives unseekable streams a tell)."""
+
+    def __init__(self, raw: BinaryIO, start: int = 0) -> None:
         self.raw = raw
-        self.count = 0
+        self.count = start
 
     def read(self, size: int = -1) -> bytes:
         chunk = self.raw.read(size)

@@ -521,3 +521,40 @@ def test_one_big_jsonl_file_spreads_over_batches_with_the_same_corpus(tmp_path, 
     assert [i["uri"] for i in parts_manifest["inputs"]] == [str(tmp_path / name)]
     again = run([str(tmp_path / name)], tmp_path / "parts", Config().with_overrides(read={"jsonl_part_bytes": 64 * 1024}), workers=0)
     assert again["last_attempt"]["status"] == "nothing_new" and again["last_attempt"]["skipped_inputs"] == 1
+
+
+def test_one_big_gzip_warc_spreads_over_batches_with_the_same_corpus(tmp_path):
+    """A gzip WARC over read.warc_part_bytes is read in parts, each its own batch: the
+    records, rejects and ids are those of one read, and the input is listed once."""
+    import io
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    root = Path(__file__).resolve().parents[1]
+    texts = [p.read_text(encoding="utf-8") for p in sorted((root / "seeds").glob("*.txt"))]
+    buf = io.BytesIO()
+    w = WARCWriter(buf, gzip=True)
+    for k in range(8):
+        for n, text in enumerate(texts):
+            paras = "".join(f"<p>{line}</p>" for line in text.splitlines() if line.strip())
+            page = f"<html><head><title>Page {k}-{n}</title></head><body><article>{paras}<p>Edition {k}.</p></article></body></html>"
+            headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
+            w.write_record(w.create_warc_record(f"http://example.com/{k}/{n}", "response",
+                                                payload=io.BytesIO(page.encode()), http_headers=headers))
+    (tmp_path / "crawl.warc.gz").write_bytes(buf.getvalue())
+
+    def corpus(out, part_bytes, workers):
+        cfg = Config().with_overrides(read={"warc_part_bytes": part_bytes})
+        m = run([str(tmp_path / "crawl.warc.gz")], out, cfg, workers=workers)
+        manifest = json.loads((out / "runs" / m["runs"][-1]["run_id"] / "manifest.json").read_text())
+        recs = [{k: v for k, v in r.items() if k != "provenance"} for r in iter_records(out)]
+        rejects = [(r["id"], r["stage"], r["reason"], r.get("duplicate_of")) for r in map(json.loads, open(out / "rejects.jsonl"))]
+        return m, manifest, recs, rejects
+
+    _, _, whole_recs, whole_rejects = corpus(tmp_path / "whole", 1 << 30, 0)
+    m, manifest, recs, rejects = corpus(tmp_path / "parts", 64 * 1024, 2)
+    assert len(list((tmp_path / "parts" / ".work" / "batches").glob("*.done.json"))) >= 2
+    assert m["counts"]["inputs"] == 40
+    assert (recs, rejects) == (whole_recs, whole_rejects) and len(recs) == 5
+    assert [i["uri"] for i in manifest["inputs"]] == [str(tmp_path / "crawl.warc.gz")]

@@ -323,3 +323,160 @@ def test_truncated_too_large_record_is_corrupt_not_too_large():
     small, rej = read(data[: len(data) - 1000], ReadConfig(max_document_bytes=1000))
     assert isinstance(small, Document)
     assert rej.reason == "corrupt_warc" and "truncated" in rej.detail
+
+
+# ---------------------------------------------------------------------------- gzip WARCs: resync and parts
+
+
+def big_warc(seed: int, n: int = 300, embed_every: int = 0, gz: bool = True) -> bytes:
+    """A gzip WARC of `n` exchanges (request, then a response: HTML of varied size, some
+    PDFs, some error pages), with a metadata record now and then; every `embed_every`th
+    response's body is itself a gzip WARC (stored verbatim by deflate: a record start
+    inside a record)."""
+    import random
+
+    rnd = random.Random(seed)
+    buf = io.BytesIO()
+    w = WARCWriter(buf, gzip=gz)
+    inner = build_warc(True)
+    for k in range(n):
+        uri = f"http://example.com/{seed}/{k}"
+        w.write_record(_request(w, uri))
+        if embed_every and k % embed_every == embed_every - 1:
+            w.write_record(_response(w, uri, inner, content_type="application/warc"))
+        elif rnd.random() < 0.1:
+            w.write_record(_response(w, uri, b"%PDF-1.4 " + rnd.randbytes(500), content_type="application/pdf"))
+        elif rnd.random() < 0.05:
+            w.write_record(_response(w, uri, b"<html>gone</html>", status="404 Not Found"))
+        else:
+            words = " ".join(rnd.randbytes(4).hex() for _ in range(rnd.randrange(10, 1500)))
+            w.write_record(_response(w, uri, f"<html><body><p>Page {k}: {words}</p></body></html>".encode()))
+        if rnd.random() < 0.2:
+            w.write_record(w.create_warc_record(uri, "metadata", payload=io.BytesIO(b"via: x\r\n"),
+                                                warc_content_type="application/warc-fields"))
+    return buf.getvalue()
+
+
+def outcomes(units: list) -> list[tuple]:
+    return [(type(u).__name__, u.source.position, u.source.sha256, getattr(u, "reason", None), u.id)
+            for u in units]
+
+
+def read_file(path, cfg: ReadConfig = CFG) -> list:
+    """Every unit of `path` as the run reads it: planned (in parts if big), each part read."""
+    from cleaners.read import plan_inputs, read_item
+
+    items, rejects = plan_inputs([str(path)], cfg)
+    assert rejects == []
+    return [u for it in items for u in read_item(it, cfg)]
+
+
+def test_next_member_finds_the_first_record_at_or_after_any_offset(tmp_path):
+    from cleaners.warc import next_member
+
+    data = build_warc(True)
+    starts = [off for _, off, _ in offsets(data)]
+    with open(tmp_path / "a.warc.gz", "wb") as f:
+        f.write(data)
+    with open(tmp_path / "a.warc.gz", "rb") as f:
+        for at in range(len(data) + 2):
+            assert next_member(f, at) == next((s for s in starts if s >= at), None), at
+    whole = gzip.compress(build_warc(False))  # gzipped whole: one member, no record to find after it
+    (tmp_path / "w.warc.gz").write_bytes(whole)
+    with open(tmp_path / "w.warc.gz", "rb") as f:
+        assert next_member(f, 0) == 0 and next_member(f, 1) is None
+
+
+@pytest.mark.parametrize("damage", ["garbage", "flipped"])
+def test_a_damaged_record_of_a_gzip_warc_costs_only_itself(tmp_path, damage):
+    """A gzip WARC's records are gzip members: after a damaged one, reading resumes at
+    the next record. A plain WARC, which has no such marks, ends at the damage."""
+    data = build_warc(True)
+    recs = offsets(data)
+    pdf_off, pdf_len = [(off, length) for kind, off, length in recs if kind == "response"][1]
+    if damage == "garbage":  # bytes between two records
+        damaged = data[:pdf_off] + b"\x1f\x8b\x08\x00garbage that is not deflate" + data[pdf_off:]
+        at = pdf_off
+    else:  # bytes of the PDF response's deflate data flipped
+        mid = pdf_off + pdf_len // 2
+        damaged = data[:mid] + bytes(b ^ 0xFF for b in data[mid:mid + 8]) + data[mid + 8:]
+        at = pdf_off
+    (tmp_path / "d.warc.gz").write_bytes(damaged)
+    out = read_file(tmp_path / "d.warc.gz")
+    full = read(data)
+    assert [o.reason for o in out if isinstance(o, Reject) and o.reason == "corrupt_warc"] == ["corrupt_warc"]
+    [bad] = [o for o in out if isinstance(o, Reject) and o.reason == "corrupt_warc"]
+    assert bad.source.position == at
+    shift = len(damaged) - len(data) if damage == "garbage" else 0
+    kept = [o for o in out if o is not bad]
+    # every record but the damaged one (garbage damages none), at its place (after the
+    # inserted garbage, shifted)
+    expected = [o for o in full if damage == "garbage" or o.source.position != pdf_off]
+    assert [(type(o).__name__, o.source.sha256) for o in kept] == [(type(o).__name__, o.source.sha256) for o in expected]
+    assert [o.source.position for o in kept] == [o.source.position + (shift if o.source.position >= pdf_off else 0)
+                                                 for o in expected]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("part_kib", [64, 150, 100_000])
+def test_a_big_gzip_warc_in_parts_reads_as_one(tmp_path, seed, part_kib):
+    """Parts start at records found at planning; each reads the records starting in its
+    range. Together: the same units, offsets and ids as one read, damage included (a
+    garbage stretch and a cut tail)."""
+    import random
+
+    data = big_warc(seed)
+    recs = offsets(data)
+    mid = recs[len(recs) // 2][1]
+    data = data[:mid] + b"\x1f\x8b\x08\x00garbage" + data[mid:]
+    # records that start as records and then break, some where a part starts
+    bad = bytearray(gzip.compress(b"WARC/1.0\r\nWARC-Type: metadata\r\n" + random.Random(seed).randbytes(1000).hex().encode()))
+    bad[len(bad) // 2:len(bad) // 2 + 8] = bytes(8)  # its deflate data broken: warcio raises on it
+    marks = [off for _, off, _ in offsets(data[:mid])][5::2]
+    data = b"".join(data[a:b] + (bad if b in marks else b"") for a, b in zip([0, *marks], [*marks, len(data)]))
+    data = data[: len(data) - 300]  # the last record cut short
+    (tmp_path / "big.warc.gz").write_bytes(data)
+    whole = read_file(tmp_path / "big.warc.gz")
+    cfg = ReadConfig(warc_part_bytes=part_kib * 1024)
+    from cleaners.read import plan_inputs
+    from cleaners.warc import next_member
+
+    items, _ = plan_inputs([str(tmp_path / "big.warc.gz")], cfg)
+    if part_kib == 100_000:
+        assert len(items) == 1 and items[0].part is None
+    else:
+        assert len(items) >= 2 and [i.part for i in items] == list(range(len(items)))
+        assert all(next_member(io.BytesIO(data), i.start) == i.start for i in items)
+    assert outcomes(read_file(tmp_path / "big.warc.gz", cfg)) == outcomes(whole)
+    assert sum(isinstance(u, Reject) and u.reason == "corrupt_warc" for u in whole) == 2 + len(marks)
+    assert sum(isinstance(u, Document) for u in whole) > 200
+
+
+def test_parts_lose_nothing_when_a_cut_falls_in_an_archived_archive(tmp_path):
+    """A response whose body is a gzip WARC holds record starts of its own, stored as they
+    are: a cut found there starts a part inside that record. The record itself is read
+    whole by the part before; the part reads the inner archive's records (extra units,
+    each accounted) until the inner archive ends, then resumes at the next record. Nothing
+    of one read is lost."""
+    data = big_warc(3, n=200, embed_every=3)
+    (tmp_path / "a.warc.gz").write_bytes(data)
+    whole = outcomes(read_file(tmp_path / "a.warc.gz"))
+    parts = outcomes(read_file(tmp_path / "a.warc.gz", ReadConfig(warc_part_bytes=64 * 1024)))
+    assert set(whole) <= set(parts)
+    assert len(whole) == 200
+
+
+def test_a_warc_gzipped_whole_and_an_arc_stay_whole(tmp_path):
+    """Parts need records that are gzip members: a WARC gzipped as one member has no
+    record to cut at, and an ARC's records are not looked for."""
+    from cleaners.read import plan_inputs
+
+    (tmp_path / "whole.warc.gz").write_bytes(gzip.compress(big_warc(4, n=100, gz=False)))
+    (tmp_path / "named.arc.gz").write_bytes(big_warc(4, n=100))
+    cfg = ReadConfig(warc_part_bytes=64 * 1024)
+    for name in ("whole.warc.gz", "named.arc.gz"):
+        items, _ = plan_inputs([str(tmp_path / name)], cfg)
+        assert len(items) == 1 and items[0].part is None, name
+    # warcio reads no WARC gzipped whole ("not valid for replay"): one reject that says so
+    [rej] = read_file(tmp_path / "whole.warc.gz", cfg)
+    assert rej.reason == "corrupt_warc" and "not a multi-member gzip" in rej.detail

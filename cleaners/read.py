@@ -448,13 +448,14 @@ def read_item(item: WorkItem, cfg: ReadConfig,
         return
     with raw:
         if fmt == "warc":
-            from cleaners.warc import iter_warc
+            from cleaners.warc import gzipped_whole, iter_warc
 
             try:
                 # warcio reads gzip itself (record offsets in the compressed file); a
-                # zstd archive is read decompressed (offsets in the decompressed stream).
-                if compression(item.path) != "gzip":
-                    yield from iter_warc(stream, item.uri, cfg)
+                # zstd archive, or a WARC gzipped whole (which warcio refuses), is read
+                # decompressed (offsets in the decompressed stream).
+                if compression(item.path) != "gzip" or gzipped_whole(raw):
+                    yield from iter_warc(stream, item.uri, cfg)  # offsets in the content
                     return
                 capped = _CappedStream(raw, cfg.max_input_bytes, progress)
                 resync = _resync(raw, capped) if _is_warc_name(item.path) else None  # ARC: no member check

@@ -166,6 +166,39 @@ def _records(data: BinaryIO, uri: str, cfg: ReadConfig, start: int,
         yield result
 
 
+def gzipped_whole(f: BinaryIO, limit: int = 16 * 1024**2) -> bool:
+    """Whether the gzip file `f` (seekable; left at its start) is one gzip member holding
+    many records (`gzip crawl.warc`) rather than a member per record: its first member
+    goes on past its first record. warcio refuses such a file; it reads as the plain
+    WARC it decompresses to. Inflates the first record only (at most `limit` bytes: a
+    first record bigger than that is taken for a member of its own)."""
+    inflate = zlib.decompressobj(31)
+    out = b""
+    need = None  # the first record's size, with the blank line after it
+    f.seek(0)
+    try:
+        while len(out) <= limit:
+            if need is None and (head := out.find(b"\r\n\r\n")) >= 0:
+                lengths = [line.split(b":", 1)[1].strip() for line in out[:head].split(b"\r\n")
+                           if line.lower().startswith(b"content-length:")]
+                if not out.startswith(b"WARC/") or not lengths or not lengths[0].isdigit():
+                    return False  # not a WARC record: warcio says what is wrong
+                need = head + 4 + int(lengths[0]) + 4
+            if need is not None and len(out) > need:
+                return True  # the member goes on past the first record
+            if inflate.eof:
+                return False  # it ended with the first record
+            chunk = f.read(1 << 16)
+            if not chunk:
+                return False
+            out += inflate.decompress(chunk)
+        return False
+    except zlib.error:
+        return False
+    finally:
+        f.seek(0)
+
+
 #: A gzip member's first bytes (magic, deflate), where a record of a gzip WARC may start.
 GZIP_MEMBER = b"\x1f\x8b\x08"
 _PROBE = 4096  # compressed bytes inflated to check a candidate: far more than 8 bytes of output

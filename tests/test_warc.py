@@ -372,7 +372,7 @@ def read_file(path, cfg: ReadConfig = CFG) -> list:
 
 
 def test_next_member_finds_the_first_record_at_or_after_any_offset(tmp_path):
-    from cleaners.warc import next_member
+    from cleaners.warc import gzipped_whole, next_member
 
     data = build_warc(True)
     starts = [off for _, off, _ in offsets(data)]
@@ -385,6 +385,9 @@ def test_next_member_finds_the_first_record_at_or_after_any_offset(tmp_path):
     (tmp_path / "w.warc.gz").write_bytes(whole)
     with open(tmp_path / "w.warc.gz", "rb") as f:
         assert next_member(f, 0) == 0 and next_member(f, 1) is None
+        assert gzipped_whole(f) and f.tell() == 0
+    with open(tmp_path / "a.warc.gz", "rb") as f:
+        assert not gzipped_whole(f)
 
 
 @pytest.mark.parametrize("damage", ["garbage", "flipped"])
@@ -468,7 +471,8 @@ def test_parts_lose_nothing_when_a_cut_falls_in_an_archived_archive(tmp_path):
 
 def test_a_warc_gzipped_whole_and_an_arc_stay_whole(tmp_path):
     """Parts need records that are gzip members: a WARC gzipped as one member has no
-    record to cut at, and an ARC's records are not looked for."""
+    record to cut at (and is read as the WARC it holds), and an ARC's records are not
+    looked for."""
     from cleaners.read import plan_inputs
 
     (tmp_path / "whole.warc.gz").write_bytes(gzip.compress(big_warc(4, n=100, gz=False)))
@@ -477,6 +481,30 @@ def test_a_warc_gzipped_whole_and_an_arc_stay_whole(tmp_path):
     for name in ("whole.warc.gz", "named.arc.gz"):
         items, _ = plan_inputs([str(tmp_path / name)], cfg)
         assert len(items) == 1 and items[0].part is None, name
-    # warcio reads no WARC gzipped whole ("not valid for replay"): one reject that says so
-    [rej] = read_file(tmp_path / "whole.warc.gz", cfg)
-    assert rej.reason == "corrupt_warc" and "not a multi-member gzip" in rej.detail
+    # warcio refuses a WARC gzipped whole; it is read as the WARC it decompresses to
+    plain = big_warc(4, n=100, gz=False)
+    expected = [(type(u).__name__, u.source.position, u.source.sha256) for u in read(plain)]
+    assert [(type(u).__name__, u.source.position, u.source.sha256) for u in read_file(tmp_path / "whole.warc.gz", cfg)] == expected
+    assert len(expected) == 100 and expected[-1][0] == "Document"
+
+
+@pytest.mark.parametrize("first_kib", [0, 300])
+def test_gzipped_whole_tells_one_member_from_a_member_per_record(first_kib):
+    """The first member goes on past the first record (one member for the file) or ends
+    with it (a member per record), whatever the first record's size."""
+    import random
+
+    from cleaners.warc import gzipped_whole
+
+    def archive(gz: bool) -> bytes:
+        buf = io.BytesIO()
+        w = WARCWriter(buf, gzip=gz)
+        w.write_record(w.create_warc_record("http://example.com/m", "metadata",
+                                            payload=io.BytesIO(random.Random(0).randbytes(first_kib * 1024)),
+                                            warc_content_type="application/octet-stream"))
+        w.write_record(_response(w, "http://example.com/a", PAGE))
+        return buf.getvalue()
+
+    assert gzipped_whole(io.BytesIO(gzip.compress(archive(False))))
+    assert not gzipped_whole(io.BytesIO(archive(True)))
+    assert not gzipped_whole(io.BytesIO(gzip.compress(b"not a WARC at all\r\n\r\n" * 10)))

@@ -491,6 +491,16 @@ def test_an_output_folder_inside_an_input_folder_is_not_read_back(tmp_path):
     assert plan.inputs == [] and len(plan.skipped_inputs) == 5 and plan.plan_rejects == []
 
 
+def corpus_in_parts(path: Path, out: Path, kind: str, part_bytes: int, workers: int):
+    """A run over one file read in parts of `part_bytes` (read.<kind>_part_bytes): its
+    manifest, its run's manifest, its records without provenance, its rejects."""
+    m = run([str(path)], out, Config().with_overrides(read={f"{kind}_part_bytes": part_bytes}), workers=workers)
+    run_manifest = json.loads((out / "runs" / m["runs"][-1]["run_id"] / "manifest.json").read_text())
+    recs = [{k: v for k, v in r.items() if k != "provenance"} for r in iter_records(out)]
+    rejects = [(r["id"], r["stage"], r["reason"], r.get("duplicate_of")) for r in map(json.loads, open(out / "rejects.jsonl"))]
+    return m, run_manifest, recs, rejects
+
+
 @pytest.mark.parametrize("name", ["big.jsonl", "big.jsonl.gz"])
 def test_one_big_jsonl_file_spreads_over_batches_with_the_same_corpus(tmp_path, name):
     """A JSONL file over read.jsonl_part_bytes is read in parts, each its own batch (so
@@ -503,16 +513,8 @@ def test_one_big_jsonl_file_spreads_over_batches_with_the_same_corpus(tmp_path, 
     data = ("\n".join(lines) + "\n").encode()
     (tmp_path / name).write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
 
-    def corpus(out, part_bytes, workers):
-        cfg = Config().with_overrides(read={"jsonl_part_bytes": part_bytes})
-        m = run([str(tmp_path / name)], out, cfg, workers=workers)
-        plan_manifest = json.loads((out / "runs" / m["runs"][-1]["run_id"] / "manifest.json").read_text())
-        recs = [{k: v for k, v in r.items() if k != "provenance"} for r in iter_records(out)]
-        rejects = [(r["id"], r["stage"], r["reason"], r.get("duplicate_of")) for r in map(json.loads, open(out / "rejects.jsonl"))]
-        return m, plan_manifest, recs, rejects
-
-    _, whole_manifest, whole_recs, whole_rejects = corpus(tmp_path / "whole", 1 << 30, 0)
-    m, parts_manifest, recs, rejects = corpus(tmp_path / "parts", 64 * 1024, 2)
+    _, whole_manifest, whole_recs, whole_rejects = corpus_in_parts(tmp_path / name, tmp_path / "whole", "jsonl", 1 << 30, 0)
+    m, parts_manifest, recs, rejects = corpus_in_parts(tmp_path / name, tmp_path / "parts", "jsonl", 64 * 1024, 2)
     assert len(parts_manifest["timing_s"]) and m["counts"]["inputs"] == len(lines)
     batches = list((tmp_path / "parts" / ".work" / "batches").glob("*.done.json"))
     assert len(batches) >= 2
@@ -544,16 +546,9 @@ def test_one_big_gzip_warc_spreads_over_batches_with_the_same_corpus(tmp_path):
                                                 payload=io.BytesIO(page.encode()), http_headers=headers))
     (tmp_path / "crawl.warc.gz").write_bytes(buf.getvalue())
 
-    def corpus(out, part_bytes, workers):
-        cfg = Config().with_overrides(read={"warc_part_bytes": part_bytes})
-        m = run([str(tmp_path / "crawl.warc.gz")], out, cfg, workers=workers)
-        manifest = json.loads((out / "runs" / m["runs"][-1]["run_id"] / "manifest.json").read_text())
-        recs = [{k: v for k, v in r.items() if k != "provenance"} for r in iter_records(out)]
-        rejects = [(r["id"], r["stage"], r["reason"], r.get("duplicate_of")) for r in map(json.loads, open(out / "rejects.jsonl"))]
-        return m, manifest, recs, rejects
-
-    _, _, whole_recs, whole_rejects = corpus(tmp_path / "whole", 1 << 30, 0)
-    m, manifest, recs, rejects = corpus(tmp_path / "parts", 64 * 1024, 2)
+    crawl = tmp_path / "crawl.warc.gz"
+    _, _, whole_recs, whole_rejects = corpus_in_parts(crawl, tmp_path / "whole", "warc", 1 << 30, 0)
+    m, manifest, recs, rejects = corpus_in_parts(crawl, tmp_path / "parts", "warc", 64 * 1024, 2)
     assert len(list((tmp_path / "parts" / ".work" / "batches").glob("*.done.json"))) >= 2
     assert m["counts"]["inputs"] == 40
     assert (recs, rejects) == (whole_recs, whole_rejects) and len(recs) == 5

@@ -41,7 +41,7 @@ STAGE = "read"
 _TEXT = (".txt", ".text", ".md")
 _HTML = (".html", ".htm", ".xhtml", ".shtml")
 _JSONL = (".jsonl", ".ndjson")
-_WARC = (".warc", ".arc")
+_WARC = (".warc", ".arc", ".wet")  # .wet: Common Crawl's text extractions (CC-MAIN-...warc.wet.gz)
 _URLS = (".urls", ".urls.txt")
 #: Compressed inputs, read as a stream: gzip, and zstd (The Pile, SlimPajama and many
 #: other corpora ship `.jsonl.zst`).
@@ -509,11 +509,11 @@ def _resync(raw: BinaryIO, capped: "_CappedStream") -> Callable[[int], int | Non
 
 
 def _is_warc_name(path: str | None) -> bool:
-    """A WARC, not an ARC (whose records start otherwise), by its name."""
+    """A WARC (or WET), not an ARC (whose records start otherwise), by its name."""
     low = (path or "").lower()
     if low.endswith(_COMPRESSED):
         low = low.rsplit(".", 1)[0]
-    return low.endswith(".warc")
+    return low.endswith((".warc", ".wet"))
 
 
 def sniff_format(data: bytes) -> str:

@@ -161,6 +161,30 @@ def _read_bytes(path: Path) -> bytes:
         return f.read()
 
 
+def _warc_record_body(path: Path, position: int | None) -> bytes | None:
+    """The body of the WARC record at `position`: a byte offset in the file for a gzip
+    WARC with a member per record, else in its decompressed content (`read_item`)."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    from cleaners.read import compression, open_content
+    from cleaners.warc import gzipped_whole
+
+    if position is None:
+        return None
+    with open(path, "rb") as raw:
+        if compression(str(path)) == "gzip" and not gzipped_whole(raw):
+            raw.seek(position)
+            return next(iter(ArchiveIterator(raw)), None).content_stream().read()
+    with open_content(path) as stream:
+        while position > 0:
+            skipped = stream.read(min(position, 1 << 20))
+            if not skipped:
+                return None
+            position -= len(skipped)
+        record = next(iter(ArchiveIterator(stream)), None)
+        return record.content_stream().read() if record is not None else None
+
+
 def _jsonl_lines(path: Path, positions: set[int]) -> dict[int, bytes]:
     from cleaners.read import open_content
 
@@ -191,7 +215,7 @@ def load_originals(rows: list[dict[str, Any]], out: Path) -> dict[str, dict[str,
     for row in rows:
         if row["method"] != "textdump":
             result[row["id"]] = {"missing": "not a text dump: nothing was removed line by line"}
-        elif row["format"] not in ("text", "jsonl", "sniff"):
+        elif row["format"] not in ("text", "jsonl", "sniff", "warc"):
             result[row["id"]] = {"missing": f"originals of {row['format']} inputs are not re-read"}
         else:
             by_file[row["uri"]].append(row)
@@ -205,6 +229,8 @@ def load_originals(rows: list[dict[str, Any]], out: Path) -> dict[str, dict[str,
             if wanted[0]["format"] == "jsonl":
                 lines = _jsonl_lines(path, {r["position"] for r in wanted if r["position"]})
                 raws = {r["id"]: lines.get(r["position"]) for r in wanted}
+            elif wanted[0]["format"] == "warc":  # a WET record's text, at its offset
+                raws = {r["id"]: _warc_record_body(path, r["position"]) for r in wanted}
             else:
                 data = _read_bytes(path)
                 raws = {r["id"]: data for r in wanted}

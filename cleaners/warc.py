@@ -1,16 +1,19 @@
-"""Read WARC and ARC archives (`.warc`, `.warc.gz`, `.arc`, `.arc.gz`) into documents.
+"""Read WARC and ARC archives (`.warc`, `.warc.gz`, `.arc`, `.arc.gz`) and WET files
+(`.warc.wet.gz`, Common Crawl's plain-text extractions) into documents.
 
-The input unit is the **response record**: each one ends as exactly one `Document` (an
-HTML page) or one `Reject` (stage `read`). Request, metadata, warcinfo, revisit, resource
-and conversion records are not units: they describe or duplicate a response, carry no page
-of their own, and are skipped without a trace. A broken archive gives one `Reject`
+The input units are the **response record** and the **text conversion record**: each ends
+as exactly one `Document` (an HTML page; a page's text, as a WET file holds it, for the
+text-dump cleaner) or one `Reject` (stage `read`). Request, metadata, warcinfo, revisit
+and resource records, and conversions to other types than text/plain, are not units: they
+describe or duplicate a response, carry no page of their own, and are skipped without a
+trace. A broken archive gives one `Reject`
 (reason `corrupt_warc`, `position` = byte offset of the broken record) and ends there,
 every record before it still out; a gzip WARC goes on at the next record.
 
 Reasons: `not_html` (the payload is not `text/html` / `application/xhtml+xml`, or the
 record has no HTTP headers), `http_<status>` (a non-2xx response: an error page or a
 redirect stub is not an article), `too_large` (body over `ReadConfig.max_document_bytes`),
-`corrupt_warc`.
+`empty` (a conversion record with no text), `corrupt_warc`.
 
 A gzip WARC (one gzip member per record, as every crawler writes them) can be read from
 any record on: `next_member` finds the first record at or after a byte offset. So a
@@ -148,12 +151,13 @@ def _records(data: BinaryIO, uri: str, cfg: ReadConfig, start: int,
         position = getattr(records, "offset", position)
         if end is not None and position is not None and position >= end:
             return None  # the next part's first record
-        if record.rec_type != "response":
+        read_unit = _unit_reader(record)
+        if read_unit is None:
             skipped = (record, position)
             continue
         skipped = None
         try:
-            result = _read_response(record, uri, position, cfg)
+            result = read_unit(record, uri, position, cfg)
             records.get_record_offset()  # drains what is left of the record, may hit damage
         except _CORRUPT as exc:
             return (yield from damage(position, f"the record at byte {position} is damaged: {_describe(exc)}"))
@@ -254,6 +258,37 @@ def _complete(record: ArcWarcRecord) -> bool:
         return False  # required; missing or not a number means a cut or a non-archive line
     raw = record.raw_stream
     return not (isinstance(raw, LimitReader) and raw.limit > 0)
+
+
+def _unit_reader(record: ArcWarcRecord) -> Callable[[ArcWarcRecord, str, int | None, ReadConfig], Document | Reject] | None:
+    """How to read a record that is an input unit; None for one that is not."""
+    if record.rec_type == "response":
+        return _read_response
+    if record.rec_type == "conversion" and parse_content_type(record.content_type)[0] == "text/plain":
+        return _read_conversion
+    return None
+
+
+def _read_conversion(record: ArcWarcRecord, uri: str, position: int | None, cfg: ReadConfig) -> Document | Reject:
+    """A page's text (a WET record): a text document, its URL the record's target, with
+    the response it was converted from (`refers_to`) and the languages the converter
+    identified (Common Crawl's `WARC-Identified-Content-Language`) kept as provenance."""
+    headers = record.rec_headers
+    facts = {**_facts(record), "refers_to": headers.get_header("WARC-Refers-To"),
+             "identified_languages": headers.get_header("WARC-Identified-Content-Language")}
+    limit = cfg.max_document_bytes
+    body, digest, size = _read_body(record, keep=True, limit=limit)
+    source = _source(uri, position, digest, facts)
+    if size > limit:
+        return _reject(
+            source, "too_large",
+            f"text is over {limit} bytes (read.max_document_bytes); source.sha256 covers its first {limit + 1} bytes",
+        )
+    if not body.strip():
+        return _reject(source, "empty", "conversion record with no text")
+    _, charset = parse_content_type(record.content_type)
+    return Document(source=source, kind="text", raw=body,
+                    hints={"url": facts.get("target_uri"), "charset": charset or "utf-8"})
 
 
 def _read_response(record: ArcWarcRecord, uri: str, position: int | None, cfg: ReadConfig) -> Document | Reject:

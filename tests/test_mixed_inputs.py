@@ -260,3 +260,29 @@ def test_fetched_pages_stay_in_a_relative_out_folder(tmp_path, site, monkeypatch
     run_id = m["runs"][-1]["run_id"]
     assert len(list((tmp_path / "out" / "fetched" / run_id).glob("*.warc.gz"))) == 1
     assert sorted(p.name for p in (tmp_path / "out" / ".work" / "fetched").iterdir()) == ["robots", "slots"]
+
+
+def test_a_wet_file_is_cleaned_as_the_text_dumps_it_holds(tmp_path):
+    """Common Crawl's WET files are text dumps of pages, one conversion record each: the
+    text-dump cleaner gives each the text, title and date it gives the same dump as a
+    file, and the record keeps the page's URL and the WET record's provenance."""
+    import io
+
+    from warcio.warcwriter import WARCWriter
+
+    seeds = sorted((Path(__file__).resolve().parent.parent / "seeds").glob("*.txt"))
+    buf = io.BytesIO()
+    w = WARCWriter(buf, gzip=True)
+    for n, seed in enumerate(seeds):
+        w.write_record(w.create_warc_record(f"https://news.example/{n}", "conversion", payload=io.BytesIO(seed.read_bytes()),
+                                            warc_content_type="text/plain"))
+    (tmp_path / "crawl.warc.wet.gz").write_bytes(buf.getvalue())
+    wet = run([str(tmp_path / "crawl.warc.wet.gz")], tmp_path / "wet", Config(), workers=0)
+    files = run([str(p) for p in seeds], tmp_path / "files", Config(), workers=0)
+    assert wet["counts"]["records"] == files["counts"]["records"] == len(seeds)
+    fields = lambda out: [(r["text"], r["title"], r["date"], r["lang"]) for r in iter_records(out)]  # noqa: E731
+    assert fields(tmp_path / "wet") == fields(tmp_path / "files")
+    recs = list(iter_records(tmp_path / "wet"))
+    assert [r["url"] for r in recs] == [f"https://news.example/{n}" for n in range(len(seeds))]
+    assert {r["source"]["format"] for r in recs} == {"warc"}
+    assert all(r["provenance"]["steps"][1]["method"] == "textdump" for r in recs)

@@ -459,10 +459,12 @@ def test_explain_by_source(tmp_path):
         assert "bad_json_line" in shown.output and "Harbour plan" in shown.output
 
 
-@pytest.mark.parametrize("name", ["a.txt.gz", "a.txt.zst", "d.jsonl.gz", "d.jsonl.zst"])
+@pytest.mark.parametrize("name", ["a.txt.gz", "a.txt.zst", "d.jsonl.gz", "d.jsonl.zst",
+                                  "c.warc.wet.gz", "c.warc.wet", "c.warc.wet.zst", "whole.warc.wet.gz"])
 def test_explain_rereads_compressed_inputs(tmp_path, name):
-    """The lines of a text dump read from a compressed file (whole, or a JSONL line) are
-    re-read from it, decompressed, for `explain` and the report."""
+    """The lines of a text dump read from a compressed file (whole, a JSONL line, or the
+    record of a WET file at its offset) are re-read from it, decompressed, for `explain`
+    and the report."""
     import contextlib
     import gzip
 
@@ -472,11 +474,30 @@ def test_explain_rereads_compressed_inputs(tmp_path, name):
 
     seed = (Path(__file__).resolve().parents[1] / "seeds" / "000_cc37ebd74bd6c639.txt").read_bytes()
     data = seed if name.startswith("a.") else json.dumps({"text": seed.decode()}).encode() + b"\n"
+    if ".wet" in name:
+        data = wet_of([seed, b"Another page entirely, with other words in it. " * 20], gz=name.startswith("c.") and name.endswith(".gz"))
     (tmp_path / "in").mkdir()
-    (tmp_path / "in" / name).write_bytes(gzip.compress(data) if name.endswith(".gz") else zstd.compress(data))
+    packed = (data if name.endswith((".wet", ".gz")) and name.startswith("c.") else
+              gzip.compress(data) if name.endswith(".gz") else zstd.compress(data))
+    (tmp_path / "in" / name).write_bytes(packed)
     with contextlib.chdir(tmp_path):
         run(["in"], "out", workers=0)
-        [rec] = [json.loads(line) for line in open("out/data/part-00000.jsonl")]
+        rec = next(json.loads(line) for line in open("out/data/part-00000.jsonl"))
         info = explain(Path("out"), rec["id"])
     assert "missing" not in info, info.get("missing")
     assert ("Cookie Settings", "boilerplate:cookie") in [tuple(x) for x in info["lines"]]
+
+
+def wet_of(texts: list[bytes], gz: bool) -> bytes:
+    """A WET file: a text/plain conversion record per text (after a warcinfo record)."""
+    import io
+
+    from warcio.warcwriter import WARCWriter
+
+    buf = io.BytesIO()
+    w = WARCWriter(buf, gzip=gz)
+    w.write_record(w.create_warcinfo_record("c.warc.wet", {"software": "tests"}))
+    for n, text in enumerate(texts):
+        w.write_record(w.create_warc_record(f"https://news.example/{n}", "conversion", payload=io.BytesIO(text),
+                                            warc_content_type="text/plain"))
+    return buf.getvalue()

@@ -508,3 +508,38 @@ def test_gzipped_whole_tells_one_member_from_a_member_per_record(first_kib):
     assert gzipped_whole(io.BytesIO(gzip.compress(archive(False))))
     assert not gzipped_whole(io.BytesIO(archive(True)))
     assert not gzipped_whole(io.BytesIO(gzip.compress(b"not a WARC at all\r\n\r\n" * 10)))
+
+
+# ---------------------------------------------------------------------------- WET files (text conversions)
+
+
+def build_wet(texts: list[bytes]) -> bytes:
+    """A Common Crawl-style WET file: warcinfo, then a text/plain conversion record per
+    page (with WARC-Refers-To and WARC-Identified-Content-Language), plus an empty one and
+    a conversion to another type."""
+    buf = io.BytesIO()
+    w = WARCWriter(buf, gzip=True)
+    w.write_record(w.create_warcinfo_record("test.warc.wet.gz", {"software": "tests"}))
+    for n, text in enumerate([*texts, b"  \n"]):
+        w.write_record(w.create_warc_record(
+            f"http://example.com/{n}", "conversion", payload=io.BytesIO(text), warc_content_type="text/plain",
+            warc_headers_dict={"WARC-Refers-To": f"<urn:uuid:{n:08d}-0000-0000-0000-000000000000>",
+                               "WARC-Identified-Content-Language": "eng"}))
+    w.write_record(w.create_warc_record("http://example.com/x", "conversion", payload=io.BytesIO(b"%PDF"),
+                                        warc_content_type="application/pdf"))
+    return buf.getvalue()
+
+
+def test_a_wet_file_gives_one_text_document_per_conversion_record(tmp_path):
+    from cleaners.read import detect_format
+
+    assert detect_format("CC-MAIN-20240101-00000.warc.wet.gz") == "warc"
+    (tmp_path / "c.warc.wet.gz").write_bytes(build_wet([PAGE2, "Zürich, été".encode()]))
+    out = read_file(tmp_path / "c.warc.wet.gz")
+    assert [(type(u).__name__, getattr(u, "kind", None), getattr(u, "reason", None)) for u in out] == [
+        ("Document", "text", None), ("Document", "text", None), ("Reject", None, "empty")]
+    assert out[0].raw == PAGE2 and out[1].raw == "Zürich, été".encode()
+    assert out[0].hints == {"url": "http://example.com/0", "charset": "utf-8"}
+    assert out[0].source.get("refers_to") == "<urn:uuid:00000000-0000-0000-0000-000000000000>"
+    assert out[0].source.get("identified_languages") == "eng"
+    assert out[0].source.get("target_uri") == "http://example.com/0"

@@ -73,11 +73,12 @@ def clean(path: Path, out: Path, workers: int, config: Path) -> dict:
            "--no-prefect", "--quiet", "--config", str(config)]
     wall, peak = measure(cmd)
     m = json.loads((out / "manifest.json").read_text())
+    run = json.loads((out / "runs" / m["runs"][-1]["run_id"] / "manifest.json").read_text())
     digest = hashlib.sha256()
     for shard in sorted((out / "data").glob("*.jsonl")):
         digest.update(shard.read_bytes())
     return {"wall_s": round(wall, 2), "peak_rss_mb": round(peak / 2**20), "units": m["counts"]["inputs"],
-            "records": m["counts"]["records"], "batches": len(list((out / ".work" / "batches").glob("*.done.json"))),
+            "records": m["counts"]["records"], "batches": run["batches"],
             "shards_sha256": digest.hexdigest()}
 
 

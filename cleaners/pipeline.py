@@ -23,6 +23,7 @@ same three functions as tasks. Both give byte-identical shards.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -511,6 +512,7 @@ def finalize_run(plan: RunPlan, summaries: Sequence[dict[str, Any]] | None = Non
         try:
             previous = read_manifest(out) or {}
             if any(r["run_id"] == plan.run_id for r in previous.get("runs", [])):
+                remove_work(plan)
                 return {**previous, "last_attempt": {"run_id": plan.run_id, "status": "already_published",
                                                      "at": now_iso()}}
             return _finalize_locked(plan, previous)
@@ -526,6 +528,7 @@ def _finalize_locked(plan: RunPlan, previous: dict[str, Any]) -> dict[str, Any]:
     t_start = time.perf_counter()
     if not plan.batches and not plan.plan_rejects and previous:
         # Nothing new (every input already processed): no run is added, and we say so.
+        remove_work(plan)  # the stale files only: this run has no batches
         return {**previous, "last_attempt": {"run_id": None, "status": "nothing_new", "at": now_iso(),
                                              "skipped_inputs": len(plan.skipped_inputs)}}
     old_shards = list(previous.get("shards", []))
@@ -634,6 +637,7 @@ def _finalize_locked(plan: RunPlan, previous: dict[str, Any]) -> dict[str, Any]:
         "dedup": {"clusters": len(dedup_kinds), "dropped": sum(dedup_kinds.values()), **index.stats(),
                   **({"against": against} if against else {})},
         "timing_s": {k: round(v, 3) for k, v in timing.items()},
+        "batches": len(plan.batches),
         "shards": [{**s, "run": plan.run_id} for s in shards],
         "rejects": {"path": str((runs_dir / "rejects.jsonl").relative_to(out)), **rejects_info},
     }
@@ -646,11 +650,39 @@ def _finalize_locked(plan: RunPlan, previous: dict[str, Any]) -> dict[str, Any]:
     _append_ledger(out, plan, asked.entries)
     corpus = build_corpus_manifest(previous, run_manifest, out)
     atomic_write_json(out / "manifest.json", corpus)
+    remove_work(plan)
     if cfg.write.report:
         from cleaners.report import write_report
 
         write_report(out, plan.run_id)
     return corpus
+
+
+#: Work files no run has touched for this long are removed by the next run to publish:
+#: the batch results of a run that crashed and was never resumed (a resume after that
+#: processes those batches again), a failed fetch run's pages, and the per-site pacing
+#: files. Robots.txt answers go after a day, when they are stale (RFC 9309).
+STALE_WORK_DAYS = 7
+
+
+def remove_work(plan: RunPlan) -> None:
+    """After the run is published: its batch results (the corpus holds them now; each
+    done file before its results, so a crash midway never leaves a done batch without
+    them), and stale work files (STALE_WORK_DAYS). Best effort: a file another process
+    removed first, or cannot be removed, is left to the next run."""
+    for b in plan.batches:
+        results, done = batch_paths(plan, b)
+        for path in (done, results):
+            with contextlib.suppress(OSError):
+                path.unlink(missing_ok=True)
+    now = time.time()
+    work = Path(plan.out) / WORK
+    for pattern, days in (("batches/*", STALE_WORK_DAYS), ("fetched/*", STALE_WORK_DAYS),
+                          ("fetched/pace/*", STALE_WORK_DAYS), ("fetched/robots/*", 1)):
+        for path in work.glob(pattern):
+            with contextlib.suppress(OSError):
+                if path.is_file() and now - path.stat().st_mtime > days * 86400:
+                    path.unlink()
 
 
 def kept_record_line(raw: bytes, rec: dict[str, Any], run_meta: dict[str, str]) -> bytes:

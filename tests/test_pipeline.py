@@ -516,8 +516,7 @@ def test_one_big_jsonl_file_spreads_over_batches_with_the_same_corpus(tmp_path, 
     _, whole_manifest, whole_recs, whole_rejects = corpus_in_parts(tmp_path / name, tmp_path / "whole", "jsonl", 1 << 30, 0)
     m, parts_manifest, recs, rejects = corpus_in_parts(tmp_path / name, tmp_path / "parts", "jsonl", 64 * 1024, 2)
     assert len(parts_manifest["timing_s"]) and m["counts"]["inputs"] == len(lines)
-    batches = list((tmp_path / "parts" / ".work" / "batches").glob("*.done.json"))
-    assert len(batches) >= 2
+    assert parts_manifest["batches"] >= 2
     assert (recs, rejects) == (whole_recs, whole_rejects) and len(recs) == 5
     assert [r["source"]["input_id"] for r in recs] == ["s0"] * 5
     assert [i["uri"] for i in parts_manifest["inputs"]] == [str(tmp_path / name)]
@@ -549,7 +548,40 @@ def test_one_big_gzip_warc_spreads_over_batches_with_the_same_corpus(tmp_path):
     crawl = tmp_path / "crawl.warc.gz"
     _, _, whole_recs, whole_rejects = corpus_in_parts(crawl, tmp_path / "whole", "warc", 1 << 30, 0)
     m, manifest, recs, rejects = corpus_in_parts(crawl, tmp_path / "parts", "warc", 64 * 1024, 2)
-    assert len(list((tmp_path / "parts" / ".work" / "batches").glob("*.done.json"))) >= 2
+    assert manifest["batches"] >= 2
     assert m["counts"]["inputs"] == 40
     assert (recs, rejects) == (whole_recs, whole_rejects) and len(recs) == 5
     assert [i["uri"] for i in manifest["inputs"]] == [str(tmp_path / "crawl.warc.gz")]
+
+
+def test_a_published_run_leaves_no_batch_results_and_stale_work_goes(tmp_path):
+    """Batch results wait under OUT/.work only until the run is published (they hold every
+    record again: kept, a year of scheduled runs would double the corpus on disk). Work
+    files untouched for STALE_WORK_DAYS (a crashed run never resumed) go with the next
+    published run, robots.txt answers after a day; recent ones stay (a run in progress)."""
+    import os
+    import time
+
+    from cleaners.pipeline import STALE_WORK_DAYS
+
+    src = tmp_path / "in"
+    src.mkdir()
+    seeds = sorted((Path(__file__).parent.parent / "seeds").glob("*.txt"))
+    (src / "a.txt").write_bytes(seeds[0].read_bytes())
+    out = tmp_path / "out"
+    first = run([str(src)], out, workers=1)
+    run_manifest = json.loads((out / "runs" / first["runs"][-1]["run_id"] / "manifest.json").read_text())
+    assert run_manifest["batches"] == 1 and list((out / ".work" / "batches").iterdir()) == []
+    old = time.time() - (STALE_WORK_DAYS + 1) * 86400
+    files = {"batches/crashed.jsonl": old, "batches/crashed.done.json": old, "batches/running.jsonl": time.time(),
+             "fetched/k-1.warc.gz": old, "fetched/robots/site.json": time.time() - 2 * 86400,
+             "fetched/robots/fresh.json": time.time(), "fetched/pace/site.next": old}
+    for name, mtime in files.items():
+        path = out / ".work" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("x")
+        os.utime(path, (mtime, mtime))
+    (src / "b.txt").write_bytes(seeds[1].read_bytes())
+    run([str(src)], out, workers=0)
+    left = sorted(str(p.relative_to(out / ".work")) for p in (out / ".work").rglob("*") if p.is_file())
+    assert left == ["batches/running.jsonl", "fetched/robots/fresh.json"]

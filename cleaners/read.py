@@ -406,7 +406,41 @@ def compression(path: str | None) -> str | None:
 
 def _decompressed(source, packed: str) -> BinaryIO:
     """The content of `source` (a path, or a file object), compressed as `packed` says."""
-    return (gzip if packed == "gzip" else zstd).open(source, "rb")
+    if packed == "gzip":
+        return gzip.open(source, "rb")
+    if isinstance(source, (str, os.PathLike)):
+        with open(source, "rb") as f:
+            dictionary = zstd_dictionary(f)
+    else:
+        dictionary = zstd_dictionary(source)
+    return zstd.ZstdFile(source, "rb", zstd_dict=dictionary)
+
+
+#: The magic number of the skippable frame a zstd WARC's dictionary comes in ("Zstandard
+#: Compression for WARC Files 1.0", IIPC): each record is a frame of its own, compressed
+#: with that dictionary (Archive Team's WARCs are written so).
+ZSTD_DICTIONARY_FRAME = 0x184D2A5D
+_ZSTD_FRAME = b"\x28\xb5\x2f\xfd"
+
+
+def zstd_dictionary(f: BinaryIO) -> "zstd.ZstdDict | None":
+    """The dictionary of a zstd file that starts with a dictionary frame (itself
+    zstd-compressed or not), else None; `f` is left where it was (the decompressor skips
+    the frame, as it skips any skippable frame)."""
+    start = f.tell()
+    try:
+        head = f.read(8)
+        if len(head) < 8 or int.from_bytes(head[:4], "little") != ZSTD_DICTIONARY_FRAME:
+            return None
+        content = f.read(int.from_bytes(head[4:], "little"))
+        if content.startswith(_ZSTD_FRAME):
+            content = zstd.decompress(content)
+        try:
+            return zstd.ZstdDict(content)
+        except ValueError as exc:
+            raise zstd.ZstdError(f"the dictionary frame holds no dictionary: {exc}") from exc
+    finally:
+        f.seek(start)
 
 
 def open_content(path: str | Path) -> BinaryIO:
@@ -443,7 +477,7 @@ def read_item(item: WorkItem, cfg: ReadConfig,
         return
     try:
         raw, stream = open_capped(item.path, cfg, progress)
-    except OSError as exc:
+    except _CORRUPT as exc:  # unreadable, or a zstd file's dictionary frame broken
         yield _failure(item, exc)
         return
     with raw:

@@ -455,3 +455,49 @@ def test_a_long_read_reports_progress(tmp_path, name):
     read = len(packed) if name.endswith(".warc.gz") else len(content)  # warcio reads the gzip itself
     # once per PROGRESS_BYTES (a whole text file is one read, so once)
     assert len(calls) == (1 if name.startswith("text") else read // PROGRESS_BYTES)
+
+
+def dictionary_zst(records: list[bytes], compressed_dict: bool) -> bytes:
+    """Zstd-compressed WARC the way "Zstandard Compression for WARC Files 1.0" (IIPC) and
+    Archive Team write them: a skippable frame (magic 0x184D2A5D) holding the dictionary,
+    zstd-compressed or not, then one frame per record, compressed with it."""
+    import struct
+
+    from cleaners.read import zstd as z
+
+    dictionary = z.train_dict(records * 4, 2048)
+    payload = z.compress(dictionary.dict_content) if compressed_dict else dictionary.dict_content
+    return (struct.pack("<II", 0x184D2A5D, len(payload)) + payload
+            + b"".join(z.compress(r, zstd_dict=dictionary) for r in records))
+
+
+@pytest.mark.parametrize("compressed_dict", [True, False])
+def test_a_zstd_warc_with_a_dictionary_frame_is_read(tmp_path, compressed_dict):
+    """Without its dictionary such a file does not decompress ('Dictionary mismatch'):
+    it was a corrupt_zstd reject, every page lost."""
+    import io
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    records = []
+    for n in range(40):
+        buf = io.BytesIO()
+        headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
+        w = WARCWriter(buf, gzip=False)
+        w.write_record(w.create_warc_record(f"http://example.org/{n}", "response",
+                                            payload=io.BytesIO(f"<p>page {n} of the site</p>".encode()), http_headers=headers))
+        records.append(buf.getvalue())
+    (tmp_path / "c.warc.zst").write_bytes(dictionary_zst(records, compressed_dict))
+    (tmp_path / "c.warc").write_bytes(b"".join(records))
+    got, plain = units(tmp_path, "c.warc.zst"), units(tmp_path, "c.warc")
+    assert [(d.raw, d.source.position) for d in got] == [(d.raw, d.source.position) for d in plain]
+    assert len(got) == 40 and all(isinstance(d, Document) for d in got)
+
+
+def test_a_broken_zstd_dictionary_frame_is_a_reject(tmp_path):
+    import struct
+
+    (tmp_path / "c.warc.zst").write_bytes(struct.pack("<II", 0x184D2A5D, 7) + b"garbage" + zst(b"WARC/1.0\r\n"))
+    [r] = units(tmp_path, "c.warc.zst")
+    assert r.reason == "corrupt_zstd" and "dictionary" in r.detail

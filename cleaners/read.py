@@ -482,7 +482,7 @@ def read_item(item: WorkItem, cfg: ReadConfig,
         return
     with raw:
         if fmt == "warc":
-            from cleaners.warc import gzipped_whole, iter_warc
+            from cleaners.warc import GzipMembers, gzipped_whole, iter_warc
 
             try:
                 # warcio reads gzip itself (record offsets in the compressed file); a
@@ -492,11 +492,12 @@ def read_item(item: WorkItem, cfg: ReadConfig,
                     yield from iter_warc(stream, item.uri, cfg)  # offsets in the content
                     return
                 capped = _CappedStream(raw, cfg.max_input_bytes, progress)
-                resync = _resync(raw, capped) if _is_warc_name(item.path) else None  # ARC: no member check
+                members = GzipMembers(raw, lambda offset: setattr(capped, "count", offset)) \
+                    if _is_warc_name(item.path) else None  # ARC: no member check
                 if item.start:
                     raw.seek(item.start)
                     capped.count = item.start
-                yield from iter_warc(capped, item.uri, cfg, item.start or 0, item.end, resync)
+                yield from iter_warc(capped, item.uri, cfg, item.start or 0, item.end, members)
             except (LimitExceeded, *_CORRUPT) as exc:  # iter_warc rejects what it can itself
                 yield _failure(item, exc)
             return
@@ -526,20 +527,6 @@ def read_item(item: WorkItem, cfg: ReadConfig,
         yield Reject(src, STAGE, "too_large", f"more than read.max_document_bytes={cfg.max_document_bytes} bytes")
     else:
         yield Document(source=src, kind=fmt, raw=data)
-
-
-def _resync(raw: BinaryIO, capped: "_CappedStream") -> Callable[[int], int | None]:
-    """`iter_warc`'s resync for a gzip WARC: move to its first record at or after an offset."""
-    from cleaners.warc import next_member
-
-    def resync(offset: int) -> int | None:
-        found = next_member(raw, offset)
-        if found is not None:
-            raw.seek(found)
-            capped.count = found
-        return found
-
-    return resync
 
 
 def _is_warc_name(path: str | None) -> bool:

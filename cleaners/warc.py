@@ -31,6 +31,7 @@ a body is read at most `max_document_bytes + 1` bytes far.
 """
 from __future__ import annotations
 
+import os
 import zlib
 from collections.abc import Callable, Generator, Iterator
 from hashlib import sha256
@@ -87,87 +88,146 @@ def is_html(content_type: str | None) -> bool:
 
 
 def iter_warc(data: BinaryIO, uri: str, cfg: ReadConfig, start: int = 0, end: int | None = None,
-              resync: Callable[[int], int | None] | None = None) -> Iterator[Document | Reject]:
+              members: "GzipMembers | None" = None) -> Iterator[Document | Reject]:
     """Yield one Document or Reject per response record of a WARC/ARC stream, in file order.
 
     `uri` is the archive's name as the user gave it; `data` is read once, front to back,
     from byte `start` (where it stands), and its records are those starting before `end`
     (None: to the end of the file; the last one is read to its end, past `end`).
 
-    Damage ends the reading with a `corrupt_warc` reject, unless `resync` is given (a
-    gzip WARC, whose records are gzip members that can be found: `next_member`):
-    `resync(offset)` moves `data` to the first record at or after `offset` and returns
-    it, or None if there is none, and reading resumes there, so one broken record costs
-    that record and not the rest of the archive.
+    Damage ends the reading with a `corrupt_warc` reject, unless `members` is given (a
+    gzip WARC, whose records are gzip members that can be found, `GzipMembers`): then
+    the damaged record is placed by the members around it and reading resumes at the
+    next record (`_after_damage`), so one broken record costs that record and not the
+    rest of the archive.
     """
-    position = start
-    while True:
-        damaged = yield from _records(data, uri, cfg, position, end)
-        if damaged is None or resync is None:
-            return
-        position = resync(max(damaged, position) + 1)  # always forward: reading ends
-        if position is None or (end is not None and position >= end):
-            return
+    position: int | None = start
+    while position is not None and (end is None or position < end):
+        resume = yield from _records(data, uri, cfg, position, end, members)
+        if resume is not None:
+            assert resume > position, (resume, position)  # reading always moves on
+            members.seek(resume)
+        position = resume
 
 
-def _records(data: BinaryIO, uri: str, cfg: ReadConfig, start: int,
-             end: int | None) -> Generator[Document | Reject, None, int | None]:
-    """`iter_warc` from `start` to the first damage: returns the damaged record's offset
-    (after yielding its reject), or None at the end. Damage at or past `end` is the next
-    part's to report."""
+class GzipMembers:
+    """The record boundaries of a gzip WARC (a gzip member per record) in its seekable
+    file `f`, which `data` (what `iter_warc` reads) reads from; `moved(offset)` is told
+    when `seek` moves the file to read on."""
+
+    def __init__(self, f: BinaryIO, moved: Callable[[int], None] = lambda offset: None) -> None:
+        self.f, self.moved = f, moved
+
+    def next(self, offset: int) -> int | None:
+        """The first record at or after `offset` (`next_member`). Leaves the file moved."""
+        return next_member(self.f, offset)
+
+    def seek(self, offset: int) -> None:
+        """Move to `offset` to read on from there."""
+        self.f.seek(offset)
+        self.moved(offset)
+
+    def size(self) -> int:
+        return os.fstat(self.f.fileno()).st_size
+
+    def end_of(self, offset: int) -> int | None:
+        """Where the member starting at `offset` ends (by inflating it; the file's end if
+        it runs to it), or None if it does not inflate. Leaves the file moved."""
+        inflate = zlib.decompressobj(31)
+        pos = offset
+        self.f.seek(offset)
+        try:
+            while not inflate.eof:
+                chunk = self.f.read(1 << 16)
+                if not chunk:
+                    return pos
+                rest = chunk
+                while rest and not inflate.eof:
+                    inflate.decompress(rest, 1 << 20)  # the output is not wanted: bounded
+                    rest = inflate.unconsumed_tail
+                pos += len(chunk)
+        except zlib.error:
+            return None
+        return pos - len(inflate.unused_data)
+
+
+def _records(data: BinaryIO, uri: str, cfg: ReadConfig, start: int, end: int | None,
+             members: GzipMembers | None) -> Generator[Document | Reject, None, int | None]:
+    """`iter_warc` from `start` to the first damage: returns where reading resumes after
+    it (`_after_damage`), or None (the end, or damage with no `members`). Damage at or
+    past `end` is the next part's to report."""
     # arc2warc=False: warcio's ARC->WARC conversion invents a random WARC-Record-ID per
     # record, which would make the output differ from run to run. ARC headers are
     # normalised here instead (`_facts`).
     stream = _Counting(data, start)
     records = ArchiveIterator(stream, arc2warc=False)
-    skipped: tuple[ArcWarcRecord, int | None] | None = None  # a non-unit record warcio drains
+    last_good: int | None = None  # the last record read whole, in this stretch
 
-    def damage(at: int | None, detail: str) -> Generator[Document | Reject, None, int | None]:
-        if end is not None and at is not None and at >= end:
-            return None
-        yield _corrupt(uri, at, detail)
-        return at if at is not None else start
+    def damage(detail: str, inside: int | None = None) -> Generator[Document | Reject, None, int | None]:
+        """A reject for damage in the record at `inside`, or in what follows the last good
+        record (`_after_damage` places it), unless at or past `end`; where to resume."""
+        if members is None:  # no record marks: the damage ends the reading
+            at: int | None = inside if inside is not None else start if last_good is None else max(records.offset, last_good + 1)
+            resume = None
+        else:
+            at, resume = _after_damage(members, start, last_good, inside)
+        if at is not None and (end is None or at < end):
+            yield _corrupt(uri, at, detail.replace("{at}", str(at), 1))
+        return resume
 
     while True:
-        position = getattr(records, "offset", None)
         try:
             record = next(records)
         except StopIteration:
             record = None
         except _CORRUPT as exc:
-            # warcio moved `offset` to the failed record's start, unless the failure came
-            # while it drained the previous record: then it still points at that one.
-            position = getattr(records, "offset", position)
-            return (yield from damage(position, f"cannot parse the record at byte {position}: {_describe(exc)}"))
-        if skipped is not None and not _complete(skipped[0]):
-            return (yield from damage(skipped[1], f"the record at byte {skipped[1]} is truncated"))
+            return (yield from damage(f"cannot parse the record at byte {{at}}: {_describe(exc)}"))
         if record is None:
             # warcio ends quietly (EOFError inside) on a record cut in its headers; bytes
             # read beyond the last whole record are that cut record.
-            last = getattr(records, "offset", None)
-            if last is not None and stream.count > last:
-                return (yield from damage(last, f"the record at byte {last} is cut short in its headers"))
+            if stream.count > records.offset:
+                return (yield from damage("the record at byte {at} is cut short in its headers"))
             return None
-        position = getattr(records, "offset", position)
-        if end is not None and position is not None and position >= end:
+        position = records.offset
+        if end is not None and position >= end:
             return None  # the next part's first record
-        read_unit = _unit_reader(record)
-        if read_unit is None:
-            skipped = (record, position)
-            continue
-        skipped = None
+        read_unit = _unit_reader(record)  # None: not a unit, read through
         try:
-            result = read_unit(record, uri, position, cfg)
+            result = read_unit(record, uri, position, cfg) if read_unit is not None else None
             records.get_record_offset()  # drains what is left of the record, may hit damage
         except _CORRUPT as exc:
-            return (yield from damage(position, f"the record at byte {position} is damaged: {_describe(exc)}"))
+            return (yield from damage(f"the record at byte {{at}} is damaged: {_describe(exc)}", position))
         if not _complete(record):
             return (yield from damage(
-                position,
-                f"the record at byte {position} is truncated: its Content-Length promises more bytes "
-                "than the file holds (an interrupted download or copy?)",
-            ))
-        yield result
+                "the record at byte {at} is truncated: its Content-Length promises more bytes "
+                "than the file holds (an interrupted download or copy?)", position))
+        last_good = position
+        if result is not None:
+            yield result
+
+
+def _after_damage(members: GzipMembers, start: int, last_good: int | None,
+                  inside: int | None) -> tuple[int | None, int | None]:
+    """(where the damaged record starts, or None if there is none to report; where reading
+    resumes, or None) in a gzip WARC, from its members alone, so that a part of the file
+    starting anywhere decides as one read does (warcio's offset after a failed parse is
+    not to be trusted: it subtracts a garbled first line's length).
+
+    Damage inside a record (`inside`): that record; on at the next one. Damage where a
+    record was to start: the stretch's first record if none was read yet; else where the
+    last good record's member ends, if it ends before the next member that reads as a
+    record, or is that member (which then failed to parse). If that member runs on past
+    the next record instead (its end is damaged, its record was read whole), there is no
+    record in between to report: on at the next record."""
+    if inside is not None:
+        return inside, members.next(inside + 1)
+    if last_good is None:
+        return start, members.next(start + 1)
+    ends = members.end_of(last_good)
+    following = members.next(last_good + 1)
+    if ends is None or ends >= members.size() or (following is not None and ends > following):
+        return None, following
+    return ends, members.next(ends + 1)
 
 
 def gzipped_whole(f: BinaryIO, limit: int = 16 * 1024**2) -> bool:

@@ -33,3 +33,51 @@ def test_processing_any_bytes_gives_a_record_or_a_reject(raw, kind):
     assert isinstance(out, (Document, Reject))
     if isinstance(out, Reject):
         assert out.reason != "error", out.detail  # an unexpected exception is a bug
+
+
+def _small_gzip_warc() -> bytes:
+    import io
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    buf = io.BytesIO()
+    w = WARCWriter(buf, gzip=True)
+    for n in range(12):
+        headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
+        w.write_record(w.create_warc_record(f"http://example.org/{n}", "response",
+                                            payload=io.BytesIO(f"<p>page {n} {'word ' * n * 20}</p>".encode()),
+                                            http_headers=headers))
+    return buf.getvalue()
+
+
+WARC_GZ = _small_gzip_warc()
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, len(WARC_GZ) - 1), st.binary(min_size=1, max_size=24), st.booleans()),
+                max_size=5),
+       st.integers(0, 400), st.sampled_from([97, 500, 1500]))
+def test_a_damaged_gzip_warc_reads_to_its_end_and_in_parts_as_one(tmp_path_factory, damage, cut, part_bytes):
+    """Any damage (bytes overwritten or inserted, the tail cut): reading ends, every
+    outcome is a document or a reject with a position, and parts of any size read what
+    one read does (the resumption after damage and the cuts at planning agree; 39,000
+    examples passed when this was written, run with max_examples=3000)."""
+    from cleaners.config import ReadConfig
+    from cleaners.read import plan_inputs, read_item
+
+    data = bytearray(WARC_GZ)
+    for at, junk, insert in damage:
+        data[at:at + (0 if insert else len(junk))] = junk
+    data = bytes(data[: len(data) - cut])
+    path = tmp_path_factory.mktemp("warc") / "a.warc.gz"
+    path.write_bytes(data)
+
+    def read(cfg):
+        items, rejects = plan_inputs([str(path)], cfg)
+        return [(type(u).__name__, u.source.position, u.source.sha256, getattr(u, "reason", None))
+                for it in items for u in read_item(it, cfg)]
+
+    whole = read(ReadConfig())
+    assert all(kind in ("Document", "Reject") for kind, *_ in whole)
+    assert read(ReadConfig.model_construct(warc_part_bytes=part_bytes)) == whole

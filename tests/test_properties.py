@@ -81,3 +81,28 @@ def test_a_damaged_gzip_warc_reads_to_its_end_and_in_parts_as_one(tmp_path_facto
     whole = read(ReadConfig())
     assert all(kind in ("Document", "Reject") for kind, *_ in whole)
     assert read(ReadConfig.model_construct(warc_part_bytes=part_bytes)) == whole
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.just(b""), st.just(b"{broken"), st.just(b" "),
+                          st.text(max_size=80).map(lambda t: json.dumps({"text": t}).encode())), max_size=60),
+       st.booleans(), st.sampled_from(["", ".gz", ".zst"]), st.integers(1, 400))
+def test_a_jsonl_file_in_parts_of_any_size_reads_as_one(tmp_path_factory, lines, final_newline, suffix, part_bytes):
+    """Any lines (blank, broken, any text), with or without a final newline, plain or
+    compressed, cut into parts of any size: the units of one read, in order."""
+    import gzip
+
+    from cleaners.config import ReadConfig
+    from cleaners.read import plan_inputs, read_item, zstd
+
+    data = b"\n".join(lines) + (b"\n" if final_newline else b"")
+    pack = {"": lambda b: b, ".gz": gzip.compress, ".zst": zstd.compress}[suffix]
+    path = tmp_path_factory.mktemp("jsonl") / f"d.jsonl{suffix}"
+    path.write_bytes(pack(data))
+
+    def read(cfg):
+        items, _ = plan_inputs([str(path)], cfg)
+        return [(type(u).__name__, u.source.position, u.source.sha256, getattr(u, "reason", None))
+                for it in items for u in read_item(it, cfg)]
+
+    assert read(ReadConfig.model_construct(jsonl_part_bytes=part_bytes)) == read(ReadConfig())

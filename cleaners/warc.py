@@ -425,6 +425,9 @@ def _facts(record: ArcWarcRecord) -> dict[str, Any]:
         "warc_date": headers.get_header("WARC-Date"),
         "record_id": headers.get_header("WARC-Record-ID"),
         "http_status": status,
+        # The crawler cut the payload ("length": Common Crawl keeps the first 1 MiB of a
+        # page): the page is read as far as it goes, and the record says so.
+        "warc_truncated": headers.get_header("WARC-Truncated"),
     }
     requested = headers.get_header(REQUESTED_URI_HEADER)
     if requested:

@@ -97,6 +97,18 @@ def test_html_response_becomes_a_document(gz):
     assert Source.from_dict(src.to_dict()) == src  # extra is sorted and None-free
 
 
+def test_a_payload_the_crawler_truncated_is_read_and_marked():
+    """Common Crawl keeps the first 1 MiB of a page and says so (WARC-Truncated: length):
+    the page is read as far as it goes, and its source records the cut."""
+    buf = io.BytesIO()
+    w = WARCWriter(buf, gzip=True)
+    w.write_record(_response(w, "http://example.com/long", PAGE[:40], warc_headers={"WARC-Truncated": "length"}))
+    w.write_record(_response(w, "http://example.com/a", PAGE))
+    cut, whole = read(buf.getvalue())
+    assert cut.raw == PAGE[:40] and cut.source.get("warc_truncated") == "length"
+    assert whole.source.get("warc_truncated") is None
+
+
 def test_xhtml_is_html_and_charset_may_be_absent():
     doc = read(build_warc(False))[2]
     assert isinstance(doc, Document) and doc.raw == PAGE2

@@ -221,6 +221,15 @@ class LanguageConfig(_Section):
     keep: tuple[str, ...] = Field(
         (), description="If non-empty, only documents in these languages are kept (reason lang_filtered)."
     )
+    trust_declared: bool = Field(
+        False,
+        description="With `keep`: a document whose input declares its languages (a Common "
+        "Crawl WET record's WARC-Identified-Content-Language, from CLD2 on the whole page), "
+        "none of them in `keep`, is rejected (lang_filtered) before it is cleaned, which is "
+        "most of its cost. Off by default: docprep's own detection on the cleaned text is "
+        "what `keep` otherwise trusts, and a page's declared languages miss a short body "
+        "in a long foreign frame.",
+    )
 
 
 class QualityConfig(_Section):

@@ -246,6 +246,36 @@ def detect(text: str, cfg: LanguageConfig) -> tuple[str, float]:
     return lang, prob
 
 
+#: ISO 639-3 codes (what Common Crawl's WET records declare) of langdetect's languages, as
+#: the ISO 639-1 codes `detect` gives.
+ISO_639_3 = {
+    "afr": "af", "ara": "ar", "bul": "bg", "ben": "bn", "cat": "ca", "ces": "cs", "cym": "cy", "dan": "da",
+    "deu": "de", "ell": "el", "eng": "en", "spa": "es", "est": "et", "fas": "fa", "fin": "fi", "fra": "fr",
+    "guj": "gu", "heb": "he", "hin": "hi", "hrv": "hr", "hun": "hu", "ind": "id", "ita": "it", "jpn": "ja",
+    "kan": "kn", "kor": "ko", "lit": "lt", "lav": "lv", "mkd": "mk", "mal": "ml", "mar": "mr", "nep": "ne",
+    "nld": "nl", "nor": "no", "nob": "no", "nno": "no", "pan": "pa", "pol": "pl", "por": "pt", "ron": "ro",
+    "rus": "ru", "slk": "sk", "slv": "sl", "som": "so", "sqi": "sq", "swe": "sv", "swa": "sw", "swh": "sw",
+    "tam": "ta", "tel": "te", "tha": "th", "tgl": "tl", "tur": "tr", "ukr": "uk", "urd": "ur", "vie": "vi",
+    "zho": "zh",
+}
+
+
+def declared_gate(doc: Document, cfg: LanguageConfig) -> Document | Reject:
+    """`language.trust_declared`: reject, before any step, a document whose input declares
+    its languages (`source.identified_languages`, "eng,fra") when none of them is in
+    `language.keep`. A code outside langdetect's languages decides nothing: the document
+    goes through the steps and `keep` judges it as any other."""
+    declared = doc.source.get("identified_languages")
+    if not (cfg.trust_declared and cfg.keep and isinstance(declared, str) and declared.strip()):
+        return doc
+    codes = [c.strip().lower() for c in declared.split(",") if c.strip()]
+    if not codes or any(c not in ISO_639_3 for c in codes) or any(ISO_639_3[c] in cfg.keep for c in codes):
+        return doc
+    return Reject(doc.source, STAGE, "lang_filtered",
+                  f"the input declares {declared} (identified_languages), none in language.keep={list(cfg.keep)}; "
+                  "not cleaned (language.trust_declared)", id=doc.id)
+
+
 def keep(doc: Document, cfg: LanguageConfig) -> Document | Reject:
     if cfg.keep and doc.lang not in cfg.keep:
         return Reject(doc.source, STAGE, "lang_filtered", f"lang {doc.lang} not in language.keep={list(cfg.keep)}",

@@ -286,3 +286,33 @@ def test_a_wet_file_is_cleaned_as_the_text_dumps_it_holds(tmp_path):
     assert [r["url"] for r in recs] == [f"https://news.example/{n}" for n in range(len(seeds))]
     assert {r["source"]["format"] for r in recs} == {"warc"}
     assert all(r["provenance"]["steps"][1]["method"] == "textdump" for r in recs)
+
+
+def test_declared_languages_may_spare_the_cleaning(tmp_path):
+    """language.trust_declared with language.keep: a WET record whose declared languages
+    (CC's CLD2) include none kept is rejected before any step; a declared language that
+    is kept, or a code docprep does not know, goes through the steps and its own
+    detection as usual. Off (the default), the declaration decides nothing."""
+    import io
+
+    from warcio.warcwriter import WARCWriter
+
+    seeds = sorted((Path(__file__).resolve().parent.parent / "seeds").glob("*.txt"))
+    buf = io.BytesIO()
+    w = WARCWriter(buf, gzip=True)
+    for n, declared in enumerate(["eng", "zho", "zho,jpn", "xyz", "eng,zho"]):
+        w.write_record(w.create_warc_record(f"https://news.example/{n}", "conversion",
+                                            payload=io.BytesIO(seeds[n].read_bytes()), warc_content_type="text/plain",
+                                            warc_headers_dict={"WARC-Identified-Content-Language": declared}))
+    (tmp_path / "c.warc.wet.gz").write_bytes(buf.getvalue())
+    cfg = Config().with_overrides(language={"keep": ["en"], "trust_declared": True})
+    m = run([str(tmp_path / "c.warc.wet.gz")], tmp_path / "trusted", cfg, workers=0)
+    rejects = [json.loads(line) for line in open(tmp_path / "trusted" / "rejects.jsonl")]
+    assert [(r["source"]["identified_languages"], r["stage"], r["reason"]) for r in rejects] == [
+        ("zho", "language", "lang_filtered"), ("zho,jpn", "language", "lang_filtered")]
+    assert "not cleaned" in rejects[0]["detail"]
+    assert sorted(r["source"]["identified_languages"] for r in iter_records(tmp_path / "trusted")) == ["eng", "eng,zho", "xyz"]
+    assert m["counts"]["records"] == 3
+    off = run([str(tmp_path / "c.warc.wet.gz")], tmp_path / "off", Config().with_overrides(language={"keep": ["en"]}),
+              workers=0)
+    assert off["counts"]["records"] == 5  # the seeds are English, whatever was declared

@@ -193,7 +193,7 @@ def make_batches(items: Sequence[WorkItem], config_hash: str, run_id: str = "") 
             flush()
         current.append(it)
         size += it.size
-        if it.part is not None:  # a part of a big file is a batch of its own (`read.split_jsonl`)
+        if it.part is not None:  # a part of a big file is a batch of its own (`read.split_jsonl`, `split_warc`)
             flush()
     flush()
     return batches
@@ -478,7 +478,7 @@ def _unsettled_plan_rejects(rejects: list[Reject], bad_lines: dict[tuple[str, st
 
 
 def _once_per_file(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Entries of a file read in parts (`read.split_jsonl`) once, in order."""
+    """Entries of a file read in parts (`read.split_jsonl`, `read.split_warc`) once, in order."""
     seen: set[tuple[str, str | None]] = set()
     out = []
     for e in entries:

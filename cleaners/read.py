@@ -78,10 +78,14 @@ class WorkItem:
         return {k: v for k, v in ((f, getattr(self, f)) for f in self.__slots__) if v is not None}
 
 
+def _uncompressed_name(name: str | None) -> str:
+    """The name, lower-cased, without its compression suffix ("a.WARC.gz" -> "a.warc")."""
+    low = (name or "").lower()
+    return low.rsplit(".", 1)[0] if low.endswith(_COMPRESSED) else low
+
+
 def detect_format(name: str) -> str:
-    low = name.lower()
-    if low.endswith(_COMPRESSED):
-        low = low.rsplit(".", 1)[0]
+    low = _uncompressed_name(name)
     if low.endswith(_WARC):
         return "warc"
     if low.endswith(_URLS):
@@ -482,21 +486,17 @@ def read_item(item: WorkItem, cfg: ReadConfig,
         return
     with raw:
         if fmt == "warc":
-            from cleaners.warc import GzipMembers, gzipped_whole, iter_warc
+            from cleaners.warc import GzipMembers, iter_warc
 
             try:
-                # warcio reads gzip itself (record offsets in the compressed file); a
-                # zstd archive, or a WARC gzipped whole (which warcio refuses), is read
-                # decompressed (offsets in the decompressed stream).
-                if compression(item.path) != "gzip" or gzipped_whole(raw):
+                if not warc_offsets_in_file(item.path, raw):
                     yield from iter_warc(stream, item.uri, cfg)  # offsets in the content
                     return
                 capped = _CappedStream(raw, cfg.max_input_bytes, progress)
                 members = GzipMembers(raw, lambda offset: setattr(capped, "count", offset)) \
                     if _is_warc_name(item.path) else None  # ARC: no member check
-                if item.start:
-                    raw.seek(item.start)
-                    capped.count = item.start
+                if item.start:  # a part (`split_warc`, WARC names only): at its first record
+                    members.seek(item.start)
                 yield from iter_warc(capped, item.uri, cfg, item.start or 0, item.end, members)
             except (LimitExceeded, *_CORRUPT) as exc:  # iter_warc rejects what it can itself
                 yield _failure(item, exc)
@@ -531,10 +531,17 @@ def read_item(item: WorkItem, cfg: ReadConfig,
 
 def _is_warc_name(path: str | None) -> bool:
     """A WARC (or WET), not an ARC (whose records start otherwise), by its name."""
-    low = (path or "").lower()
-    if low.endswith(_COMPRESSED):
-        low = low.rsplit(".", 1)[0]
-    return low.endswith((".warc", ".wet"))
+    return _uncompressed_name(path).endswith((".warc", ".wet"))
+
+
+def warc_offsets_in_file(path: str, raw: BinaryIO) -> bool:
+    """Whether a WARC's record offsets are offsets in the file `raw` itself: a gzip WARC
+    with a member per record, which warcio reads as it is (and which parts and the
+    resumption after damage seek in). Else (plain, zstd, gzipped whole, which warcio
+    refuses) the archive is read decompressed, its offsets in its content."""
+    from cleaners.warc import gzipped_whole
+
+    return compression(path) == "gzip" and not gzipped_whole(raw)
 
 
 def sniff_format(data: bytes) -> str:

@@ -162,27 +162,30 @@ def _read_bytes(path: Path) -> bytes:
 
 
 def _warc_record_body(path: Path, position: int | None) -> bytes | None:
-    """The body of the WARC record at `position`: a byte offset in the file for a gzip
-    WARC with a member per record, else in its decompressed content (`read_item`)."""
-    from warcio.archiveiterator import ArchiveIterator
-
-    from cleaners.read import compression, open_content
-    from cleaners.warc import gzipped_whole
+    """The body of the WARC record at `position`: an offset in the file or in its content,
+    as `read_item` read it (`read.warc_offsets_in_file`)."""
+    from cleaners.read import open_content, warc_offsets_in_file
 
     if position is None:
         return None
     with open(path, "rb") as raw:
-        if compression(str(path)) == "gzip" and not gzipped_whole(raw):
+        if warc_offsets_in_file(str(path), raw):
             raw.seek(position)
-            return next(iter(ArchiveIterator(raw)), None).content_stream().read()
+            return _first_record_body(raw)
     with open_content(path) as stream:
         while position > 0:
             skipped = stream.read(min(position, 1 << 20))
             if not skipped:
                 return None
             position -= len(skipped)
-        record = next(iter(ArchiveIterator(stream)), None)
-        return record.content_stream().read() if record is not None else None
+        return _first_record_body(stream)
+
+
+def _first_record_body(stream) -> bytes | None:
+    from warcio.archiveiterator import ArchiveIterator
+
+    record = next(iter(ArchiveIterator(stream)), None)
+    return record.content_stream().read() if record is not None else None
 
 
 def _jsonl_lines(path: Path, positions: set[int]) -> dict[int, bytes]:

@@ -340,10 +340,7 @@ def _read_conversion(record: ArcWarcRecord, uri: str, position: int | None, cfg:
     body, digest, size = _read_body(record, keep=True, limit=limit)
     source = _source(uri, position, digest, facts)
     if size > limit:
-        return _reject(
-            source, "too_large",
-            f"text is over {limit} bytes (read.max_document_bytes); source.sha256 covers its first {limit + 1} bytes",
-        )
+        return _too_large(source, "text", limit)
     if not body.strip():
         return _reject(source, "empty", "conversion record with no text")
     _, charset = parse_content_type(record.content_type)
@@ -369,10 +366,7 @@ def _read_response(record: ArcWarcRecord, uri: str, position: int | None, cfg: R
     if not ok:
         return _reject(source, f"http_{status}", f"HTTP status {record.http_headers.statusline!r}: not a page")
     if size > limit:
-        return _reject(
-            source, "too_large",
-            f"body is over {limit} bytes (read.max_document_bytes); source.sha256 covers its first {limit + 1} bytes",
-        )
+        return _too_large(source, "body", limit)
     _, charset = parse_content_type(content_type)
     return Document(
         source=source,
@@ -380,6 +374,11 @@ def _read_response(record: ArcWarcRecord, uri: str, position: int | None, cfg: R
         raw=body,
         hints={"url": facts.get("final_url") or facts.get("target_uri"), "charset": charset},
     )
+
+
+def _too_large(source: Source, what: str, limit: int) -> Reject:
+    return _reject(source, "too_large",
+                   f"{what} is over {limit} bytes (read.max_document_bytes); source.sha256 covers its first {limit + 1} bytes")
 
 
 def _read_body(record: ArcWarcRecord, keep: bool, limit: int) -> tuple[bytes, str, int]:

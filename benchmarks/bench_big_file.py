@@ -15,6 +15,8 @@ folder:
   * big.warc.gz    one gzip member per response record, as crawlers write them, read in
                    parts of 8 MB (read.warc_part_bytes is 64 MB by default: a 1 GB
                    Common Crawl file is 16 parts; 8 MB gives this smaller file as many);
+  * big.warc.zst   one zstd frame per record after a dictionary frame, as Archive Team
+                   writes them, in parts of 8 MB likewise;
 and times `docprep clean --no-prefect` over each with 1 and 2 workers, alternating, best
 of `--rounds` (this machine's speed drifts: compare the ratios). Prints wall seconds, the
 scaling (1-worker time / 2-worker time) and the batches; checks that both runs wrote the
@@ -31,6 +33,7 @@ import hashlib
 import io
 import json
 import shutil
+import struct
 import sys
 import tempfile
 import time
@@ -48,7 +51,9 @@ def build_inputs(pages: list[Path], copies: int, where: Path) -> dict[str, Path]
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
-    lines = []
+    from cleaners.read import zstd
+
+    lines, records = [], []
     warc = io.BytesIO()
     writer = WARCWriter(warc, gzip=True)
     for copy in range(copies):
@@ -59,11 +64,19 @@ def build_inputs(pages: list[Path], copies: int, where: Path) -> dict[str, Path]
             headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
             writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(html.encode()),
                                                           http_headers=headers))
+            one = WARCWriter(io.BytesIO(), gzip=False)  # the record plain, for a zstd frame of its own
+            one.write_record(one.create_warc_record(url, "response", payload=io.BytesIO(html.encode()), http_headers=headers))
+            records.append(one.out.getvalue())
     data = ("\n".join(lines) + "\n").encode()
-    files = {"jsonl": where / "big.jsonl", "jsonl.gz": where / "big.jsonl.gz", "warc": where / "big.warc.gz"}
+    files = {"jsonl": where / "big.jsonl", "jsonl.gz": where / "big.jsonl.gz", "warc": where / "big.warc.gz",
+             "warc.zst": where / "big.warc.zst"}
     files["jsonl"].write_bytes(data)
     files["jsonl.gz"].write_bytes(gzip.compress(data, 6))
     files["warc"].write_bytes(warc.getvalue())
+    dictionary = zstd.train_dict(records[::7], 112_640)  # Archive Team's dictionaries are ~100 KB
+    options = {zstd.CompressionParameter.checksum_flag: 1}
+    files["warc.zst"].write_bytes(struct.pack("<II", 0x184D2A5D, len(dictionary.dict_content)) + dictionary.dict_content
+                                  + b"".join(zstd.compress(r, options=options, zstd_dict=dictionary) for r in records))
     return files
 
 
@@ -87,7 +100,7 @@ def main() -> None:
     ap.add_argument("--eval", type=Path, default=ROOT.parent / "shared" / "eval" / "dev")
     ap.add_argument("--copies", type=int, default=2)
     ap.add_argument("--rounds", type=int, default=2)
-    ap.add_argument("--only", default="jsonl,jsonl.gz,warc")
+    ap.add_argument("--only", default="jsonl,jsonl.gz,warc,warc.zst")
     args = ap.parse_args()
     pages = html_pages(args.eval)
     results: dict[str, dict] = {}

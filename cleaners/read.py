@@ -260,21 +260,25 @@ def split_jsonl(item: WorkItem, cfg: ReadConfig) -> list[WorkItem]:
 
 
 def split_warc(item: WorkItem, cfg: ReadConfig) -> list[WorkItem]:
-    """A gzip WARC bigger than `read.warc_part_bytes`, as parts of about that size, each
-    its own batch: the records starting in [start, end) of the file (`iter_warc`). The
-    cuts are found at planning with a seek and a short scan each: the first record at or
-    after every multiple of the part size (`warc.next_member`). Parts read the same
-    records, offsets and ids as one read. A WARC gzipped whole (one member) has no record
-    to cut at and stays whole; so do plain, zstd and ARC files."""
-    from cleaners.warc import next_member
+    """A WARC compressed a record at a time (a gzip member or a zstd frame per record)
+    bigger than `read.warc_part_bytes`, as parts of about that size, each its own batch:
+    the records starting in [start, end) of the file (`iter_warc`). The cuts are found at
+    planning with a seek and a short scan each: the first record at or after every
+    multiple of the part size (`warc.GzipMembers.next`). Parts read the same records,
+    offsets and ids as one read. A WARC compressed whole has no record to cut at and
+    stays whole; so do plain WARCs and ARC files."""
+    from cleaners.warc import members_of
 
-    if compression(item.path) != "gzip" or not _is_warc_name(item.path) or item.size <= cfg.warc_part_bytes:
+    if compression(item.path) is None or not _is_warc_name(item.path) or item.size <= cfg.warc_part_bytes:
         return [item]
     n = -(-item.size // cfg.warc_part_bytes)
     try:
         with open(item.path, "rb") as f:
-            cuts = {next_member(f, k * item.size // n) for k in range(1, n)}
-    except OSError:
+            if not warc_offsets_in_file(item.path, f):
+                return [item]
+            members = members_of(item.path, f)
+            cuts = {members.next(k * item.size // n) for k in range(1, n)}
+    except (OSError, zstd.ZstdError):
         return [item]  # read whole: reading it finds the same fault, and rejects it
     starts = [0, *sorted(c for c in cuts if c is not None)]  # a record bigger than a part: one cut
     if len(starts) == 1:
@@ -486,18 +490,20 @@ def read_item(item: WorkItem, cfg: ReadConfig,
         return
     with raw:
         if fmt == "warc":
-            from cleaners.warc import GzipMembers, iter_warc
+            from cleaners.warc import iter_warc, members_of
 
             try:
                 if not warc_offsets_in_file(item.path, raw):
                     yield from iter_warc(stream, item.uri, cfg)  # offsets in the content
                     return
                 capped = _CappedStream(raw, cfg.max_input_bytes, progress)
-                members = GzipMembers(raw, lambda offset: setattr(capped, "count", offset)) \
-                    if _is_warc_name(item.path) else None  # ARC: no member check
-                if item.start:  # a part (`split_warc`, WARC names only): at its first record
-                    members.seek(item.start)
-                yield from iter_warc(capped, item.uri, cfg, item.start or 0, item.end, members)
+                members = members_of(item.path, raw, lambda offset: setattr(capped, "count", offset))  # ARC: None
+                # a part (`split_warc`, WARC names only) starts at its first record; the first
+                # part, or the whole file, after a zstd WARC's dictionary frame
+                start = item.start or (members.first() if members is not None else 0)
+                if members is not None:
+                    members.seek(start)
+                yield from iter_warc(capped, item.uri, cfg, start, item.end, members)
             except (LimitExceeded, *_CORRUPT) as exc:  # iter_warc rejects what it can itself
                 yield _failure(item, exc)
             return
@@ -536,12 +542,17 @@ def _is_warc_name(path: str | None) -> bool:
 
 def warc_offsets_in_file(path: str, raw: BinaryIO) -> bool:
     """Whether a WARC's record offsets are offsets in the file `raw` itself: a gzip WARC
-    with a member per record, which warcio reads as it is (and which parts and the
-    resumption after damage seek in). Else (plain, zstd, gzipped whole, which warcio
-    refuses) the archive is read decompressed, its offsets in its content."""
-    from cleaners.warc import gzipped_whole
+    (or ARC) with a member per record, which warcio reads as it is, or a zstd WARC with a
+    frame per record, which warcio reads given the decompressor; parts and the resumption
+    after damage seek in them. Else (plain, compressed whole: `gzip crawl.warc`, which
+    warcio refuses, or `zstd crawl.warc`) the archive is read decompressed, its offsets in
+    its content. `raw` is left at its start."""
+    from cleaners.warc import GzipMembers, ZstdFrames
 
-    return compression(path) == "gzip" and not gzipped_whole(raw)
+    packed = compression(path)
+    if packed == "gzip":
+        return not GzipMembers(raw).whole()
+    return packed == "zstd" and _is_warc_name(path) and not ZstdFrames(raw).whole()
 
 
 def sniff_format(data: bytes) -> str:

@@ -165,13 +165,15 @@ def _warc_record_body(path: Path, position: int | None) -> bytes | None:
     """The body of the WARC record at `position`: an offset in the file or in its content,
     as `read_item` read it (`read.warc_offsets_in_file`)."""
     from cleaners.read import open_content, warc_offsets_in_file
+    from cleaners.warc import members_of
 
     if position is None:
         return None
     with open(path, "rb") as raw:
         if warc_offsets_in_file(str(path), raw):
+            members = members_of(str(path), raw)
             raw.seek(position)
-            return _first_record_body(raw)
+            return _first_record_body(raw, members)
     with open_content(path) as stream:
         while position > 0:
             skipped = stream.read(min(position, 1 << 20))
@@ -181,10 +183,13 @@ def _warc_record_body(path: Path, position: int | None) -> bytes | None:
         return _first_record_body(stream)
 
 
-def _first_record_body(stream) -> bytes | None:
+def _first_record_body(stream, members=None) -> bytes | None:
+    """The body of the first record of `stream`, read by `members`' reader if given (a
+    zstd WARC's frames), else by warcio's own."""
     from warcio.archiveiterator import ArchiveIterator
 
-    record = next(iter(ArchiveIterator(stream)), None)
+    records = members.archive_iterator(stream) if members is not None else ArchiveIterator(stream)
+    record = next(iter(records), None)
     return record.content_stream().read() if record is not None else None
 
 

@@ -1,5 +1,5 @@
-"""Read WARC and ARC archives (`.warc`, `.warc.gz`, `.arc`, `.arc.gz`) and WET files
-(`.warc.wet.gz`, Common Crawl's plain-text extractions) into documents.
+"""Read WARC and ARC archives (`.warc`, `.warc.gz`, `.warc.zst`, `.arc`, `.arc.gz`) and WET
+files (`.warc.wet.gz`, Common Crawl's plain-text extractions) into documents.
 
 The input units are the **response record** and the **text conversion record**: each ends
 as exactly one `Document` (an HTML page; a page's text, as a WET file holds it, for the
@@ -8,18 +8,29 @@ and resource records, and conversions to other types than text/plain, are not un
 describe or duplicate a response, carry no page of their own, and are skipped without a
 trace. A broken archive gives one `Reject`
 (reason `corrupt_warc`, `position` = byte offset of the broken record) and ends there,
-every record before it still out; a gzip WARC goes on at the next record.
+every record before it still out; a WARC compressed a record at a time goes on at the
+next record.
 
 Reasons: `not_html` (the payload is not `text/html` / `application/xhtml+xml`, or the
 record has no HTTP headers), `http_<status>` (a non-2xx response: an error page or a
 redirect stub is not an article), `too_large` (body over `ReadConfig.max_document_bytes`),
 `empty` (a conversion record with no text), `corrupt_warc`.
 
-A gzip WARC (one gzip member per record, as every crawler writes them) can be read from
-any record on: `next_member` finds the first record at or after a byte offset. So a
-damaged record there costs only itself (reading resumes at the next record), and a big
-archive is read in parts, one per worker (`read.split_warc`), each part the records that
-start in its byte range.
+A WARC compressed a record at a time (a gzip member per record, as every crawler writes
+them; a zstd frame per record, as Archive Team writes `.warc.zst`, after a dictionary
+frame) can be read from any record on: `GzipMembers.next` / `ZstdFrames.next` find the
+first record at or after a byte offset. So a damaged record there costs only itself
+(reading resumes at the next record), and a big archive is read in parts, one per worker
+(`read.split_warc`), each part the records that start in its byte range. A record is
+read only if its member ends with it, intact (gzip's CRC checked; a zstd frame's
+checksum, if it has one): deflate decodes damage without complaint, the check at the end
+is what finds it, so a record whose member's end is damaged is a `corrupt_warc` reject.
+Record offsets are in the file (where the member or frame starts), as CDX indexes give
+them. A WARC
+compressed whole (`gzip crawl.warc`, `zstd crawl.warc`) is read as the WARC it
+decompresses to, offsets in its content, to its first damage. A zstd frame written
+without a checksum (zstd's library default; the `zstd` tool writes one) cannot tell
+damage inside its data that still decodes: such a record reads as what it decodes to.
 
 Records written by `cleaners.fetch.fetch_to_warc` carry docprep's own WARC headers
 (`WARC-Docprep-Requested-URI`, `WARC-Docprep-Fetched-At`, `WARC-Docprep-Robots`); their documents read back as
@@ -45,6 +56,7 @@ from warcio.statusandheaders import StatusAndHeadersParserException
 from warcio.timeutils import timestamp_to_iso_date
 
 from cleaners.config import ReadConfig
+from cleaners.read import _uncompressed_name, compression, zstd, zstd_dictionary
 from cleaners.record import Document, Reject, Source, document_id, sha256_hex
 
 STAGE = "read"
@@ -62,7 +74,7 @@ _CHUNK = 64 * 1024
 # What a damaged archive raises inside warcio: bad headers, bad gzip data, bad lengths,
 # and (on headers cut short) plain AttributeError/TypeError from half-parsed records.
 _CORRUPT = (
-    ArchiveLoadFailed, StatusAndHeadersParserException, zlib.error, EOFError, ValueError,
+    ArchiveLoadFailed, StatusAndHeadersParserException, zlib.error, zstd.ZstdError, EOFError, ValueError,
     AttributeError, TypeError, KeyError, IndexError,
 )
 
@@ -96,7 +108,8 @@ def iter_warc(data: BinaryIO, uri: str, cfg: ReadConfig, start: int = 0, end: in
     (None: to the end of the file; the last one is read to its end, past `end`).
 
     Damage ends the reading with a `corrupt_warc` reject, unless `members` is given (a
-    gzip WARC, whose records are gzip members that can be found, `GzipMembers`): then
+    WARC whose records are gzip members or zstd frames that can be found, `GzipMembers`,
+    `ZstdFrames`; warcio's reader then decompresses a member at a time): then
     the damaged record is placed by the members around it and reading resumes at the
     next record (`_after_damage`), so one broken record costs that record and not the
     rest of the archive.
@@ -113,14 +126,54 @@ def iter_warc(data: BinaryIO, uri: str, cfg: ReadConfig, start: int = 0, end: in
 class GzipMembers:
     """The record boundaries of a gzip WARC (a gzip member per record) in its seekable
     file `f`, which `data` (what `iter_warc` reads) reads from; `moved(offset)` is told
-    when `seek` moves the file to read on."""
+    when `seek` moves the file to read on. `ZstdFrames` is the same for a zstd WARC."""
+
+    #: A member's first bytes, where a record may start.
+    MAGIC = b"\x1f\x8b\x08"  # gzip, deflate
+    #: Compressed bytes decompressed to check a candidate start: far more than the 8 bytes
+    #: of output needed (deflate's output starts at once).
+    PROBE = 4096
 
     def __init__(self, f: BinaryIO, moved: Callable[[int], None] = lambda offset: None) -> None:
         self.f, self.moved = f, moved
 
+    def decompressor(self) -> Any:
+        """A member's decompressor, zlib's: `decompress(data)`, `eof`, `unused_data`."""
+        return zlib.decompressobj(31)
+
+    def archive_iterator(self, stream: BinaryIO) -> ArchiveIterator:
+        """warcio's reader over `stream`, decompressing a member at a time (warcio knows gzip)."""
+        return ArchiveIterator(stream, arc2warc=False)
+
     def next(self, offset: int) -> int | None:
-        """The first record at or after `offset` (`next_member`). Leaves the file moved."""
-        return next_member(self.f, offset)
+        """The first record at or after `offset`: a member that decompresses to a WARC
+        header ("WARC/1."), or None. Reads a MiB at a time from `offset`; a record is
+        rarely more than a few hundred KB. Leaves the file moved."""
+        f, magic = self.f, self.MAGIC
+        pos = offset
+        while True:
+            f.seek(pos)
+            window = f.read(1 << 20)
+            if not window:
+                return None
+            i = window.find(magic)
+            while i >= 0:
+                f.seek(pos + i)
+                probe = f.read(self.PROBE)
+                if self._starts_record(probe, len(probe) < self.PROBE):
+                    return pos + i
+                i = window.find(magic, i + 1)
+            if len(window) < 1 << 20:
+                return None
+            pos += len(window) - len(magic) + 1
+
+    def _starts_record(self, data: bytes, at_end: bool) -> bool:
+        """Whether `data` (to the file's end if `at_end`) starts with a member that
+        decompresses to a WARC header."""
+        try:
+            return zlib.decompressobj(31).decompress(data, 8).startswith(b"WARC/1.")
+        except zlib.error:
+            return False
 
     def seek(self, offset: int) -> None:
         """Move to `offset` to read on from there."""
@@ -131,24 +184,174 @@ class GzipMembers:
         return os.fstat(self.f.fileno()).st_size
 
     def end_of(self, offset: int) -> int | None:
-        """Where the member starting at `offset` ends (by inflating it; the file's end if
-        it runs to it), or None if it does not inflate. Leaves the file moved."""
-        inflate = zlib.decompressobj(31)
+        """Where the member starting at `offset` ends (by decompressing it; the file's end
+        if it runs to it), or None if it does not decompress. Leaves the file moved."""
+        member = self.decompressor()
         pos = offset
         self.f.seek(offset)
         try:
-            while not inflate.eof:
+            while not member.eof:
                 chunk = self.f.read(1 << 16)
                 if not chunk:
                     return pos
-                rest = chunk
-                while rest and not inflate.eof:
-                    inflate.decompress(rest, 1 << 20)  # the output is not wanted: bounded
-                    rest = inflate.unconsumed_tail
+                self._skim(member, chunk)
                 pos += len(chunk)
-        except zlib.error:
+        except (zlib.error, zstd.ZstdError):
             return None
-        return pos - len(inflate.unused_data)
+        return pos - len(member.unused_data)
+
+    @staticmethod
+    def _skim(member: Any, chunk: bytes) -> None:
+        """Feed `chunk` to `member`, output unwanted: a MiB at most at a time."""
+        while chunk and not member.eof:
+            member.decompress(chunk, 1 << 20)
+            chunk = member.unconsumed_tail
+
+    def whole(self, limit: int = 16 * 1024**2) -> bool:
+        """Whether the file is one member holding many records (`gzip crawl.warc`) rather
+        than a member per record: its first member goes on past its first record. warcio
+        refuses such a file; it reads as the plain WARC it decompresses to. Decompresses
+        the first record only (at most `limit` bytes: a first record bigger than that is
+        taken for a member of its own). Leaves the file at its start."""
+        member = self.decompressor()
+        out = b""
+        need = None  # the first record's size, with the blank line after it
+        f = self.f
+        f.seek(self.first())
+        try:
+            while len(out) <= limit:
+                if need is None and (head := out.find(b"\r\n\r\n")) >= 0:
+                    lengths = [line.split(b":", 1)[1].strip() for line in out[:head].split(b"\r\n")
+                               if line.lower().startswith(b"content-length:")]
+                    if not out.startswith(b"WARC/") or not lengths or not lengths[0].isdigit():
+                        return False  # not a WARC record: warcio says what is wrong
+                    need = head + 4 + int(lengths[0]) + 4
+                if need is not None and len(out) > need:
+                    return True  # the member goes on past the first record
+                if member.eof:
+                    return False  # it ended with the first record
+                chunk = f.read(1 << 16)
+                if not chunk:
+                    return False
+                out += member.decompress(chunk)
+            return False
+        except (zlib.error, zstd.ZstdError):
+            return False
+        finally:
+            f.seek(0)
+
+    def first(self) -> int:
+        """Where the first member starts."""
+        return 0
+
+    @staticmethod
+    def ended(records: ArchiveIterator) -> bool:
+        """Whether the member of the record `records` last read whole ended with it, intact
+        (gzip's CRC and length checked; a zstd frame's checksum, if it has one). Else its
+        end is damaged: its bytes may be too (deflate decodes damage silently; the check
+        at the end is what finds it), and what follows it was taken for more of it."""
+        member = records.reader.decompressor
+        return member is not None and member.eof
+
+
+class ZstdFrames(GzipMembers):
+    """The record boundaries of a zstd WARC: a zstd frame per record ("Zstandard
+    Compression for WARC Files 1.0", IIPC, as Archive Team writes `.warc.zst`), after a
+    skippable frame holding the dictionary the records are compressed with, if any
+    (`read.zstd_dictionary`). Offsets are in the file, as for a gzip WARC (and as CDX
+    indexes of `.warc.zst` files give them)."""
+
+    MAGIC = b"\x28\xb5\x2f\xfd"
+    #: zstd decodes a block only whole, and a block holds up to 128 KiB.
+    PROBE = 132 * 1024
+
+    def __init__(self, f: BinaryIO, moved: Callable[[int], None] = lambda offset: None) -> None:
+        super().__init__(f, moved)
+        f.seek(0)
+        self.dictionary = zstd_dictionary(f)  # may raise ZstdError: a broken dictionary frame
+
+    def decompressor(self) -> "_ZstdFrame":
+        return _ZstdFrame(self.dictionary)
+
+    def archive_iterator(self, stream: BinaryIO) -> ArchiveIterator:
+        """warcio's reader over `stream`, decompressing a frame at a time as it does a gzip
+        member (warcio knows no zstd: its reader is given the decompressor)."""
+        records = ArchiveIterator(stream, arc2warc=False)
+        records.reader.DECOMPRESSORS = {**records.reader.DECOMPRESSORS, "zstd": self.decompressor}
+        records.reader.set_decomp("zstd")
+        return records
+
+    def _starts_record(self, data: bytes, at_end: bool) -> bool:
+        """Also a frame cut short at the file's end before its first block ends: zstd
+        decodes a block only whole, so it shows nothing, but it is the last record, cut
+        (gzip shows a cut member's first bytes)."""
+        frame = zstd.ZstdDecompressor(zstd_dict=self.dictionary)
+        try:
+            head = frame.decompress(data, 8)
+        except zstd.ZstdError:
+            return False
+        return head.startswith(b"WARC/1.") or (at_end and not head and not frame.eof)
+
+    @staticmethod
+    def _skim(member: "_ZstdFrame", chunk: bytes) -> None:
+        member.decompress(chunk, 1 << 20)
+        while not member.eof and not member.needs_input:
+            member.decompress(b"", 1 << 20)
+
+    def first(self) -> int:
+        """After the skippable frames (the dictionary's) the file starts with."""
+        f, pos = self.f, 0
+        while True:
+            f.seek(pos)
+            head = f.read(8)
+            if len(head) < 8 or int.from_bytes(head[:4], "little") & ~0xF != SKIPPABLE_FRAME:
+                return pos
+            pos += 8 + int.from_bytes(head[4:], "little")
+
+
+#: The magic numbers of zstd's skippable frames: 0x184D2A50 to 0x184D2A5F.
+SKIPPABLE_FRAME = 0x184D2A50
+
+
+class _ZstdFrame:
+    """A zstd frame's decompressor with the manners of zlib's for a gzip member, which
+    warcio's reader expects: once the frame has ended, more input goes to `unused_data`
+    (zstd's own raises EOFError)."""
+
+    def __init__(self, dictionary: "zstd.ZstdDict | None") -> None:
+        self._frame = zstd.ZstdDecompressor(zstd_dict=dictionary)
+        self.unused_data = b""
+
+    @property
+    def eof(self) -> bool:
+        return self._frame.eof
+
+    @property
+    def needs_input(self) -> bool:
+        return self._frame.needs_input
+
+    def decompress(self, data: bytes, max_length: int = -1) -> bytes:
+        if self._frame.eof:
+            self.unused_data += data
+            return b""
+        out = self._frame.decompress(data, max_length)
+        if self._frame.eof:
+            self.unused_data = self._frame.unused_data
+        return out
+
+    def flush(self) -> bytes:
+        """Nothing held back: zstd gives out what it can decode as it goes."""
+        return b""
+
+
+def members_of(path: str, f: BinaryIO, moved: Callable[[int], None] = lambda offset: None) -> GzipMembers | None:
+    """The record boundaries of the WARC at `path` (open as `f`), a gzip member or a zstd
+    frame per record (by its name; `whole` tells whether it is so); None for a plain WARC
+    or an ARC file. May raise ZstdError (a broken dictionary frame)."""
+    if not _uncompressed_name(path).endswith((".warc", ".wet")):
+        return None
+    kind = {"gzip": GzipMembers, "zstd": ZstdFrames}.get(compression(path))
+    return kind(f, moved) if kind is not None else None
 
 
 def _records(data: BinaryIO, uri: str, cfg: ReadConfig, start: int, end: int | None,
@@ -160,7 +363,7 @@ def _records(data: BinaryIO, uri: str, cfg: ReadConfig, start: int, end: int | N
     # record, which would make the output differ from run to run. ARC headers are
     # normalised here instead (`_facts`).
     stream = _Counting(data, start)
-    records = ArchiveIterator(stream, arc2warc=False)
+    records = members.archive_iterator(stream) if members is not None else ArchiveIterator(stream, arc2warc=False)
     last_good: int | None = None  # the last record read whole, in this stretch
 
     def damage(detail: str, inside: int | None = None) -> Generator[Document | Reject, None, int | None]:
@@ -201,6 +404,10 @@ def _records(data: BinaryIO, uri: str, cfg: ReadConfig, start: int, end: int | N
             return (yield from damage(
                 "the record at byte {at} is truncated: its Content-Length promises more bytes "
                 "than the file holds (an interrupted download or copy?)", position))
+        if members is not None and not members.ended(records):
+            return (yield from damage(
+                "the record at byte {at} is damaged: its compressed data does not end with the "
+                "record (no intact end, nor checksum, after it)", position))
         last_good = position
         if result is not None:
             yield result
@@ -228,69 +435,6 @@ def _after_damage(members: GzipMembers, start: int, last_good: int | None,
     if ends is None or ends >= members.size() or (following is not None and ends > following):
         return None, following
     return ends, members.next(ends + 1)
-
-
-def gzipped_whole(f: BinaryIO, limit: int = 16 * 1024**2) -> bool:
-    """Whether the gzip file `f` (seekable; left at its start) is one gzip member holding
-    many records (`gzip crawl.warc`) rather than a member per record: its first member
-    goes on past its first record. warcio refuses such a file; it reads as the plain
-    WARC it decompresses to. Inflates the first record only (at most `limit` bytes: a
-    first record bigger than that is taken for a member of its own)."""
-    inflate = zlib.decompressobj(31)
-    out = b""
-    need = None  # the first record's size, with the blank line after it
-    f.seek(0)
-    try:
-        while len(out) <= limit:
-            if need is None and (head := out.find(b"\r\n\r\n")) >= 0:
-                lengths = [line.split(b":", 1)[1].strip() for line in out[:head].split(b"\r\n")
-                           if line.lower().startswith(b"content-length:")]
-                if not out.startswith(b"WARC/") or not lengths or not lengths[0].isdigit():
-                    return False  # not a WARC record: warcio says what is wrong
-                need = head + 4 + int(lengths[0]) + 4
-            if need is not None and len(out) > need:
-                return True  # the member goes on past the first record
-            if inflate.eof:
-                return False  # it ended with the first record
-            chunk = f.read(1 << 16)
-            if not chunk:
-                return False
-            out += inflate.decompress(chunk)
-        return False
-    except zlib.error:
-        return False
-    finally:
-        f.seek(0)
-
-
-#: A gzip member's first bytes (magic, deflate), where a record of a gzip WARC may start.
-GZIP_MEMBER = b"\x1f\x8b\x08"
-_PROBE = 4096  # compressed bytes inflated to check a candidate: far more than 8 bytes of output
-
-
-def next_member(f: BinaryIO, offset: int) -> int | None:
-    """The offset of the first record of a gzip WARC at or after `offset` in the seekable
-    file `f`: a gzip member that inflates to a WARC header ("WARC/1."), or None. Reads a
-    MiB at a time from `offset`; a record is rarely more than a few hundred KB."""
-    pos = offset
-    while True:
-        f.seek(pos)
-        window = f.read(1 << 20)
-        if not window:
-            return None
-        i = window.find(GZIP_MEMBER)
-        while i >= 0:
-            f.seek(pos + i)
-            try:
-                head = zlib.decompressobj(31).decompress(f.read(_PROBE), 8)
-            except zlib.error:
-                head = b""
-            if head.startswith(b"WARC/1."):
-                return pos + i
-            i = window.find(GZIP_MEMBER, i + 1)
-        if len(window) < 1 << 20:
-            return None
-        pos += len(window) - len(GZIP_MEMBER) + 1
 
 
 class _Counting:

@@ -524,18 +524,21 @@ def test_one_big_jsonl_file_spreads_over_batches_with_the_same_corpus(tmp_path, 
     assert again["last_attempt"]["status"] == "nothing_new" and again["last_attempt"]["skipped_inputs"] == 1
 
 
-def test_one_big_gzip_warc_spreads_over_batches_with_the_same_corpus(tmp_path):
-    """A gzip WARC over read.warc_part_bytes is read in parts, each its own batch: the
-    records, rejects and ids are those of one read, and the input is listed once."""
+@pytest.mark.parametrize("pack", ["gz", "zst"])
+def test_one_big_compressed_warc_spreads_over_batches_with_the_same_corpus(tmp_path, pack):
+    """A WARC compressed a record at a time (gzip; zstd, as Archive Team's) over
+    read.warc_part_bytes is read in parts, each its own batch: the records, rejects and
+    ids are those of one read, and the input is listed once."""
     import io
 
+    from test_warc import per_record
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
     root = Path(__file__).resolve().parents[1]
     texts = [p.read_text(encoding="utf-8") for p in sorted((root / "seeds").glob("*.txt"))]
     buf = io.BytesIO()
-    w = WARCWriter(buf, gzip=True)
+    w = WARCWriter(buf, gzip=False)
     for k in range(8):
         for n, text in enumerate(texts):
             paras = "".join(f"<p>{line}</p>" for line in text.splitlines() if line.strip())
@@ -543,15 +546,14 @@ def test_one_big_gzip_warc_spreads_over_batches_with_the_same_corpus(tmp_path):
             headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
             w.write_record(w.create_warc_record(f"http://example.com/{k}/{n}", "response",
                                                 payload=io.BytesIO(page.encode()), http_headers=headers))
-    (tmp_path / "crawl.warc.gz").write_bytes(buf.getvalue())
-
-    crawl = tmp_path / "crawl.warc.gz"
+    crawl = tmp_path / f"crawl.warc.{pack}"
+    crawl.write_bytes(per_record(buf.getvalue(), pack))
     _, _, whole_recs, whole_rejects = corpus_in_parts(crawl, tmp_path / "whole", "warc", 1 << 30, 0)
     m, manifest, recs, rejects = corpus_in_parts(crawl, tmp_path / "parts", "warc", 64 * 1024, 2)
     assert manifest["batches"] >= 2
     assert m["counts"]["inputs"] == 40
     assert (recs, rejects) == (whole_recs, whole_rejects) and len(recs) == 5
-    assert [i["uri"] for i in manifest["inputs"]] == [str(tmp_path / "crawl.warc.gz")]
+    assert [i["uri"] for i in manifest["inputs"]] == [str(crawl)]
 
 
 def test_a_published_run_leaves_no_batch_results_and_stale_work_goes(tmp_path):

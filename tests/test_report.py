@@ -460,13 +460,16 @@ def test_explain_by_source(tmp_path):
 
 
 @pytest.mark.parametrize("name", ["a.txt.gz", "a.txt.zst", "d.jsonl.gz", "d.jsonl.zst",
-                                  "c.warc.wet.gz", "c.warc.wet", "c.warc.wet.zst", "whole.warc.wet.gz"])
+                                  "c.warc.wet.gz", "c.warc.wet", "c.warc.wet.zst", "whole.warc.wet.gz",
+                                  "frames.warc.wet.zst"])
 def test_explain_rereads_compressed_inputs(tmp_path, name):
     """The lines of a text dump read from a compressed file (whole, a JSONL line, or the
     record of a WET file at its offset) are re-read from it, decompressed, for `explain`
     and the report."""
     import contextlib
     import gzip
+
+    from test_warc import per_record
 
     from cleaners.pipeline import run
     from cleaners.read import zstd
@@ -478,6 +481,7 @@ def test_explain_rereads_compressed_inputs(tmp_path, name):
         data = wet_of([seed, b"Another page entirely, with other words in it. " * 20], gz=name.startswith("c.") and name.endswith(".gz"))
     (tmp_path / "in").mkdir()
     packed = (data if name.endswith((".wet", ".gz")) and name.startswith("c.") else
+              per_record(data, "zst") if name.startswith("frames.") else  # a frame per record
               gzip.compress(data) if name.endswith(".gz") else zstd.compress(data))
     (tmp_path / "in" / name).write_bytes(packed)
     with contextlib.chdir(tmp_path):

@@ -6,18 +6,37 @@ from __future__ import annotations
 
 import gzip
 import io
+import itertools
+import uuid
 import tracemalloc
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
-from warcio.warcwriter import WARCWriter
+from warcio.warcwriter import WARCWriter as _WARCWriter
 
 from cleaners.config import ReadConfig
 from cleaners.record import Document, Reject, Source, sha256_hex
-from cleaners.warc import FETCHED_AT_HEADER, REQUESTED_URI_HEADER, iter_warc, parse_content_type
+from cleaners.warc import FETCHED_AT_HEADER, REQUESTED_URI_HEADER, GzipMembers, ZstdFrames, iter_warc, parse_content_type
 
 CFG = ReadConfig()
+
+
+class WARCWriter(_WARCWriter):
+    """warcio's writer with record ids and dates the same in every run (warcio draws them
+    at random and from the clock): a fixture's bytes, its compressed sizes and offsets,
+    and so a failure, are the same in every run."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._ids = itertools.count()
+
+    def _make_warc_id(self):
+        return f"<urn:uuid:{uuid.UUID(int=next(self._ids))}>"
+
+    @classmethod
+    def _make_warc_date(cls, use_micros=False):
+        return "2024-01-01T00:00:00Z"
 PAGE = b"<html><head><title>One</title></head><body><p>Hello WARC.</p></body></html>"
 PAGE2 = b"<html><body><p>Second page</p></body></html>"
 
@@ -70,6 +89,41 @@ def offsets(data: bytes) -> list[tuple[str, int, int]]:
     for record in it:
         out.append((record.rec_type, it.get_record_offset(), it.get_record_length()))
     return out
+
+
+def per_record(plain: bytes, pack: str, dictionary: bool = True) -> bytes:
+    """The plain WARC `plain` compressed a record at a time: a gzip member per record
+    ("gz", as warcio writes them), or a zstd frame per record ("zst", as Archive Team
+    writes `.warc.zst`: after a skippable frame holding a dictionary if `dictionary`,
+    frames with a checksum, as the zstd tool writes them)."""
+    import struct
+
+    from cleaners.read import zstd
+
+    starts = [off for _, off, _ in offsets(plain)]
+    records = [plain[a:b] for a, b in zip(starts, [*starts[1:], len(plain)])]
+    if pack == "gz":
+        return b"".join(gzip.compress(r, mtime=0) for r in records)
+    options = {zstd.CompressionParameter.checksum_flag: 1}
+    if not dictionary:
+        return b"".join(zstd.compress(r, options=options) for r in records)
+    d = zstd.train_dict(records * (1 + 40 // len(records)), 4096)
+    return (struct.pack("<II", 0x184D2A5D, len(d.dict_content)) + d.dict_content
+            + b"".join(zstd.compress(r, options=options, zstd_dict=d) for r in records))
+
+
+def packed_offsets(plain: bytes, pack: str) -> list[tuple[str, int, int]]:
+    """`offsets` of the records of `per_record(plain, pack)`: where each record's member or
+    frame starts in the file, and its length there."""
+    kinds = [kind for kind, _, _ in offsets(plain)]
+    data = per_record(plain, pack)
+    members = {"gz": GzipMembers, "zst": ZstdFrames}[pack](io.BytesIO(data))
+    starts, at = [], members.first()
+    while at is not None:
+        starts.append(at)
+        at = members.next(at + 1)
+    assert len(starts) == len(kinds)
+    return [(kind, a, b - a) for kind, a, b in zip(kinds, starts, [*starts[1:], len(data)])]
 
 
 @pytest.mark.parametrize("gz", [False, True], ids=["warc", "warc.gz"])
@@ -383,42 +437,68 @@ def read_file(path, cfg: ReadConfig = CFG) -> list:
     return [u for it in items for u in read_item(it, cfg)]
 
 
-def test_next_member_finds_the_first_record_at_or_after_any_offset(tmp_path):
-    from cleaners.warc import gzipped_whole, next_member
+@pytest.mark.parametrize("pack", ["gz", "zst"])
+def test_next_finds_the_first_record_at_or_after_any_offset(tmp_path, pack):
+    from cleaners.read import zstd
 
-    data = build_warc(True)
-    starts = [off for _, off, _ in offsets(data)]
-    with open(tmp_path / "a.warc.gz", "wb") as f:
+    kind = {"gz": GzipMembers, "zst": ZstdFrames}[pack]
+    plain = build_warc(False)
+    data = per_record(plain, pack)
+    starts = [off for _, off, _ in packed_offsets(plain, pack)]
+    with open(tmp_path / "a.warc", "wb") as f:
         f.write(data)
-    with open(tmp_path / "a.warc.gz", "rb") as f:
+    with open(tmp_path / "a.warc", "rb") as f:
+        members = kind(f)
         for at in range(len(data) + 2):
-            assert next_member(f, at) == next((s for s in starts if s >= at), None), at
-    whole = gzip.compress(build_warc(False))  # gzipped whole: one member, no record to find after it
-    (tmp_path / "w.warc.gz").write_bytes(whole)
-    with open(tmp_path / "w.warc.gz", "rb") as f:
-        assert next_member(f, 0) == 0 and next_member(f, 1) is None
-        assert gzipped_whole(f) and f.tell() == 0
-    with open(tmp_path / "a.warc.gz", "rb") as f:
-        assert not gzipped_whole(f)
+            assert members.next(at) == next((s for s in starts if s >= at), None), at
+        assert not members.whole() and f.tell() == 0
+    # compressed whole: one member or frame, no record to find after it
+    (tmp_path / "w.warc").write_bytes(gzip.compress(plain) if pack == "gz" else zstd.compress(plain))
+    with open(tmp_path / "w.warc", "rb") as f:
+        members = kind(f)
+        assert members.next(0) == 0 and members.next(1) is None
+        assert members.whole() and f.tell() == 0
 
 
+@pytest.mark.parametrize("dictionary", [True, False])
+def test_a_zstd_warc_with_a_frame_per_record_reads_as_the_plain_one(tmp_path, dictionary):
+    """With or without a dictionary frame first: the same units as the plain WARC, each
+    at the offset of its frame in the file."""
+    plain = build_warc(False)
+    (tmp_path / "a.warc.zst").write_bytes(per_record(plain, "zst", dictionary))
+    got = read_file(tmp_path / "a.warc.zst")
+    with open(tmp_path / "a.warc.zst", "rb") as f:
+        frames = ZstdFrames(f)
+        starts = [frames.first()]
+        while (at := frames.next(starts[-1] + 1)) is not None:
+            starts.append(at)
+    assert (starts[0] > 0) == dictionary
+    units = [(kind, off) for (kind, _, _), off in zip(offsets(plain), starts)]
+    assert [u.source.position for u in got] == [off for kind, off in units if kind == "response"]
+    assert [(type(u).__name__, u.source.sha256) for u in got] == [(type(u).__name__, u.source.sha256) for u in read(plain)]
+
+
+@pytest.mark.parametrize("pack", ["gz", "zst"])
 @pytest.mark.parametrize("damage", ["garbage", "flipped"])
-def test_a_damaged_record_of_a_gzip_warc_costs_only_itself(tmp_path, damage):
-    """A gzip WARC's records are gzip members: after a damaged one, reading resumes at
-    the next record. A plain WARC, which has no such marks, ends at the damage."""
-    data = build_warc(True)
-    recs = offsets(data)
+def test_a_damaged_record_of_a_warc_compressed_per_record_costs_only_itself(tmp_path, damage, pack):
+    """A gzip WARC's records are gzip members, a zstd WARC's zstd frames: after a damaged
+    one, reading resumes at the next record. A plain WARC, which has no such marks, ends
+    at the damage."""
+    plain = build_warc(False)
+    data = per_record(plain, pack)
+    recs = packed_offsets(plain, pack)
     pdf_off, pdf_len = [(off, length) for kind, off, length in recs if kind == "response"][1]
     if damage == "garbage":  # bytes between two records
-        damaged = data[:pdf_off] + b"\x1f\x8b\x08\x00garbage that is not deflate" + data[pdf_off:]
-        at = pdf_off
-    else:  # bytes of the PDF response's deflate data flipped
+        magic = GzipMembers.MAGIC if pack == "gz" else ZstdFrames.MAGIC
+        damaged = data[:pdf_off] + magic + b"\x00garbage that is not compressed data" + data[pdf_off:]
+    else:  # bytes of the PDF response's compressed data flipped
         mid = pdf_off + pdf_len // 2
         damaged = data[:mid] + bytes(b ^ 0xFF for b in data[mid:mid + 8]) + data[mid + 8:]
-        at = pdf_off
-    (tmp_path / "d.warc.gz").write_bytes(damaged)
-    out = read_file(tmp_path / "d.warc.gz")
-    full = read(data)
+    at = pdf_off
+    (tmp_path / f"d.warc.{pack}").write_bytes(damaged)
+    (tmp_path / f"a.warc.{pack}").write_bytes(data)
+    out = read_file(tmp_path / f"d.warc.{pack}")
+    full = read_file(tmp_path / f"a.warc.{pack}")
     assert [o.reason for o in out if isinstance(o, Reject) and o.reason == "corrupt_warc"] == ["corrupt_warc"]
     [bad] = [o for o in out if isinstance(o, Reject) and o.reason == "corrupt_warc"]
     assert bad.source.position == at
@@ -430,40 +510,77 @@ def test_a_damaged_record_of_a_gzip_warc_costs_only_itself(tmp_path, damage):
     assert [(type(o).__name__, o.source.sha256) for o in kept] == [(type(o).__name__, o.source.sha256) for o in expected]
     assert [o.source.position for o in kept] == [o.source.position + (shift if o.source.position >= pdf_off else 0)
                                                  for o in expected]
+    assert len(expected) == 3 - (damage == "flipped")
 
 
+@pytest.mark.parametrize("pack", ["gz", "zst"])
+def test_a_member_whose_end_is_damaged_loses_no_record_after_it(tmp_path, pack):
+    """Bytes zeroed near the end of a record's member (or frame), and the file's tail cut:
+    the damaged member's decompressor may read on into the next member, taking it for
+    more of itself, and end quietly at the file's end (a found case: the record after it
+    was lost without a trace, though parts reported it). The damaged record is a reject
+    unless it decodes and checks whole, and the one after it is still read (here: a
+    reject, cut short), in one read as in parts."""
+    plain = big_warc(9, n=6, gz=False)
+    data = per_record(plain, pack)
+    recs = packed_offsets(plain, pack)
+    _, off, length = recs[-2]  # the last member but one
+    path = tmp_path / f"d.warc.{pack}"
+    seen = set()
+    for cut in (0, 7, 12, 30):
+        path.write_bytes(data[:len(data) - cut])
+        full = outcomes(read_file(path))
+        after = [o[:2] for o in full if o[1] > off]  # the last record: a unit, or cut
+        seen.add(("after", len(after)))
+        for back in range(10, min(length, 130)):  # the zeroed bytes inside the member
+            at = off + length - back
+            path.write_bytes((data[:at] + bytes(10) + data[at + 10:])[:len(data) - cut])
+            whole = outcomes(read_file(path))
+            assert [o[:2] for o in whole if o[1] > off] == after, (cut, back)
+            damaged = [o for o in whole if o[1] == off]
+            assert all(o[0] == "Reject" or o in full for o in damaged), (cut, back)
+            assert outcomes(read_file(path, ReadConfig.model_construct(warc_part_bytes=300))) == whole, (cut, back)
+            seen.add(damaged[0][0] if damaged else None)
+    assert {"Reject", ("after", 1)} <= seen
+
+
+@pytest.mark.parametrize("pack", ["gz", "zst"])
 @pytest.mark.parametrize("seed", [1, 2])
 @pytest.mark.parametrize("part_kib", [1, 5.5, 64, 150, 100_000])
-def test_a_big_gzip_warc_in_parts_reads_as_one(tmp_path, seed, part_kib):
+def test_a_big_warc_in_parts_reads_as_one(tmp_path, seed, part_kib, pack):
     """Parts start at records found at planning; each reads the records starting in its
     range. Together: the same units, offsets and ids as one read, damage included (a
-    garbage stretch and a cut tail)."""
+    garbage stretch and a cut tail), for a gzip member or a zstd frame per record."""
     import random
 
-    data = big_warc(seed)
-    recs = offsets(data)
+    from cleaners.read import plan_inputs, zstd
+
+    members = {"gz": GzipMembers, "zst": ZstdFrames}[pack]
+    plain = big_warc(seed, gz=False)
+    data = per_record(plain, pack)
+    recs = packed_offsets(plain, pack)
     mid = recs[len(recs) // 2][1]
-    data = data[:mid] + b"\x1f\x8b\x08\x00garbage" + data[mid:]
+    data = data[:mid] + members.MAGIC + b"\x00garbage" + data[mid:]
     # records that start as records and then break, some where a part starts
-    bad = bytearray(gzip.compress(b"WARC/1.0\r\nWARC-Type: metadata\r\n" + random.Random(seed).randbytes(1000).hex().encode()))
-    bad[len(bad) // 2:len(bad) // 2 + 8] = bytes(8)  # its deflate data broken: warcio raises on it
-    marks = [off for _, off, _ in offsets(data[:mid])][5::2]
+    head = b"WARC/1.0\r\nWARC-Type: metadata\r\n" + random.Random(seed).randbytes(1000).hex().encode()
+    bad = bytearray(gzip.compress(head) if pack == "gz" else
+                    zstd.compress(head, options={zstd.CompressionParameter.checksum_flag: 1}))
+    bad[len(bad) // 2:len(bad) // 2 + 8] = bytes(8)  # its compressed data broken: decompression fails
+    marks = [off for _, off, _ in recs if off < mid][5::2]
     data = b"".join(data[a:b] + (bad if b in marks else b"") for a, b in zip([0, *marks], [*marks, len(data)]))
     data = data[: len(data) - 300]  # the last record cut short
-    (tmp_path / "big.warc.gz").write_bytes(data)
-    whole = read_file(tmp_path / "big.warc.gz")
+    path = tmp_path / f"big.warc.{pack}"
+    path.write_bytes(data)
+    whole = read_file(path)
     # below the setting's floor of 64 KiB too: a cut in nearly every record
     cfg = ReadConfig.model_construct(warc_part_bytes=int(part_kib * 1024))
-    from cleaners.read import plan_inputs
-    from cleaners.warc import next_member
-
-    items, _ = plan_inputs([str(tmp_path / "big.warc.gz")], cfg)
+    items, _ = plan_inputs([str(path)], cfg)
     if part_kib == 100_000:
         assert len(items) == 1 and items[0].part is None
     else:
         assert len(items) >= 2 and [i.part for i in items] == list(range(len(items)))
-        assert all(next_member(io.BytesIO(data), i.start) == i.start for i in items)
-    assert outcomes(read_file(tmp_path / "big.warc.gz", cfg)) == outcomes(whole)
+        assert all(members(io.BytesIO(data)).next(i.start) == i.start for i in items[1:])
+    assert outcomes(read_file(path, cfg)) == outcomes(whole)
     assert sum(isinstance(u, Reject) and u.reason == "corrupt_warc" for u in whole) == 2 + len(marks)
     assert sum(isinstance(u, Document) for u in whole) > 200
 
@@ -482,45 +599,62 @@ def test_parts_lose_nothing_when_a_cut_falls_in_an_archived_archive(tmp_path):
     assert len(whole) == 200
 
 
-def test_a_warc_gzipped_whole_and_an_arc_stay_whole(tmp_path):
-    """Parts need records that are gzip members: a WARC gzipped as one member has no
-    record to cut at (and is read as the WARC it holds), and an ARC's records are not
-    looked for."""
-    from cleaners.read import plan_inputs
+def test_a_warc_compressed_whole_and_an_arc_stay_whole(tmp_path):
+    """Parts need records that are gzip members or zstd frames: a WARC compressed as one
+    member or frame has no record to cut at (and is read as the WARC it holds, its
+    offsets in its content), and an ARC's records are not looked for."""
+    from cleaners.read import plan_inputs, zstd
 
-    (tmp_path / "whole.warc.gz").write_bytes(gzip.compress(big_warc(4, n=100, gz=False)))
+    plain = big_warc(4, n=100, gz=False)
+    (tmp_path / "whole.warc.gz").write_bytes(gzip.compress(plain))
+    (tmp_path / "whole.warc.zst").write_bytes(zstd.compress(plain))
     (tmp_path / "named.arc.gz").write_bytes(big_warc(4, n=100))
     cfg = ReadConfig(warc_part_bytes=64 * 1024)
-    for name in ("whole.warc.gz", "named.arc.gz"):
+    for name in ("whole.warc.gz", "whole.warc.zst", "named.arc.gz"):
         items, _ = plan_inputs([str(tmp_path / name)], cfg)
         assert len(items) == 1 and items[0].part is None, name
     # warcio refuses a WARC gzipped whole; it is read as the WARC it decompresses to
-    plain = big_warc(4, n=100, gz=False)
     expected = [(type(u).__name__, u.source.position, u.source.sha256) for u in read(plain)]
-    assert [(type(u).__name__, u.source.position, u.source.sha256) for u in read_file(tmp_path / "whole.warc.gz", cfg)] == expected
+    for name in ("whole.warc.gz", "whole.warc.zst"):
+        assert [(type(u).__name__, u.source.position, u.source.sha256) for u in read_file(tmp_path / name, cfg)] == expected
     assert len(expected) == 100 and expected[-1][0] == "Document"
 
 
+def test_two_warcs_gzipped_whole_one_after_the_other_are_not_cut(tmp_path):
+    """`cat a.warc.gz b.warc.gz`, each gzipped whole: the second member starts with a
+    record, but the file is read decompressed (its offsets in its content), so a part
+    starting there would read the whole file again."""
+    from cleaners.read import plan_inputs
+
+    a, b = big_warc(5, n=100, gz=False), big_warc(6, n=100, gz=False)
+    (tmp_path / "two.warc.gz").write_bytes(gzip.compress(a) + gzip.compress(b))
+    cfg = ReadConfig(warc_part_bytes=64 * 1024)
+    items, _ = plan_inputs([str(tmp_path / "two.warc.gz")], cfg)
+    assert len(items) == 1
+    assert outcomes(read_file(tmp_path / "two.warc.gz", cfg)) == outcomes(read(a + b, uri=str(tmp_path / "two.warc.gz")))
+
+
+@pytest.mark.parametrize("pack", ["gz", "zst"])
 @pytest.mark.parametrize("first_kib", [0, 300])
-def test_gzipped_whole_tells_one_member_from_a_member_per_record(first_kib):
-    """The first member goes on past the first record (one member for the file) or ends
-    with it (a member per record), whatever the first record's size."""
+def test_whole_tells_one_member_from_a_member_per_record(first_kib, pack):
+    """The first member (or frame) goes on past the first record (one for the file) or
+    ends with it (one per record), whatever the first record's size."""
     import random
 
-    from cleaners.warc import gzipped_whole
+    from cleaners.read import zstd
 
-    def archive(gz: bool) -> bytes:
-        buf = io.BytesIO()
-        w = WARCWriter(buf, gzip=gz)
-        w.write_record(w.create_warc_record("http://example.com/m", "metadata",
-                                            payload=io.BytesIO(random.Random(0).randbytes(first_kib * 1024)),
-                                            warc_content_type="application/octet-stream"))
-        w.write_record(_response(w, "http://example.com/a", PAGE))
-        return buf.getvalue()
-
-    assert gzipped_whole(io.BytesIO(gzip.compress(archive(False))))
-    assert not gzipped_whole(io.BytesIO(archive(True)))
-    assert not gzipped_whole(io.BytesIO(gzip.compress(b"not a WARC at all\r\n\r\n" * 10)))
+    kind = {"gz": GzipMembers, "zst": ZstdFrames}[pack]
+    compress = gzip.compress if pack == "gz" else zstd.compress
+    buf = io.BytesIO()
+    w = WARCWriter(buf, gzip=False)
+    w.write_record(w.create_warc_record("http://example.com/m", "metadata",
+                                        payload=io.BytesIO(random.Random(0).randbytes(first_kib * 1024)),
+                                        warc_content_type="application/octet-stream"))
+    w.write_record(_response(w, "http://example.com/a", PAGE))
+    plain = buf.getvalue()
+    assert kind(io.BytesIO(compress(plain))).whole()
+    assert not kind(io.BytesIO(per_record(plain, pack))).whole()
+    assert not kind(io.BytesIO(compress(b"not a WARC at all\r\n\r\n" * 10))).whole()
 
 
 # ---------------------------------------------------------------------------- WET files (text conversions)

@@ -57,6 +57,14 @@ class ReadConfig(_Section):
         "News articles are well under 1 MB; 16 MB leaves room for huge pages.",
     )
     follow_symlinks: bool = Field(True, description="Follow symlinks in folders (loops are detected and rejected).")
+    check_digests: bool = Field(
+        True,
+        description="Check each WARC response and conversion record against its "
+        "WARC-Block-Digest (the hash the crawler wrote of the record's bytes): one that "
+        "does not match was damaged since, and is a corrupt_warc reject. A plain WARC, or "
+        "a zstd frame without a checksum, has no other check. Costs a SHA-1 of every "
+        "record's bytes.",
+    )
     jsonl_part_bytes: int = Field(
         8 * 1024**2,
         ge=64 * 1024,

@@ -28,9 +28,13 @@ is what finds it, so a record whose member's end is damaged is a `corrupt_warc` 
 Record offsets are in the file (where the member or frame starts), as CDX indexes give
 them. A WARC
 compressed whole (`gzip crawl.warc`, `zstd crawl.warc`) is read as the WARC it
-decompresses to, offsets in its content, to its first damage. A zstd frame written
-without a checksum (zstd's library default; the `zstd` tool writes one) cannot tell
-damage inside its data that still decodes: such a record reads as what it decodes to.
+decompresses to, offsets in its content, to its first damage.
+
+A plain WARC has no checksum, nor has a zstd frame written without one (zstd's library
+default; the `zstd` tool writes one): damage there that still parses shows only in the
+record's `WARC-Block-Digest`, the hash the crawler wrote of its bytes. With
+`read.check_digests` (on by default) a response or conversion record whose bytes do not
+hash to it is a `corrupt_warc` reject, and reading goes on (its framing is intact).
 
 Records written by `cleaners.fetch.fetch_to_warc` carry docprep's own WARC headers
 (`WARC-Docprep-Requested-URI`, `WARC-Docprep-Fetched-At`, `WARC-Docprep-Robots`); their documents read back as
@@ -141,9 +145,9 @@ class GzipMembers:
         """A member's decompressor, zlib's: `decompress(data)`, `eof`, `unused_data`."""
         return zlib.decompressobj(31)
 
-    def archive_iterator(self, stream: BinaryIO) -> ArchiveIterator:
+    def archive_iterator(self, stream: BinaryIO, check_digests: bool = False) -> ArchiveIterator:
         """warcio's reader over `stream`, decompressing a member at a time (warcio knows gzip)."""
-        return ArchiveIterator(stream, arc2warc=False)
+        return archive_iterator(stream, check_digests)
 
     def next(self, offset: int) -> int | None:
         """The first record at or after `offset`: a member that decompresses to a WARC
@@ -273,10 +277,10 @@ class ZstdFrames(GzipMembers):
     def decompressor(self) -> "_ZstdFrame":
         return _ZstdFrame(self.dictionary)
 
-    def archive_iterator(self, stream: BinaryIO) -> ArchiveIterator:
+    def archive_iterator(self, stream: BinaryIO, check_digests: bool = False) -> ArchiveIterator:
         """warcio's reader over `stream`, decompressing a frame at a time as it does a gzip
         member (warcio knows no zstd: its reader is given the decompressor)."""
-        records = ArchiveIterator(stream, arc2warc=False)
+        records = archive_iterator(stream, check_digests)
         records.reader.DECOMPRESSORS = {**records.reader.DECOMPRESSORS, "zstd": self.decompressor}
         records.reader.set_decomp("zstd")
         return records
@@ -344,6 +348,24 @@ class _ZstdFrame:
         return b""
 
 
+def archive_iterator(stream: BinaryIO, check_digests: bool = False) -> ArchiveIterator:
+    """warcio's reader over `stream`. arc2warc=False: warcio's ARC->WARC conversion invents
+    a random WARC-Record-ID per record, which would make the output differ from run to
+    run; ARC headers are normalised here instead (`_facts`). With `check_digests`, each
+    record's digests are computed as it is read (`_block_digest_failed`)."""
+    return ArchiveIterator(stream, arc2warc=False, check_digests=check_digests)
+
+
+def _block_digest_failed(record: ArcWarcRecord) -> str | None:
+    """What warcio found wrong with a record read whole under `check_digests`: its bytes do
+    not hash to its WARC-Block-Digest; None if they do, or it declares none. The payload
+    digest is not judged: crawlers differ on what it covers (a chunked body as sent, or
+    as decoded), while the block is by definition the record's bytes as stored."""
+    checker = getattr(record, "digest_checker", None)
+    failed = [p for p in (checker.problems if checker is not None else []) if p.startswith("block digest failed")]
+    return failed[0] if failed else None
+
+
 def members_of(path: str, f: BinaryIO, moved: Callable[[int], None] = lambda offset: None) -> GzipMembers | None:
     """The record boundaries of the WARC at `path` (open as `f`), a gzip member or a zstd
     frame per record (by its name; `whole` tells whether it is so); None for a plain WARC
@@ -359,11 +381,9 @@ def _records(data: BinaryIO, uri: str, cfg: ReadConfig, start: int, end: int | N
     """`iter_warc` from `start` to the first damage: returns where reading resumes after
     it (`_after_damage`), or None (the end, or damage with no `members`). Damage at or
     past `end` is the next part's to report."""
-    # arc2warc=False: warcio's ARC->WARC conversion invents a random WARC-Record-ID per
-    # record, which would make the output differ from run to run. ARC headers are
-    # normalised here instead (`_facts`).
     stream = _Counting(data, start)
-    records = members.archive_iterator(stream) if members is not None else ArchiveIterator(stream, arc2warc=False)
+    records = (members.archive_iterator(stream, cfg.check_digests) if members is not None else
+               archive_iterator(stream, cfg.check_digests))
     last_good: int | None = None  # the last record read whole, in this stretch
 
     def damage(detail: str, inside: int | None = None) -> Generator[Document | Reject, None, int | None]:
@@ -409,6 +429,9 @@ def _records(data: BinaryIO, uri: str, cfg: ReadConfig, start: int, end: int | N
                 "the record at byte {at} is damaged: its compressed data does not end with the "
                 "record (no intact end, nor checksum, after it)", position))
         last_good = position
+        if result is not None and (failed := _block_digest_failed(record)):
+            result = _reject(result.source, "corrupt_warc", f"the record at byte {position} is damaged: its "
+                             f"bytes do not hash to its WARC-Block-Digest ({failed})")
         if result is not None:
             yield result
 

@@ -460,6 +460,31 @@ def test_next_finds_the_first_record_at_or_after_any_offset(tmp_path, pack):
         assert members.whole() and f.tell() == 0
 
 
+@pytest.mark.parametrize("check", [True, False])
+def test_a_record_whose_bytes_do_not_hash_to_its_block_digest_is_a_reject(check):
+    """A plain WARC has no checksum of its own: a byte changed in a page since the crawler
+    wrote it shows only in the record's WARC-Block-Digest. That page is a corrupt_warc
+    reject (read.check_digests, on by default), its place and facts kept, and reading
+    goes on. A payload digest that does not match is not judged (crawlers differ on what
+    it covers)."""
+    data = build_warc(False)
+    assert data.count(b"Hello WARC.") == 1 and data.count(b"Second page") == 1
+    damaged = data.replace(b"Hello WARC.", b"Hellx WARC.")
+    payload = data.index(b"WARC-Payload-Digest: sha1:", data.index(b"http://example.com/c")) + len(b"WARC-Payload-Digest: sha1:")
+    damaged = damaged[:payload] + b"A" * 32 + damaged[payload + 32:]  # the last page's payload digest, wrong
+    cfg = ReadConfig(check_digests=check)
+    out, full = read(damaged, cfg), read(data, cfg)
+    assert [type(o).__name__ for o in out] == (["Reject", "Reject", "Document"] if check else ["Document", "Reject", "Document"])
+    if check:
+        bad = out[0]
+        assert bad.reason == "corrupt_warc" and "WARC-Block-Digest" in bad.detail
+        assert bad.source.position == full[0].source.position
+        assert bad.source.get("target_uri") == "http://example.com/a"
+    else:
+        assert out[0].raw == PAGE.replace(b"Hello", b"Hellx")
+    assert out[2].raw == full[2].raw == PAGE2  # its payload digest is wrong, its block digest right
+
+
 @pytest.mark.parametrize("dictionary", [True, False])
 def test_a_zstd_warc_with_a_frame_per_record_reads_as_the_plain_one(tmp_path, dictionary):
     """With or without a dictionary frame first: the same units as the plain WARC, each

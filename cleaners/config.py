@@ -76,8 +76,8 @@ class ReadConfig(_Section):
     warc_part_bytes: int = Field(
         64 * 1024**2,
         ge=64 * 1024,
-        description="A WARC compressed a record at a time (gzip, as Common Crawl's; zstd, "
-        "as Archive Team's .warc.zst) bigger than this is read as parts of about this size "
+        description="A WARC, plain or compressed a record at a time (gzip, as Common Crawl's; "
+        "zstd, as Archive Team's .warc.zst), bigger than this is read as parts of about this size "
         "(compressed), each its own batch, so that one big archive (a 1 GB Common Crawl "
         "file) spreads over every worker. Same records, offsets and ids as one read.",
     )

@@ -260,16 +260,16 @@ def split_jsonl(item: WorkItem, cfg: ReadConfig) -> list[WorkItem]:
 
 
 def split_warc(item: WorkItem, cfg: ReadConfig) -> list[WorkItem]:
-    """A WARC compressed a record at a time (a gzip member or a zstd frame per record)
-    bigger than `read.warc_part_bytes`, as parts of about that size, each its own batch:
-    the records starting in [start, end) of the file (`iter_warc`). The cuts are found at
-    planning with a seek and a short scan each: the first record at or after every
-    multiple of the part size (`warc.GzipMembers.next`). Parts read the same records,
-    offsets and ids as one read. A WARC compressed whole has no record to cut at and
-    stays whole; so do plain WARCs and ARC files."""
+    """A WARC, plain or compressed a record at a time (a gzip member or a zstd frame per
+    record), bigger than `read.warc_part_bytes`, as parts of about that size, each its
+    own batch: the records starting in [start, end) of the file (`iter_warc`). The cuts
+    are found at planning with a seek and a short scan each: the first record at or after
+    every multiple of the part size (`warc.GzipMembers.next` and its kin). Parts read the
+    same records, offsets and ids as one read. A WARC compressed whole has no record to
+    cut at and stays whole; so do ARC files."""
     from cleaners.warc import members_of
 
-    if compression(item.path) is None or not _is_warc_name(item.path) or item.size <= cfg.warc_part_bytes:
+    if not _is_warc_name(item.path) or item.size <= cfg.warc_part_bytes:
         return [item]
     n = -(-item.size // cfg.warc_part_bytes)
     try:
@@ -541,10 +541,10 @@ def _is_warc_name(path: str | None) -> bool:
 
 
 def warc_offsets_in_file(path: str, raw: BinaryIO) -> bool:
-    """Whether a WARC's record offsets are offsets in the file `raw` itself: a gzip WARC
-    (or ARC) with a member per record, which warcio reads as it is, or a zstd WARC with a
-    frame per record, which warcio reads given the decompressor; parts and the resumption
-    after damage seek in them. Else (plain, compressed whole: `gzip crawl.warc`, which
+    """Whether a WARC's record offsets are offsets in the file `raw` itself, where parts
+    and the resumption after damage seek: a plain WARC; a gzip WARC (or ARC) with a member
+    per record, which warcio reads as it is; a zstd WARC with a frame per record, which
+    warcio reads given the decompressor. Else (compressed whole: `gzip crawl.warc`, which
     warcio refuses, or `zstd crawl.warc`) the archive is read decompressed, its offsets in
     its content. `raw` is left at its start."""
     from cleaners.warc import GzipMembers, ZstdFrames
@@ -552,7 +552,9 @@ def warc_offsets_in_file(path: str, raw: BinaryIO) -> bool:
     packed = compression(path)
     if packed == "gzip":
         return not GzipMembers(raw).whole()
-    return packed == "zstd" and _is_warc_name(path) and not ZstdFrames(raw).whole()
+    if not _is_warc_name(path):
+        return False  # a plain ARC is read as it is; its offsets in the file all the same
+    return packed is None or not ZstdFrames(raw).whole()
 
 
 def sniff_format(data: bytes) -> str:

@@ -8,8 +8,8 @@ and resource records, and conversions to other types than text/plain, are not un
 describe or duplicate a response, carry no page of their own, and are skipped without a
 trace. A broken archive gives one `Reject`
 (reason `corrupt_warc`, `position` = byte offset of the broken record) and ends there,
-every record before it still out; a WARC compressed a record at a time goes on at the
-next record.
+every record before it still out; a plain WARC, or one compressed a record at a time,
+goes on at the next record.
 
 Reasons: `not_html` (the payload is not `text/html` / `application/xhtml+xml`, or the
 record has no HTTP headers), `http_<status>` (a non-2xx response: an error page or a
@@ -18,15 +18,16 @@ redirect stub is not an article), `too_large` (body over `ReadConfig.max_documen
 
 A WARC compressed a record at a time (a gzip member per record, as every crawler writes
 them; a zstd frame per record, as Archive Team writes `.warc.zst`, after a dictionary
-frame) can be read from any record on: `GzipMembers.next` / `ZstdFrames.next` find the
-first record at or after a byte offset. So a damaged record there costs only itself
+frame), or plain, can be read from any record on: `GzipMembers.next` / `ZstdFrames.next`
+/ `PlainRecords.next` find the first record at or after a byte offset. So a damaged record there costs only itself
 (reading resumes at the next record), and a big archive is read in parts, one per worker
 (`read.split_warc`), each part the records that start in its byte range. A record is
 read only if its member ends with it, intact (gzip's CRC checked; a zstd frame's
 checksum, if it has one): deflate decodes damage without complaint, the check at the end
 is what finds it, so a record whose member's end is damaged is a `corrupt_warc` reject.
-Record offsets are in the file (where the member or frame starts), as CDX indexes give
-them. A WARC
+Record offsets are in the file (where the record, member or frame starts), as CDX
+indexes give them. A plain record is one whose headers (a "WARC/1.0" or "WARC/1.1" line,
+then header lines) declare a Content-Length that the closing blank line follows. A WARC
 compressed whole (`gzip crawl.warc`, `zstd crawl.warc`) is read as the WARC it
 decompresses to, offsets in its content, to its first damage.
 
@@ -162,14 +163,18 @@ class GzipMembers:
                 return None
             i = window.find(magic)
             while i >= 0:
-                f.seek(pos + i)
-                probe = f.read(self.PROBE)
-                if self._starts_record(probe, len(probe) < self.PROBE):
+                if self._record_at(pos + i):
                     return pos + i
                 i = window.find(magic, i + 1)
             if len(window) < 1 << 20:
                 return None
             pos += len(window) - len(magic) + 1
+
+    def _record_at(self, offset: int) -> bool:
+        """Whether a record starts at `offset`, where its magic bytes are."""
+        self.f.seek(offset)
+        probe = self.f.read(self.PROBE)
+        return self._starts_record(probe, len(probe) < self.PROBE)
 
     def _starts_record(self, data: bytes, at_end: bool) -> bool:
         """Whether `data` (to the file's end if `at_end`) starts with a member that
@@ -249,7 +254,7 @@ class GzipMembers:
         return 0
 
     @staticmethod
-    def ended(records: ArchiveIterator) -> bool:
+    def ended(records: ArchiveIterator, position: int) -> bool:
         """Whether the member of the record `records` last read whole ended with it, intact
         (gzip's CRC and length checked; a zstd frame's checksum, if it has one). Else its
         end is damaged: its bytes may be too (deflate decodes damage silently; the check
@@ -313,6 +318,56 @@ class ZstdFrames(GzipMembers):
             pos += 8 + int.from_bytes(head[4:], "little")
 
 
+class PlainRecords(GzipMembers):
+    """The record boundaries of a plain (uncompressed) WARC: a record starts with
+    "WARC/1.x", and its headers' Content-Length says where its block ends, which the blank
+    line that closes every record must follow. Offsets are in the file."""
+
+    MAGIC = b"WARC/1."
+    #: A record's headers are a few hundred bytes; more than this is not taken for one.
+    HEADERS = 64 * 1024
+
+    def _record_at(self, offset: int) -> bool:
+        """"WARC/1." starting headers that declare a Content-Length, with the closing blank
+        line where it says (`end_of`); not only at a line start: a record written after a
+        cut one follows its last bytes directly."""
+        return self.end_of(offset) is not None
+
+    def end_of(self, offset: int) -> int | None:
+        """Where the record starting at `offset` ends, its closing blank line included, or
+        None if no record starts there or it does not end as its headers say."""
+        f = self.f
+        f.seek(offset)
+        head = f.read(4096)
+        if (end := head.find(b"\r\n\r\n")) < 0 and len(head) == 4096:
+            head += f.read(self.HEADERS - len(head))
+            end = head.find(b"\r\n\r\n")
+        if end < 0:
+            return None
+        version, *lines = head[:end].split(b"\r\n")
+        if version not in (b"WARC/1.0", b"WARC/1.1") or not all(b":" in line or line[:1] in b" \t" for line in lines):
+            return None  # not a header block (a cut record's last bytes run into the next one's)
+        lengths = [line.split(b":", 1)[1].strip() for line in lines if line.lower().startswith(b"content-length:")]
+        if len(lengths) != 1 or not lengths[0].isdigit():
+            return None
+        close = offset + end + 4 + int(lengths[0])
+        f.seek(close)
+        return close + 4 if f.read(4) == b"\r\n\r\n" else None
+
+    def ended(self, records: ArchiveIterator, position: int) -> bool:
+        """Whether the record at `position` ends as its headers say (a wrong Content-Length
+        reads other bytes as its block, or part of its block as what follows). Leaves the
+        file where it was: warcio reads on from there."""
+        here = self.f.tell()
+        try:
+            return self.end_of(position) is not None
+        finally:
+            self.f.seek(here)
+
+    def whole(self, limit: int = 0) -> bool:
+        return False
+
+
 #: The magic numbers of zstd's skippable frames: 0x184D2A50 to 0x184D2A5F.
 SKIPPABLE_FRAME = 0x184D2A50
 
@@ -367,13 +422,12 @@ def _block_digest_failed(record: ArcWarcRecord) -> str | None:
 
 
 def members_of(path: str, f: BinaryIO, moved: Callable[[int], None] = lambda offset: None) -> GzipMembers | None:
-    """The record boundaries of the WARC at `path` (open as `f`), a gzip member or a zstd
-    frame per record (by its name; `whole` tells whether it is so); None for a plain WARC
-    or an ARC file. May raise ZstdError (a broken dictionary frame)."""
+    """The record boundaries of the WARC at `path` (open as `f`): plain, or a gzip member
+    or a zstd frame per record (by its name; `whole` tells whether it is so); None for an
+    ARC file. May raise ZstdError (a broken dictionary frame)."""
     if not _uncompressed_name(path).endswith((".warc", ".wet")):
         return None
-    kind = {"gzip": GzipMembers, "zstd": ZstdFrames}.get(compression(path))
-    return kind(f, moved) if kind is not None else None
+    return {"gzip": GzipMembers, "zstd": ZstdFrames, None: PlainRecords}[compression(path)](f, moved)
 
 
 def _records(data: BinaryIO, uri: str, cfg: ReadConfig, start: int, end: int | None,
@@ -424,7 +478,7 @@ def _records(data: BinaryIO, uri: str, cfg: ReadConfig, start: int, end: int | N
             return (yield from damage(
                 "the record at byte {at} is truncated: its Content-Length promises more bytes "
                 "than the file holds (an interrupted download or copy?)", position))
-        if members is not None and not members.ended(records):
+        if members is not None and not members.ended(records, position):
             return (yield from damage(
                 "the record at byte {at} is damaged: its compressed data does not end with the "
                 "record (no intact end, nor checksum, after it)", position))

@@ -524,9 +524,9 @@ def test_one_big_jsonl_file_spreads_over_batches_with_the_same_corpus(tmp_path, 
     assert again["last_attempt"]["status"] == "nothing_new" and again["last_attempt"]["skipped_inputs"] == 1
 
 
-@pytest.mark.parametrize("pack", ["gz", "zst"])
-def test_one_big_compressed_warc_spreads_over_batches_with_the_same_corpus(tmp_path, pack):
-    """A WARC compressed a record at a time (gzip; zstd, as Archive Team's) over
+@pytest.mark.parametrize("pack", ["gz", "zst", "plain"])
+def test_one_big_warc_spreads_over_batches_with_the_same_corpus(tmp_path, pack):
+    """A WARC, plain or compressed a record at a time (gzip; zstd, as Archive Team's), over
     read.warc_part_bytes is read in parts, each its own batch: the records, rejects and
     ids are those of one read, and the input is listed once."""
     import io
@@ -546,7 +546,7 @@ def test_one_big_compressed_warc_spreads_over_batches_with_the_same_corpus(tmp_p
             headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
             w.write_record(w.create_warc_record(f"http://example.com/{k}/{n}", "response",
                                                 payload=io.BytesIO(page.encode()), http_headers=headers))
-    crawl = tmp_path / f"crawl.warc.{pack}"
+    crawl = tmp_path / ("crawl.warc" if pack == "plain" else f"crawl.warc.{pack}")
     crawl.write_bytes(per_record(buf.getvalue(), pack))
     _, _, whole_recs, whole_rejects = corpus_in_parts(crawl, tmp_path / "whole", "warc", 1 << 30, 0)
     m, manifest, recs, rejects = corpus_in_parts(crawl, tmp_path / "parts", "warc", 64 * 1024, 2)

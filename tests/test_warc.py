@@ -17,7 +17,11 @@ from warcio.warcwriter import WARCWriter as _WARCWriter
 
 from cleaners.config import ReadConfig
 from cleaners.record import Document, Reject, Source, sha256_hex
-from cleaners.warc import FETCHED_AT_HEADER, REQUESTED_URI_HEADER, GzipMembers, ZstdFrames, iter_warc, parse_content_type
+from cleaners.warc import (FETCHED_AT_HEADER, REQUESTED_URI_HEADER, GzipMembers, PlainRecords, ZstdFrames, iter_warc,
+                           parse_content_type)
+
+#: How each kind of WARC's records are found.
+KINDS = {"gz": GzipMembers, "zst": ZstdFrames, "plain": PlainRecords}
 
 CFG = ReadConfig()
 
@@ -92,14 +96,16 @@ def offsets(data: bytes) -> list[tuple[str, int, int]]:
 
 
 def per_record(plain: bytes, pack: str, dictionary: bool = True) -> bytes:
-    """The plain WARC `plain` compressed a record at a time: a gzip member per record
-    ("gz", as warcio writes them), or a zstd frame per record ("zst", as Archive Team
+    """The plain WARC `plain` as it is ("plain"), or compressed a record at a time: a gzip
+    member per record ("gz", as warcio writes them), or a zstd frame per record ("zst", as Archive Team
     writes `.warc.zst`: after a skippable frame holding a dictionary if `dictionary`,
     frames with a checksum, as the zstd tool writes them)."""
     import struct
 
     from cleaners.read import zstd
 
+    if pack == "plain":
+        return plain
     starts = [off for _, off, _ in offsets(plain)]
     records = [plain[a:b] for a, b in zip(starts, [*starts[1:], len(plain)])]
     if pack == "gz":
@@ -117,7 +123,7 @@ def packed_offsets(plain: bytes, pack: str) -> list[tuple[str, int, int]]:
     frame starts in the file, and its length there."""
     kinds = [kind for kind, _, _ in offsets(plain)]
     data = per_record(plain, pack)
-    members = {"gz": GzipMembers, "zst": ZstdFrames}[pack](io.BytesIO(data))
+    members = KINDS[pack](io.BytesIO(data))
     starts, at = [], members.first()
     while at is not None:
         starts.append(at)
@@ -503,27 +509,28 @@ def test_a_zstd_warc_with_a_frame_per_record_reads_as_the_plain_one(tmp_path, di
     assert [(type(u).__name__, u.source.sha256) for u in got] == [(type(u).__name__, u.source.sha256) for u in read(plain)]
 
 
-@pytest.mark.parametrize("pack", ["gz", "zst"])
+@pytest.mark.parametrize("pack", ["gz", "zst", "plain"])
 @pytest.mark.parametrize("damage", ["garbage", "flipped"])
-def test_a_damaged_record_of_a_warc_compressed_per_record_costs_only_itself(tmp_path, damage, pack):
-    """A gzip WARC's records are gzip members, a zstd WARC's zstd frames: after a damaged
-    one, reading resumes at the next record. A plain WARC, which has no such marks, ends
-    at the damage."""
+def test_a_damaged_record_of_a_warc_costs_only_itself(tmp_path, damage, pack):
+    """A gzip WARC's records are gzip members, a zstd WARC's zstd frames, a plain WARC's
+    "WARC/1." lines whose Content-Length ends at a blank line: after a damaged one,
+    reading resumes at the next record (a plain record's changed bytes show in its
+    WARC-Block-Digest)."""
     plain = build_warc(False)
     data = per_record(plain, pack)
     recs = packed_offsets(plain, pack)
     pdf_off, pdf_len = [(off, length) for kind, off, length in recs if kind == "response"][1]
     if damage == "garbage":  # bytes between two records
-        magic = GzipMembers.MAGIC if pack == "gz" else ZstdFrames.MAGIC
-        damaged = data[:pdf_off] + magic + b"\x00garbage that is not compressed data" + data[pdf_off:]
-    else:  # bytes of the PDF response's compressed data flipped
-        mid = pdf_off + pdf_len // 2
+        damaged = data[:pdf_off] + KINDS[pack].MAGIC + b"\x00garbage that is not compressed data" + data[pdf_off:]
+    else:  # bytes of the PDF response's compressed data flipped (plain: of its body)
+        mid = data.index(b"%PDF-1.4") + 2 if pack == "plain" else pdf_off + pdf_len // 2
         damaged = data[:mid] + bytes(b ^ 0xFF for b in data[mid:mid + 8]) + data[mid + 8:]
     at = pdf_off
-    (tmp_path / f"d.warc.{pack}").write_bytes(damaged)
-    (tmp_path / f"a.warc.{pack}").write_bytes(data)
-    out = read_file(tmp_path / f"d.warc.{pack}")
-    full = read_file(tmp_path / f"a.warc.{pack}")
+    suffix = "" if pack == "plain" else f".{pack}"
+    (tmp_path / f"d.warc{suffix}").write_bytes(damaged)
+    (tmp_path / f"a.warc{suffix}").write_bytes(data)
+    out = read_file(tmp_path / f"d.warc{suffix}")
+    full = read_file(tmp_path / f"a.warc{suffix}")
     assert [o.reason for o in out if isinstance(o, Reject) and o.reason == "corrupt_warc"] == ["corrupt_warc"]
     [bad] = [o for o in out if isinstance(o, Reject) and o.reason == "corrupt_warc"]
     assert bad.source.position == at
@@ -569,18 +576,19 @@ def test_a_member_whose_end_is_damaged_loses_no_record_after_it(tmp_path, pack):
     assert {"Reject", ("after", 1)} <= seen
 
 
-@pytest.mark.parametrize("pack", ["gz", "zst"])
+@pytest.mark.parametrize("pack", ["gz", "zst", "plain"])
 @pytest.mark.parametrize("seed", [1, 2])
 @pytest.mark.parametrize("part_kib", [1, 5.5, 64, 150, 100_000])
 def test_a_big_warc_in_parts_reads_as_one(tmp_path, seed, part_kib, pack):
     """Parts start at records found at planning; each reads the records starting in its
     range. Together: the same units, offsets and ids as one read, damage included (a
-    garbage stretch and a cut tail), for a gzip member or a zstd frame per record."""
+    garbage stretch and a cut tail), for a gzip member or a zstd frame per record, or a
+    plain WARC."""
     import random
 
     from cleaners.read import plan_inputs, zstd
 
-    members = {"gz": GzipMembers, "zst": ZstdFrames}[pack]
+    members = KINDS[pack]
     plain = big_warc(seed, gz=False)
     data = per_record(plain, pack)
     recs = packed_offsets(plain, pack)
@@ -588,13 +596,13 @@ def test_a_big_warc_in_parts_reads_as_one(tmp_path, seed, part_kib, pack):
     data = data[:mid] + members.MAGIC + b"\x00garbage" + data[mid:]
     # records that start as records and then break, some where a part starts
     head = b"WARC/1.0\r\nWARC-Type: metadata\r\n" + random.Random(seed).randbytes(1000).hex().encode()
-    bad = bytearray(gzip.compress(head) if pack == "gz" else
+    bad = bytearray(gzip.compress(head) if pack == "gz" else head if pack == "plain" else
                     zstd.compress(head, options={zstd.CompressionParameter.checksum_flag: 1}))
     bad[len(bad) // 2:len(bad) // 2 + 8] = bytes(8)  # its compressed data broken: decompression fails
     marks = [off for _, off, _ in recs if off < mid][5::2]
     data = b"".join(data[a:b] + (bad if b in marks else b"") for a, b in zip([0, *marks], [*marks, len(data)]))
     data = data[: len(data) - 300]  # the last record cut short
-    path = tmp_path / f"big.warc.{pack}"
+    path = tmp_path / ("big.warc" if pack == "plain" else f"big.warc.{pack}")
     path.write_bytes(data)
     whole = read_file(path)
     # below the setting's floor of 64 KiB too: a cut in nearly every record

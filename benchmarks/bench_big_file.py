@@ -17,6 +17,7 @@ folder:
                    Common Crawl file is 16 parts; 8 MB gives this smaller file as many);
   * big.warc.zst   one zstd frame per record after a dictionary frame, as Archive Team
                    writes them, in parts of 8 MB likewise;
+  * big.warc       the same records plain (uncompressed), in parts of 8 MB likewise;
 and times `docprep clean --no-prefect` over each with 1 and 2 workers, alternating, best
 of `--rounds` (this machine's speed drifts: compare the ratios). Prints wall seconds, the
 scaling (1-worker time / 2-worker time) and the batches; checks that both runs wrote the
@@ -69,10 +70,11 @@ def build_inputs(pages: list[Path], copies: int, where: Path) -> dict[str, Path]
             records.append(one.out.getvalue())
     data = ("\n".join(lines) + "\n").encode()
     files = {"jsonl": where / "big.jsonl", "jsonl.gz": where / "big.jsonl.gz", "warc": where / "big.warc.gz",
-             "warc.zst": where / "big.warc.zst"}
+             "warc.zst": where / "big.warc.zst", "warc.plain": where / "big.warc"}
     files["jsonl"].write_bytes(data)
     files["jsonl.gz"].write_bytes(gzip.compress(data, 6))
     files["warc"].write_bytes(warc.getvalue())
+    files["warc.plain"].write_bytes(b"".join(records))
     dictionary = zstd.train_dict(records[::7], 112_640)  # Archive Team's dictionaries are ~100 KB
     options = {zstd.CompressionParameter.checksum_flag: 1}
     files["warc.zst"].write_bytes(struct.pack("<II", 0x184D2A5D, len(dictionary.dict_content)) + dictionary.dict_content
@@ -100,7 +102,7 @@ def main() -> None:
     ap.add_argument("--eval", type=Path, default=ROOT.parent / "shared" / "eval" / "dev")
     ap.add_argument("--copies", type=int, default=2)
     ap.add_argument("--rounds", type=int, default=2)
-    ap.add_argument("--only", default="jsonl,jsonl.gz,warc,warc.zst")
+    ap.add_argument("--only", default="jsonl,jsonl.gz,warc,warc.zst,warc.plain")
     args = ap.parse_args()
     pages = html_pages(args.eval)
     results: dict[str, dict] = {}

@@ -264,9 +264,9 @@ def split_warc(item: WorkItem, cfg: ReadConfig) -> list[WorkItem]:
     record), bigger than `read.warc_part_bytes`, as parts of about that size, each its
     own batch: the records starting in [start, end) of the file (`iter_warc`). The cuts
     are found at planning with a seek and a short scan each: the first record at or after
-    every multiple of the part size (`warc.GzipMembers.next` and its kin). Parts read the
-    same records, offsets and ids as one read. A WARC compressed whole has no record to
-    cut at and stays whole; so do ARC files."""
+    every multiple of the part size (`warc.Records.next`). Parts read the same records,
+    offsets and ids as one read. A WARC compressed whole has no record to cut at and
+    stays whole; so do ARC files."""
     from cleaners.warc import members_of
 
     if not _is_warc_name(item.path) or item.size <= cfg.warc_part_bytes:

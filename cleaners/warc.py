@@ -18,8 +18,8 @@ redirect stub is not an article), `too_large` (body over `ReadConfig.max_documen
 
 A WARC compressed a record at a time (a gzip member per record, as every crawler writes
 them; a zstd frame per record, as Archive Team writes `.warc.zst`, after a dictionary
-frame), or plain, can be read from any record on: `GzipMembers.next` / `ZstdFrames.next`
-/ `PlainRecords.next` find the first record at or after a byte offset. So a damaged record there costs only itself
+frame), or plain, can be read from any record on: `Records.next` (of `GzipMembers`,
+`ZstdFrames`, `PlainRecords`) finds the first record at or after a byte offset. So a damaged record there costs only itself
 (reading resumes at the next record), and a big archive is read in parts, one per worker
 (`read.split_warc`), each part the records that start in its byte range. A record is
 read only if its member ends with it, intact (gzip's CRC checked; a zstd frame's
@@ -105,7 +105,7 @@ def is_html(content_type: str | None) -> bool:
 
 
 def iter_warc(data: BinaryIO, uri: str, cfg: ReadConfig, start: int = 0, end: int | None = None,
-              members: "GzipMembers | None" = None) -> Iterator[Document | Reject]:
+              members: "Records | None" = None) -> Iterator[Document | Reject]:
     """Yield one Document or Reject per response record of a WARC/ARC stream, in file order.
 
     `uri` is the archive's name as the user gave it; `data` is read once, front to back,
@@ -113,8 +113,8 @@ def iter_warc(data: BinaryIO, uri: str, cfg: ReadConfig, start: int = 0, end: in
     (None: to the end of the file; the last one is read to its end, past `end`).
 
     Damage ends the reading with a `corrupt_warc` reject, unless `members` is given (a
-    WARC whose records are gzip members or zstd frames that can be found, `GzipMembers`,
-    `ZstdFrames`; warcio's reader then decompresses a member at a time): then
+    WARC whose records can be found, `Records`; warcio's reader then decompresses a
+    member at a time, if they are compressed): then
     the damaged record is placed by the members around it and reading resumes at the
     next record (`_after_damage`), so one broken record costs that record and not the
     rest of the archive.
@@ -128,32 +128,26 @@ def iter_warc(data: BinaryIO, uri: str, cfg: ReadConfig, start: int = 0, end: in
         position = resume
 
 
-class GzipMembers:
-    """The record boundaries of a gzip WARC (a gzip member per record) in its seekable
-    file `f`, which `data` (what `iter_warc` reads) reads from; `moved(offset)` is told
-    when `seek` moves the file to read on. `ZstdFrames` is the same for a zstd WARC."""
+class Records:
+    """Where the records of a WARC start and end in its seekable file `f`, which `data`
+    (what `iter_warc` reads) reads from; `moved(offset)` is told when `seek` moves the
+    file to read on. One kind per layout: `PlainRecords`, `GzipMembers` (a gzip member
+    per record), `ZstdFrames` (a zstd frame per record)."""
 
-    #: A member's first bytes, where a record may start.
-    MAGIC = b"\x1f\x8b\x08"  # gzip, deflate
-    #: Compressed bytes decompressed to check a candidate start: far more than the 8 bytes
-    #: of output needed (deflate's output starts at once).
-    PROBE = 4096
+    #: The first bytes of a record, or of its member or frame.
+    MAGIC = b""
 
     def __init__(self, f: BinaryIO, moved: Callable[[int], None] = lambda offset: None) -> None:
         self.f, self.moved = f, moved
 
-    def decompressor(self) -> Any:
-        """A member's decompressor, zlib's: `decompress(data)`, `eof`, `unused_data`."""
-        return zlib.decompressobj(31)
-
     def archive_iterator(self, stream: BinaryIO, check_digests: bool = False) -> ArchiveIterator:
-        """warcio's reader over `stream`, decompressing a member at a time (warcio knows gzip)."""
+        """warcio's reader over `stream` (warcio knows plain and gzip WARCs)."""
         return archive_iterator(stream, check_digests)
 
     def next(self, offset: int) -> int | None:
-        """The first record at or after `offset`: a member that decompresses to a WARC
-        header ("WARC/1."), or None. Reads a MiB at a time from `offset`; a record is
-        rarely more than a few hundred KB. Leaves the file moved."""
+        """The first record at or after `offset` (its magic bytes, then `_record_at`), or
+        None. Reads a MiB at a time from `offset`; a record is rarely more than a few
+        hundred KB. Leaves the file moved."""
         f, magic = self.f, self.MAGIC
         pos = offset
         while True:
@@ -172,17 +166,7 @@ class GzipMembers:
 
     def _record_at(self, offset: int) -> bool:
         """Whether a record starts at `offset`, where its magic bytes are."""
-        self.f.seek(offset)
-        probe = self.f.read(self.PROBE)
-        return self._starts_record(probe, len(probe) < self.PROBE)
-
-    def _starts_record(self, data: bytes, at_end: bool) -> bool:
-        """Whether `data` (to the file's end if `at_end`) starts with a member that
-        decompresses to a WARC header."""
-        try:
-            return zlib.decompressobj(31).decompress(data, 8).startswith(b"WARC/1.")
-        except zlib.error:
-            return False
+        raise NotImplementedError
 
     def seek(self, offset: int) -> None:
         """Move to `offset` to read on from there."""
@@ -191,6 +175,48 @@ class GzipMembers:
 
     def size(self) -> int:
         return os.fstat(self.f.fileno()).st_size
+
+    def first(self) -> int:
+        """Where the first record starts."""
+        return 0
+
+    def end_of(self, offset: int) -> int | None:
+        """Where the record starting at `offset` ends, or None if it does not end whole."""
+        raise NotImplementedError
+
+    def ended(self, records: ArchiveIterator, position: int) -> bool:
+        """Whether the record at `position`, which `records` has just read whole, ended
+        where it should (else it is damaged, and what follows may have been taken for
+        more of it)."""
+        raise NotImplementedError
+
+    def whole(self) -> bool:
+        """Whether the file is compressed whole rather than a record at a time (it is
+        then read decompressed, its offsets in its content)."""
+        return False
+
+
+class _Compressed(Records):
+    """A WARC compressed a record at a time: records found and delimited by decompressing
+    their members (or frames)."""
+
+    #: Compressed bytes decompressed to check a candidate start.
+    PROBE = 4096
+
+    def decompressor(self) -> Any:
+        """A member's decompressor with zlib's manners: `decompress(data)`, `eof`,
+        `unused_data`."""
+        raise NotImplementedError
+
+    def _record_at(self, offset: int) -> bool:
+        self.f.seek(offset)
+        probe = self.f.read(self.PROBE)
+        return self._starts_record(probe, len(probe) < self.PROBE)
+
+    def _starts_record(self, data: bytes, at_end: bool) -> bool:
+        """Whether `data` (to the file's end if `at_end`) starts with a member that
+        decompresses to a WARC header."""
+        raise NotImplementedError
 
     def end_of(self, offset: int) -> int | None:
         """Where the member starting at `offset` ends (by decompressing it; the file's end
@@ -212,9 +238,7 @@ class GzipMembers:
     @staticmethod
     def _skim(member: Any, chunk: bytes) -> None:
         """Feed `chunk` to `member`, output unwanted: a MiB at most at a time."""
-        while chunk and not member.eof:
-            member.decompress(chunk, 1 << 20)
-            chunk = member.unconsumed_tail
+        raise NotImplementedError
 
     def whole(self, limit: int = 16 * 1024**2) -> bool:
         """Whether the file is one member holding many records (`gzip crawl.warc`) rather
@@ -249,12 +273,7 @@ class GzipMembers:
         finally:
             f.seek(0)
 
-    def first(self) -> int:
-        """Where the first member starts."""
-        return 0
-
-    @staticmethod
-    def ended(records: ArchiveIterator, position: int) -> bool:
+    def ended(self, records: ArchiveIterator, position: int) -> bool:
         """Whether the member of the record `records` last read whole ended with it, intact
         (gzip's CRC and length checked; a zstd frame's checksum, if it has one). Else its
         end is damaged: its bytes may be too (deflate decodes damage silently; the check
@@ -263,7 +282,30 @@ class GzipMembers:
         return member is not None and member.eof
 
 
-class ZstdFrames(GzipMembers):
+class GzipMembers(_Compressed):
+    """A gzip WARC: a gzip member per record, as every crawler writes them."""
+
+    MAGIC = b"\x1f\x8b\x08"  # gzip, deflate
+    #: Far more than the 8 bytes of output needed (deflate's output starts at once).
+    PROBE = 4096
+
+    def decompressor(self) -> Any:
+        return zlib.decompressobj(31)
+
+    def _starts_record(self, data: bytes, at_end: bool) -> bool:
+        try:
+            return zlib.decompressobj(31).decompress(data, 8).startswith(b"WARC/1.")
+        except zlib.error:
+            return False
+
+    @staticmethod
+    def _skim(member: Any, chunk: bytes) -> None:
+        while chunk and not member.eof:
+            member.decompress(chunk, 1 << 20)
+            chunk = member.unconsumed_tail
+
+
+class ZstdFrames(_Compressed):
     """The record boundaries of a zstd WARC: a zstd frame per record ("Zstandard
     Compression for WARC Files 1.0", IIPC, as Archive Team writes `.warc.zst`), after a
     skippable frame holding the dictionary the records are compressed with, if any
@@ -318,7 +360,7 @@ class ZstdFrames(GzipMembers):
             pos += 8 + int.from_bytes(head[4:], "little")
 
 
-class PlainRecords(GzipMembers):
+class PlainRecords(Records):
     """The record boundaries of a plain (uncompressed) WARC: a record starts with
     "WARC/1.x", and its headers' Content-Length says where its block ends, which the blank
     line that closes every record must follow. Offsets are in the file."""
@@ -363,9 +405,6 @@ class PlainRecords(GzipMembers):
             return self.end_of(position) is not None
         finally:
             self.f.seek(here)
-
-    def whole(self, limit: int = 0) -> bool:
-        return False
 
 
 #: The magic numbers of zstd's skippable frames: 0x184D2A50 to 0x184D2A5F.
@@ -421,7 +460,7 @@ def _block_digest_failed(record: ArcWarcRecord) -> str | None:
     return failed[0] if failed else None
 
 
-def members_of(path: str, f: BinaryIO, moved: Callable[[int], None] = lambda offset: None) -> GzipMembers | None:
+def members_of(path: str, f: BinaryIO, moved: Callable[[int], None] = lambda offset: None) -> Records | None:
     """The record boundaries of the WARC at `path` (open as `f`): plain, or a gzip member
     or a zstd frame per record (by its name; `whole` tells whether it is so); None for an
     ARC file. May raise ZstdError (a broken dictionary frame)."""
@@ -431,7 +470,7 @@ def members_of(path: str, f: BinaryIO, moved: Callable[[int], None] = lambda off
 
 
 def _records(data: BinaryIO, uri: str, cfg: ReadConfig, start: int, end: int | None,
-             members: GzipMembers | None) -> Generator[Document | Reject, None, int | None]:
+             members: Records | None) -> Generator[Document | Reject, None, int | None]:
     """`iter_warc` from `start` to the first damage: returns where reading resumes after
     it (`_after_damage`), or None (the end, or damage with no `members`). Damage at or
     past `end` is the next part's to report."""
@@ -490,7 +529,7 @@ def _records(data: BinaryIO, uri: str, cfg: ReadConfig, start: int, end: int | N
             yield result
 
 
-def _after_damage(members: GzipMembers, start: int, last_good: int | None,
+def _after_damage(members: Records, start: int, last_good: int | None,
                   inside: int | None) -> tuple[int | None, int | None]:
     """(where the damaged record starts, or None if there is none to report; where reading
     resumes, or None) in a gzip WARC, from its members alone, so that a part of the file

@@ -25,7 +25,7 @@ import zlib
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, BinaryIO, Callable, Iterator, Sequence
 
 try:  # Python 3.14's zstd module, or its backport: truncated input raises, as gzip's does
     from compression import zstd
@@ -35,6 +35,9 @@ except ImportError:
 from cleaners.config import ReadConfig
 from cleaners.errors import InputError
 from cleaners.record import Document, Reject, Source, sha256_hex
+
+if TYPE_CHECKING:
+    from cleaners.warc import Records
 
 STAGE = "read"
 
@@ -274,9 +277,9 @@ def split_warc(item: WorkItem, cfg: ReadConfig) -> list[WorkItem]:
     n = -(-item.size // cfg.warc_part_bytes)
     try:
         with open(item.path, "rb") as f:
-            if not warc_offsets_in_file(item.path, f):
-                return [item]
             members = members_of(item.path, f)
+            if not warc_offsets_in_file(item.path, f, members):
+                return [item]
             cuts = {members.next(k * item.size // n) for k in range(1, n)}
     except (OSError, zstd.ZstdError):
         return [item]  # read whole: reading it finds the same fault, and rejects it
@@ -493,11 +496,11 @@ def read_item(item: WorkItem, cfg: ReadConfig,
             from cleaners.warc import iter_warc, members_of
 
             try:
-                if not warc_offsets_in_file(item.path, raw):
-                    yield from iter_warc(stream, item.uri, cfg)  # offsets in the content
-                    return
                 capped = _CappedStream(raw, cfg.max_input_bytes, progress)
                 members = members_of(item.path, raw, lambda offset: setattr(capped, "count", offset))  # ARC: None
+                if not warc_offsets_in_file(item.path, raw, members):
+                    yield from iter_warc(stream, item.uri, cfg)  # offsets in the content
+                    return
                 # a part (`split_warc`, WARC names only) starts at its first record; the first
                 # part, or the whole file, after a zstd WARC's dictionary frame
                 start = item.start or (members.first() if members is not None else 0)
@@ -540,21 +543,19 @@ def _is_warc_name(path: str | None) -> bool:
     return _uncompressed_name(path).endswith((".warc", ".wet"))
 
 
-def warc_offsets_in_file(path: str, raw: BinaryIO) -> bool:
+def warc_offsets_in_file(path: str, raw: BinaryIO, members: "Records | None") -> bool:
     """Whether a WARC's record offsets are offsets in the file `raw` itself, where parts
     and the resumption after damage seek: a plain WARC; a gzip WARC (or ARC) with a member
     per record, which warcio reads as it is; a zstd WARC with a frame per record, which
     warcio reads given the decompressor. Else (compressed whole: `gzip crawl.warc`, which
     warcio refuses, or `zstd crawl.warc`) the archive is read decompressed, its offsets in
-    its content. `raw` is left at its start."""
-    from cleaners.warc import GzipMembers, ZstdFrames
+    its content. `members`: the WARC's `warc.members_of`, None for an ARC. `raw` is left
+    at its start."""
+    from cleaners.warc import GzipMembers
 
-    packed = compression(path)
-    if packed == "gzip":
-        return not GzipMembers(raw).whole()
-    if not _is_warc_name(path):
-        return False  # a plain ARC is read as it is; its offsets in the file all the same
-    return packed is None or not ZstdFrames(raw).whole()
+    if members is None:  # an ARC: a plain one reads as it is, its offsets in the file all the same
+        return compression(path) == "gzip" and not GzipMembers(raw).whole()
+    return not members.whole()
 
 
 def sniff_format(data: bytes) -> str:

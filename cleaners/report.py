@@ -170,8 +170,8 @@ def _warc_record_body(path: Path, position: int | None) -> bytes | None:
     if position is None:
         return None
     with open(path, "rb") as raw:
-        if warc_offsets_in_file(str(path), raw):
-            members = members_of(str(path), raw)
+        members = members_of(str(path), raw)
+        if warc_offsets_in_file(str(path), raw, members):
             raw.seek(position)
             return _first_record_body(raw, members)
     with open_content(path) as stream:
@@ -186,9 +186,9 @@ def _warc_record_body(path: Path, position: int | None) -> bytes | None:
 def _first_record_body(stream, members=None) -> bytes | None:
     """The body of the first record of `stream`, read by `members`' reader if given (a
     zstd WARC's frames), else by warcio's own."""
-    from warcio.archiveiterator import ArchiveIterator
+    from cleaners.warc import archive_iterator
 
-    records = members.archive_iterator(stream) if members is not None else ArchiveIterator(stream)
+    records = members.archive_iterator(stream) if members is not None else archive_iterator(stream)
     record = next(iter(records), None)
     return record.content_stream().read() if record is not None else None
 

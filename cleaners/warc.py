@@ -19,9 +19,10 @@ redirect stub is not an article), `too_large` (body over `ReadConfig.max_documen
 A WARC compressed a record at a time (a gzip member per record, as every crawler writes
 them; a zstd frame per record, as Archive Team writes `.warc.zst`, after a dictionary
 frame), or plain, can be read from any record on: `Records.next` (of `GzipMembers`,
-`ZstdFrames`, `PlainRecords`) finds the first record at or after a byte offset. So a damaged record there costs only itself
-(reading resumes at the next record), and a big archive is read in parts, one per worker
-(`read.split_warc`), each part the records that start in its byte range. A record is
+`ZstdFrames`, `PlainRecords`) finds the first record at or after a byte offset. So a
+damaged record there costs only itself (reading resumes at the next record), and a big
+archive is read in parts, one per worker (`read.split_warc`), each part the records that
+start in its byte range. A record is
 read only if its member ends with it, intact (gzip's CRC checked; a zstd frame's
 checksum, if it has one): deflate decodes damage without complaint, the check at the end
 is what finds it, so a record whose member's end is damaged is a `corrupt_warc` reject.
@@ -114,10 +115,9 @@ def iter_warc(data: BinaryIO, uri: str, cfg: ReadConfig, start: int = 0, end: in
 
     Damage ends the reading with a `corrupt_warc` reject, unless `members` is given (a
     WARC whose records can be found, `Records`; warcio's reader then decompresses a
-    member at a time, if they are compressed): then
-    the damaged record is placed by the members around it and reading resumes at the
-    next record (`_after_damage`), so one broken record costs that record and not the
-    rest of the archive.
+    member at a time, if they are compressed): then the damaged record is placed by the
+    records around it and reading resumes at the next record (`_after_damage`), so one
+    broken record costs that record and not the rest of the archive.
     """
     position: int | None = start
     while position is not None and (end is None or position < end):
@@ -201,7 +201,7 @@ class _Compressed(Records):
     their members (or frames)."""
 
     #: Compressed bytes decompressed to check a candidate start.
-    PROBE = 4096
+    PROBE: int
 
     def decompressor(self) -> Any:
         """A member's decompressor with zlib's manners: `decompress(data)`, `eof`,
@@ -532,7 +532,8 @@ def _records(data: BinaryIO, uri: str, cfg: ReadConfig, start: int, end: int | N
 def _after_damage(members: Records, start: int, last_good: int | None,
                   inside: int | None) -> tuple[int | None, int | None]:
     """(where the damaged record starts, or None if there is none to report; where reading
-    resumes, or None) in a gzip WARC, from its members alone, so that a part of the file
+    resumes, or None) in a WARC whose records can be found (`Records`: a gzip member, a
+    zstd frame, a plain record), from its records alone, so that a part of the file
     starting anywhere decides as one read does (warcio's offset after a failed parse is
     not to be trusted: it subtracts a garbled first line's length).
 

@@ -27,8 +27,11 @@ read only if its member ends with it, intact (gzip's CRC checked; a zstd frame's
 checksum, if it has one): deflate decodes damage without complaint, the check at the end
 is what finds it, so a record whose member's end is damaged is a `corrupt_warc` reject.
 Record offsets are in the file (where the record, member or frame starts), as CDX
-indexes give them. A plain record is one whose headers (a "WARC/1.0" or "WARC/1.1" line,
-then header lines) declare a Content-Length that the closing blank line follows. A WARC
+indexes give them. A plain record is one whose headers (a version line, "WARC/1.0" as
+`VERSIONS`, then header lines) declare a Content-Length that the closing blank line
+follows (or, as warcio reads it, line ends then the next record: `PlainRecords.end_of`).
+After a damaged record reading resumes at the next place that starts as a record, so
+a record damaged too is reported, not passed over. A WARC
 compressed whole (`gzip crawl.warc`, `zstd crawl.warc`) is read as the WARC it
 decompresses to, offsets in its content, to its first damage.
 
@@ -76,6 +79,10 @@ FETCHED_AT_HEADER = "WARC-Docprep-Fetched-At"
 ROBOTS_HEADER = "WARC-Docprep-Robots"  # the robots.txt decision the page was fetched under
 
 _CHUNK = 64 * 1024
+
+#: The version lines warcio reads a WARC record by (WARC 0.17 and 0.18: Heritrix 1 and
+#: the Internet Archive's crawls of 2006-2008).
+VERSIONS = (b"WARC/1.0", b"WARC/1.1", b"WARC/0.17", b"WARC/0.18")
 
 # What a damaged archive raises inside warcio: bad headers, bad gzip data, bad lengths,
 # and (on headers cut short) plain AttributeError/TypeError from half-parsed records.
@@ -136,6 +143,8 @@ class Records:
 
     #: The first bytes of a record, or of its member or frame.
     MAGIC = b""
+    #: What is wrong with a record that does not end as it should (`ended`).
+    UNENDED = ""
 
     def __init__(self, f: BinaryIO, moved: Callable[[int], None] = lambda offset: None) -> None:
         self.f, self.moved = f, moved
@@ -144,11 +153,15 @@ class Records:
         """warcio's reader over `stream` (warcio knows plain and gzip WARCs)."""
         return archive_iterator(stream, check_digests)
 
-    def next(self, offset: int) -> int | None:
+    def next(self, offset: int, loose: bool = False) -> int | None:
         """The first record at or after `offset` (its magic bytes, then `_record_at`), or
-        None. Reads a MiB at a time from `offset`; a record is rarely more than a few
-        hundred KB. Leaves the file moved."""
+        None. With `loose`, the first place that starts as a record does
+        (`_may_start_at`), whether or not the rest of it is whole: reading resumes there
+        after damage, so that a record damaged further on is read and reported, not
+        passed over. Reads a MiB at a time from `offset`; a record is rarely more than a
+        few hundred KB. Leaves the file moved."""
         f, magic = self.f, self.MAGIC
+        starts = self._may_start_at if loose else self._record_at
         pos = offset
         while True:
             f.seek(pos)
@@ -157,7 +170,7 @@ class Records:
                 return None
             i = window.find(magic)
             while i >= 0:
-                if self._record_at(pos + i):
+                if starts(pos + i):
                     return pos + i
                 i = window.find(magic, i + 1)
             if len(window) < 1 << 20:
@@ -166,6 +179,12 @@ class Records:
 
     def _record_at(self, offset: int) -> bool:
         """Whether a record starts at `offset`, where its magic bytes are."""
+        raise NotImplementedError
+
+    def _may_start_at(self, offset: int) -> bool:
+        """Whether what starts at `offset`, where magic bytes are, starts as a record
+        (or its member or frame) does: its first bytes alone, so also a damaged record.
+        True wherever `_record_at` is."""
         raise NotImplementedError
 
     def seek(self, offset: int) -> None:
@@ -199,6 +218,8 @@ class Records:
 class _Compressed(Records):
     """A WARC compressed a record at a time: records found and delimited by decompressing
     their members (or frames)."""
+
+    UNENDED = "its compressed data does not end with the record (no intact end, nor checksum, after it)"
 
     #: Compressed bytes decompressed to check a candidate start.
     PROBE: int
@@ -294,9 +315,15 @@ class GzipMembers(_Compressed):
 
     def _starts_record(self, data: bytes, at_end: bool) -> bool:
         try:
-            return zlib.decompressobj(31).decompress(data, 8).startswith(b"WARC/1.")
+            return zlib.decompressobj(31).decompress(data, 9).startswith(VERSIONS)
         except zlib.error:
             return False
+
+    def _may_start_at(self, offset: int) -> bool:
+        """A gzip header: its flags' reserved bits clear (RFC 1952)."""
+        self.f.seek(offset)
+        head = self.f.read(4)
+        return head.startswith(self.MAGIC) and (len(head) < 4 or not head[3] & 0xE0)
 
     @staticmethod
     def _skim(member: Any, chunk: bytes) -> None:
@@ -338,10 +365,16 @@ class ZstdFrames(_Compressed):
         (gzip shows a cut member's first bytes)."""
         frame = zstd.ZstdDecompressor(zstd_dict=self.dictionary)
         try:
-            head = frame.decompress(data, 8)
+            head = frame.decompress(data, 9)
         except zstd.ZstdError:
             return False
-        return head.startswith(b"WARC/1.") or (at_end and not head and not frame.eof)
+        return head.startswith(VERSIONS) or (at_end and not head and not frame.eof)
+
+    def _may_start_at(self, offset: int) -> bool:
+        """A zstd frame header: its descriptor's reserved bit clear (RFC 8878)."""
+        self.f.seek(offset)
+        head = self.f.read(5)
+        return head.startswith(self.MAGIC) and (len(head) < 5 or not head[4] & 0x08)
 
     @staticmethod
     def _skim(member: "_ZstdFrame", chunk: bytes) -> None:
@@ -361,23 +394,31 @@ class ZstdFrames(_Compressed):
 
 
 class PlainRecords(Records):
-    """The record boundaries of a plain (uncompressed) WARC: a record starts with
-    "WARC/1.x", and its headers' Content-Length says where its block ends, which the blank
-    line that closes every record must follow. Offsets are in the file."""
+    """The record boundaries of a plain (uncompressed) WARC: a record starts with its
+    version line ("WARC/1.0", as `VERSIONS`), and its headers' Content-Length says where
+    its block ends, which the blank line that closes every record must follow. Offsets
+    are in the file."""
 
-    MAGIC = b"WARC/1."
+    MAGIC = b"WARC/"
+    UNENDED = ("it does not end where its Content-Length says (the blank line that closes a record, "
+               "then the next record or the file's end, do not follow its block)")
     #: A record's headers are a few hundred bytes; more than this is not taken for one.
     HEADERS = 64 * 1024
+    #: How far past its declared end a record's closing may run (`end_of`).
+    SLACK = 64
 
     def _record_at(self, offset: int) -> bool:
-        """"WARC/1." starting headers that declare a Content-Length, with the closing blank
-        line where it says (`end_of`); not only at a line start: a record written after a
-        cut one follows its last bytes directly."""
+        """A header block that ends where it says (`end_of`); not only at a line start: a
+        record written after a cut one follows its last bytes directly."""
         return self.end_of(offset) is not None
 
-    def end_of(self, offset: int) -> int | None:
-        """Where the record starting at `offset` ends, its closing blank line included, or
-        None if no record starts there or it does not end as its headers say."""
+    def _may_start_at(self, offset: int) -> bool:
+        return self._block(offset) is not None
+
+    def _block(self, offset: int) -> tuple[int, int] | None:
+        """(where the block starts, its declared length) of the record whose header block
+        starts at `offset`: a version line, header lines, one Content-Length, a blank
+        line; or None."""
         f = self.f
         f.seek(offset)
         head = f.read(4096)
@@ -387,14 +428,36 @@ class PlainRecords(Records):
         if end < 0:
             return None
         version, *lines = head[:end].split(b"\r\n")
-        if version not in (b"WARC/1.0", b"WARC/1.1") or not all(b":" in line or line[:1] in b" \t" for line in lines):
+        if version not in VERSIONS or not all(b":" in line or line[:1] in b" \t" for line in lines):
             return None  # not a header block (a cut record's last bytes run into the next one's)
         lengths = [line.split(b":", 1)[1].strip() for line in lines if line.lower().startswith(b"content-length:")]
         if len(lengths) != 1 or not lengths[0].isdigit():
             return None
-        close = offset + end + 4 + int(lengths[0])
-        f.seek(close)
-        return close + 4 if f.read(4) == b"\r\n\r\n" else None
+        return offset + end + 4, int(lengths[0])
+
+    def end_of(self, offset: int) -> int | None:
+        """Where the record starting at `offset` ends, its closing blank line included, or
+        None if no record starts there or it does not end as its headers say.
+
+        It ends as they say if the blank line (CRLF CRLF) follows its block; or, as some
+        writers leave it and warcio reads it, if what follows its block is line ends
+        (CR and LF bytes, ending with an LF: a closing short or long, a Content-Length
+        off by a line end), then the next record's version line, or the file's end.
+        A block that runs into the next record, or stops short of other bytes than line
+        ends, does not end so; nor does one with no line end after it (warcio would take
+        the next record's version line for the closing)."""
+        if (block := self._block(offset)) is None:
+            return None
+        close = block[0] + block[1]
+        self.f.seek(close)
+        after = self.f.read(self.SLACK)
+        if after.startswith(b"\r\n\r\n"):
+            return close + 4
+        rest = after.lstrip(b"\r\n")
+        ends = len(after) - len(rest)
+        if (rest.startswith(VERSIONS) and after[:ends].endswith(b"\n")) or (not rest and len(after) < self.SLACK):
+            return close + ends
+        return None
 
     def ended(self, records: ArchiveIterator, position: int) -> bool:
         """Whether the record at `position` ends as its headers say (a wrong Content-Length
@@ -518,9 +581,7 @@ def _records(data: BinaryIO, uri: str, cfg: ReadConfig, start: int, end: int | N
                 "the record at byte {at} is truncated: its Content-Length promises more bytes "
                 "than the file holds (an interrupted download or copy?)", position))
         if members is not None and not members.ended(records, position):
-            return (yield from damage(
-                "the record at byte {at} is damaged: its compressed data does not end with the "
-                "record (no intact end, nor checksum, after it)", position))
+            return (yield from damage(f"the record at byte {{at}} is damaged: {members.UNENDED}", position))
         last_good = position
         if result is not None and (failed := _block_digest_failed(record)):
             result = _reject(result.source, "corrupt_warc", f"the record at byte {position} is damaged: its "
@@ -542,16 +603,20 @@ def _after_damage(members: Records, start: int, last_good: int | None,
     last good record's member ends, if it ends before the next member that reads as a
     record, or is that member (which then failed to parse). If that member runs on past
     the next record instead (its end is damaged, its record was read whole), there is no
-    record in between to report: on at the next record."""
+    record in between to report: on at the next record.
+
+    "The next one" after a damaged record is the next place that starts as a record
+    (`Records.next(loose=True)`): a record after it that is damaged too is read, and
+    reported, rather than passed over for the next whole one."""
     if inside is not None:
-        return inside, members.next(inside + 1)
+        return inside, members.next(inside + 1, loose=True)
     if last_good is None:
-        return start, members.next(start + 1)
+        return start, members.next(start + 1, loose=True)
     ends = members.end_of(last_good)
     following = members.next(last_good + 1)
     if ends is None or ends >= members.size() or (following is not None and ends > following):
         return None, following
-    return ends, members.next(ends + 1)
+    return ends, members.next(ends + 1, loose=True)
 
 
 class _Counting:

@@ -63,6 +63,54 @@ def _per_record(pack: str) -> bytes:
 WARCS = {"plain": _per_record("plain"), "gz": _per_record("gz"), "zst": _per_record("zst")}
 
 
+def _spans(pack: str) -> list[tuple[int, int]]:
+    """[start, end) of the bytes before the first record (a zstd WARC's dictionary frame),
+    then of each record (its member or frame) of `WARCS[pack]`."""
+    from test_warc import packed_offsets
+
+    records = [(off, off + length) for _, off, length in packed_offsets(_small_warc(), pack)]
+    return [(0, records[0][0]), *records]
+
+
+def _heads(pack: str) -> list[tuple[int, int]]:
+    """[start, end) of the bytes each record of `WARCS[pack]` starts with, that tell it
+    for one (a damaged one too): its header block (plain), its gzip header, its zstd
+    frame header's first five bytes."""
+    data = WARCS[pack]
+    return [(a, data.index(b"\r\n\r\n", a) + 4 if pack == "plain" else a + {"gz": 10, "zst": 5}[pack])
+            for a, _ in SPANS[pack][1:]]
+
+
+SPANS = {pack: _spans(pack) for pack in WARCS}
+HEADS = {pack: _heads(pack) for pack in WARCS}
+
+
+def _left_whole(pack: str, damage, cut: int, spans=None) -> list[int] | None:
+    """Where each record that `damage` (applied in order, as the test does) and the cut
+    of `cut` bytes left untouched now starts, or None if the bytes before the first record
+    (a zstd WARC's dictionary) were touched; `spans`: other spans than the records' whole
+    (`HEADS`) to judge by. An overwrite reaching into a span, or an insert strictly inside
+    it, touches it; an insert at or before its start moves it (but for the dictionary,
+    which must start the file: an insert before its end touches it)."""
+    spans = [[a, b, True] for a, b in [SPANS[pack][0], *(spans or SPANS[pack][1:])]]
+    size = len(WARCS[pack])
+    for where, junk, insert in damage:
+        at = int(where * size)
+        for n, span in enumerate(spans):
+            if insert and at < span[1] and n == 0:
+                span[2] = False
+            elif insert and at <= span[0]:
+                span[0] += len(junk)
+                span[1] += len(junk)
+            elif (span[0] < at < span[1]) if insert else (at < span[1] and at + len(junk) > span[0]):
+                span[2] = False
+        size = size + len(junk) if insert else max(size, at + len(junk))
+    size -= cut
+    if not (spans[0][2] and spans[0][1] <= size):
+        return None
+    return [a for a, b, whole in spans[1:] if whole and b <= size]
+
+
 @settings(max_examples=int(os.environ.get("DOCPREP_PROPERTY_EXAMPLES", 80)), deadline=None)
 @given(st.sampled_from(sorted(WARCS)),
        st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.binary(min_size=1, max_size=24), st.booleans()),
@@ -94,6 +142,11 @@ def test_a_damaged_warc_reads_to_its_end_and_in_parts_as_one(tmp_path_factory, p
     whole = read(ReadConfig())
     assert all(kind in ("Document", "Reject") for kind, *_ in whole)
     assert read(ReadConfig.model_construct(warc_part_bytes=part_bytes)) == whole
+    # every record the damage left whole is read, wherever it now is (all are HTML pages),
+    # and every record that still starts as one is read or rejected: none is passed over
+    documents = {position for kind, position, *_ in whole if kind == "Document"}
+    assert set(_left_whole(pack, damage, cut) or ()) <= documents
+    assert set(_left_whole(pack, damage, cut, HEADS[pack]) or ()) <= {position for _, position, *_ in whole}
 
 
 @settings(max_examples=60, deadline=None)

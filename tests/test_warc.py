@@ -723,3 +723,100 @@ def test_a_wet_file_gives_one_text_document_per_conversion_record(tmp_path):
     assert out[0].source.get("refers_to") == "<urn:uuid:00000000-0000-0000-0000-000000000000>"
     assert out[0].source.get("identified_languages") == "eng"
     assert out[0].source.get("target_uri") == "http://example.com/0"
+
+
+# ---------------------------------------------------------------------------- WARCs as other writers leave them
+
+
+def _records(version: bytes = b"WARC/1.0", n: int = 3) -> list[bytes]:
+    """`n` plain response records (an HTML page each, its body ending with a line end),
+    with `version` for version line, and no WARC-Block-Digest (a writer that sets a wrong
+    Content-Length hashes other bytes than the block)."""
+    buf = io.BytesIO()
+    w = WARCWriter(buf, gzip=False)
+    for n in range(n):
+        w.write_record(_response(w, f"http://example.com/{n}", b"<html><body><p>Page %d</p></body></html>\n" % n))
+    plain = buf.getvalue()
+    starts = [off for _, off, _ in offsets(plain)]
+    records = [plain[a:b] for a, b in zip(starts, [*starts[1:], len(plain)])]
+    return [b"\r\n".join(line for line in r.replace(b"WARC/1.0", version, 1).split(b"\r\n")
+                         if not line.startswith(b"WARC-Block-Digest:")) for r in records]
+
+
+def _content_length(by: int):
+    def change(record: bytes) -> bytes:
+        head, _, rest = record.partition(b"Content-Length: ")
+        digits, _, tail = rest.partition(b"\r\n")
+        return head + b"Content-Length: %d\r\n" % (int(digits) + by) + tail
+    return change
+
+
+BODY = b"<html><body><p>Page 1</p></body></html>\n"
+
+#: How a writer left the middle record of three, and the page it still reads as (else
+#: None: it is a corrupt_warc reject, and the records around it are read).
+FRAMINGS = {
+    "as the WARC standard says": (lambda r: r, BODY),
+    "version WARC/0.18 (Heritrix 1)": (b"WARC/0.18", BODY),
+    "version WARC/0.17": (b"WARC/0.17", BODY),
+    "the closing one line end short": (lambda r: r[:-2], BODY),
+    "the closing one byte short (the next record's line starts with its CR)": (lambda r: r[:-1], None),
+    "Content-Length one short (the body's last LF after the block)": (_content_length(-1), BODY[:-1]),
+    "Content-Length two long (the closing's first line end in the block)": (_content_length(2), BODY + b"\r\n"),
+    "Content-Length three long": (_content_length(3), BODY + b"\r\n\r"),
+    "Content-Length four long (the block runs into the next record)": (_content_length(4), None),
+    "Content-Length six short (text after the block)": (_content_length(-6), None),
+    "no closing (warcio would take the next record's first line for it)": (lambda r: r[:-4], None),
+}
+
+
+@pytest.mark.parametrize("framing, pack", [(f, p) for f in sorted(FRAMINGS)
+                                           for p in (["plain", "gz", "zst"] if f.startswith("version") else ["plain"])])
+def test_a_record_as_other_writers_frame_it(tmp_path, framing, pack):
+    """Plain WARCs as crawlers and hand edits leave them (seen in pywb's and Warcat's test
+    archives, `benchmarks/eval_real_warcs.py`): a record whose closing or Content-Length
+    is off by line ends only is read, as warcio reads it; one whose block runs into the
+    next record or stops short of text is a reject; the records around it are read, in
+    one read and in parts. WARC's versions 0.17 and 0.18 read as 1.0, compressed or not."""
+    change, body = FRAMINGS[framing]
+    records = _records(change if isinstance(change, bytes) else b"WARC/1.0")
+    if callable(change):
+        records[1] = change(records[1])
+    if pack != "plain":
+        records = [per_record(r, pack, dictionary=False) for r in records]
+    data = b"".join(records)
+    starts = [sum(map(len, records[:k])) for k in range(3)]
+    path = tmp_path / ("a.warc" if pack == "plain" else f"a.warc.{pack}")
+    path.write_bytes(data)
+    out = read_file(path)
+    assert [(type(u).__name__, u.source.position) for u in out] == [
+        ("Document", starts[0]), ("Document" if body else "Reject", starts[1]), ("Document", starts[2])]
+    if body:
+        assert out[1].raw == body
+    else:
+        assert out[1].reason == "corrupt_warc" and "does not end where its Content-Length says" in out[1].detail
+    assert outcomes(read_file(path, ReadConfig.model_construct(warc_part_bytes=200))) == outcomes(out)
+
+
+@pytest.mark.parametrize("pack", ["plain", "gz", "zst"])
+def test_records_damaged_one_after_another_are_each_reported(tmp_path, pack):
+    """After a damaged record, reading resumes at the next place that starts as a record,
+    whole or not: the record after it, damaged too, is read and reported, not passed over
+    for the next whole one (it was, before: its loss showed nowhere). The damage breaks
+    each record where a strict look for one sees it: a plain record's end (bytes put in
+    its block), a compressed one's first block (bytes zeroed after its header)."""
+    records = [r if pack == "plain" else per_record(r, pack, dictionary=False) for r in _records(n=5)]
+    for k in (1, 2):
+        at = records[k].index(b"\r\n\r\n") + 10 if pack == "plain" else 40  # in the block; in the first block
+        records[k] = records[k][:at] + bytes(16) + records[k][at + (16 if pack != "plain" else 0):]
+    data = b"".join(records)
+    starts = [sum(map(len, records[:k])) for k in range(5)]
+    members = KINDS[pack](io.BytesIO(data))
+    assert [members.next(at + 1) for at in starts[1:3]] == [starts[3]] * 2  # passed over by a strict look
+    path = tmp_path / ("d.warc" if pack == "plain" else f"d.warc.{pack}")
+    path.write_bytes(data)
+    out = read_file(path)
+    assert [(type(u).__name__, u.source.position) for u in out] == [
+        ("Document", starts[0]), ("Reject", starts[1]), ("Reject", starts[2]), ("Document", starts[3]),
+        ("Document", starts[4])]
+    assert outcomes(read_file(path, ReadConfig.model_construct(warc_part_bytes=300))) == outcomes(out)

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""docprep's WARC reader on archives real crawlers wrote: the test archives of pywb and
-Warcat, fetched from PyPI (pinned by sha256, never copied into this repository).
+"""docprep's WARC reader on archives real crawlers wrote: the test archives of pywb,
+Warcat and dolma, fetched from PyPI (pinned by sha256, never copied into this repository).
 
 usage: python benchmarks/eval_real_warcs.py [--work DIR] [--no-digests]
 
-pywb 2.10.0's `sample_archive/warcs/` and Warcat 2.2.5's `example/` hold 22 WARC and ARC
-files: written by wget 1.14, wpull, Archive Team's crawler, Heritrix 1 (WARC 0.18),
+pywb 2.10.0's `sample_archive/warcs/`, Warcat 2.2.5's `example/` and dolma 1.2.1's
+`tests/data/warc/` hold 24 WARC and ARC files: written by wget 1.14 and 1.21.4 (dolma's:
+37 pages crawled in 2024), wpull, Archive Team's crawler, Heritrix 1 (WARC 0.18),
 pywb's own recorder, and a few broken on purpose (a bad ARC, a file of bad records, a
 WARC with CR CR LF line ends, hand-edited records whose Content-Length is off). For each
 file this script reads it twice:
@@ -22,7 +23,7 @@ the units warcio read that docprep has no outcome for (`lost`: must be 0 but whe
 file's damage explains it), the corrupt_warc rejects (with warcio's view of that place),
 and whether parts read as one.
 
-Results (2026-12-05), 22 files, 77 units as warcio reads them:
+Results (2026-12-05), pywb's and Warcat's 22 files, 77 units as warcio reads them:
   * before (main at 38141c1): Warcat's c1_warcinfo.warc (WARC/0.18) was a corrupt_warc
     reject at byte 0 (docprep knew WARC 1.0 and 1.1 only). pywb's example-extra.warc
     lost its second response (byte 3207) without a trace: the revisit before it closes
@@ -36,6 +37,8 @@ Results (2026-12-05), 22 files, 77 units as warcio reads them:
     line ends: warcio reads its 302 response). Parts read as one in every file. The
     block digests of wget 1.14, wpull, Archive Team's crawler and pywb's recorder
     (10 units carry one) all hash right.
+  * dolma's two files (added after the fix): 37 units, 37 documents, 37 block digests
+    right; all 24 files: 111 of 114 units read or rejected, 47/47 digests right.
 """
 from __future__ import annotations
 
@@ -57,6 +60,8 @@ SDISTS = [
      "pywb-2.10.0/sample_archive/warcs/"),
     (("Warcat", "2.2.5", "a3d7af6b4f1cbc6244833e19904932647c8f57d46a2b770fc499a1ec5ca8a8bd"),
      "Warcat-2.2.5/example/"),
+    (("dolma", "1.2.1", "23eb2511312befd48905b29a21a5e19cc2914f34e641e9904d9d97d583387c94"),
+     "dolma-1.2.1/tests/data/warc/"),
 ]
 SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
 

@@ -85,9 +85,17 @@ class ReadConfig(_Section):
         default_factory=dict,
         description="The keys a JSONL line's fields are read from where they are not "
         "docprep's own names, e.g. {text = \"raw_content\", url = \"source_url\", id = "
-        "\"doc_id\"}. Fields: text, html (the body; html wins when both are given), url, "
-        "title, date, author (declared metadata, kept over what extraction finds), id (the "
-        "input's own id, kept as source.input_id).",
+        "\"doc_id\"}; a dotted key reads inside nested objects: {url = \"metadata.url\"} "
+        "(datatrove and dolma keep a document's URL there). Fields: text, html (the body; "
+        "html wins when both are given), url, title, date, author (declared metadata, kept "
+        "over what extraction finds), id (the input's own id, kept as source.input_id).",
+    )
+    jsonl_keep: list[str] = Field(
+        default_factory=list,
+        description="Keys of a JSONL line (dotted for nested ones) whose values are carried "
+        "into each record's source as source.input_fields, {key: value} for those the line "
+        "has: the provenance an earlier pipeline recorded, e.g. [\"metadata.warc_record_id\", "
+        "\"metadata.cc_segment\", \"source\"].",
     )
     skip_processed: bool = Field(
         True,

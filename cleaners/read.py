@@ -10,9 +10,11 @@ Two phases, so a run can be planned, split and resumed:
 
 Formats by name (each optionally compressed, `.gz` or `.zst`): `.txt` `.text` -> text dump; `.html` `.htm`
 `.xhtml` -> HTML; `.jsonl` `.ndjson` -> JSONL dump (lines with `text` or `html`, plus
-`url`, `title`, `date`, `author`); `.warc` `.arc` -> WARC/ARC; `.urls`
-`.urls.txt` -> a list of URLs to fetch. Anything else is sniffed: markup -> HTML, else
-text (binary garbage is then rejected by `decode`).
+`url`, `title`, `date`, `author`); `.json` -> JSONL dump if its first line is a JSON
+object (dolma's `.json.gz`), else a `not_json_lines` reject; `.warc` `.arc` -> WARC/ARC;
+`.urls` `.urls.txt` -> a list of URLs to fetch. Anything else is sniffed: a first line
+that is a JSON object -> JSONL (Spark's `part-00000`), markup -> HTML, else text (binary
+garbage is then rejected by `decode`).
 """
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ import zlib
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Iterator, Sequence
 
 try:  # Python 3.14's zstd module, or its backport: truncated input raises, as gzip's does
     from compression import zstd
@@ -44,6 +46,8 @@ STAGE = "read"
 _TEXT = (".txt", ".text", ".md")
 _HTML = (".html", ".htm", ".xhtml", ".shtml")
 _JSONL = (".jsonl", ".ndjson")
+#: JSON Lines too if their first line is a JSON object (dolma's corpora are `.json.gz`).
+_JSON = (".json",)
 _WARC = (".warc", ".arc", ".wet")  # .wet: Common Crawl's text extractions (CC-MAIN-...warc.wet.gz)
 _URLS = (".urls", ".urls.txt")
 #: Compressed inputs, read as a stream: gzip, and zstd (The Pile, SlimPajama and many
@@ -93,7 +97,7 @@ def detect_format(name: str) -> str:
         return "warc"
     if low.endswith(_URLS):
         return "urls"
-    for suffixes, fmt in ((_TEXT, "text"), (_HTML, "html"), (_JSONL, "jsonl"), (_BINARY, "binary")):
+    for suffixes, fmt in ((_TEXT, "text"), (_HTML, "html"), (_JSONL, "jsonl"), (_JSON, "json"), (_BINARY, "binary")):
         if low.endswith(suffixes):
             return fmt
     return "sniff"
@@ -214,9 +218,43 @@ def _add_file(path: Path, uri: str, cfg: ReadConfig, items, rejects) -> None:
     except OSError as exc:
         rejects.append(_plan_reject(uri, "unreadable", exc.strerror or str(exc)))
         return
+    lines = _json_lines(str(path), cfg) if fmt in ("json", "sniff") else None
+    if lines or (fmt == "json" and lines is None):  # unreadable: reading it says why
+        fmt = "jsonl"
+    elif fmt == "json":
+        rejects.append(Reject(Source(uri, digest, "json"), STAGE, "not_json_lines",
+                              "a .json file whose first line is not a JSON object: docprep reads JSON Lines "
+                              "(one object a line, as .jsonl), not a JSON document spread over lines"))
+        return
     item = WorkItem(uri=uri, format=fmt, path=os.path.abspath(path), sha256=digest, size=size)
     split = {"jsonl": split_jsonl, "warc": split_warc}.get(fmt)
     items.extend(split(item, cfg) if split else [item])
+
+
+def _json_lines(path: str, cfg: ReadConfig, probe: int = 1 << 20) -> bool | None:
+    """Whether the file's content (decompressed) starts with a line that is a JSON object:
+    JSON Lines, whatever its name (`.json.gz` as dolma names them, `part-00000` as Spark
+    writes them). A first line longer than `probe` bytes counts if it starts as an object
+    with a key. None: the file cannot be read (reading it rejects it, saying why)."""
+    try:
+        raw, stream = open_capped(path, cfg)
+        with raw:
+            line = b""
+            while not line.strip():
+                line = stream.readline(probe)
+                if not line:
+                    return False
+    except (LimitExceeded, *_CORRUPT):
+        return None
+    head = line.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not head.startswith(b"{"):
+        return False
+    if len(line) >= probe and not line.endswith(b"\n"):
+        return head[1:].lstrip().startswith(b'"')
+    try:
+        return isinstance(json.loads(head), dict)
+    except (ValueError, UnicodeDecodeError):
+        return False
 
 
 #: A compressed file is read from its start to reach a part (no seeking inside gzip or
@@ -630,20 +668,39 @@ def iter_jsonl(stream, uri: str, cfg: ReadConfig, first_line: int = 1,
         if not isinstance(obj, dict):
             yield Reject(src, STAGE, "bad_json_line", f"line {lineno} is JSON but not an object")
             continue
-        html, text = obj.get(keys["html"]), obj.get(keys["text"])
+        html, text = field(obj, keys["html"]), field(obj, keys["text"])
         body, kind = (html, "html") if isinstance(html, str) and html.strip() else (text, "text")
         if not isinstance(body, str) or not body.strip():
             yield Reject(src, STAGE, "no_content",
                          f"line {lineno} has no non-empty {keys['text']!r} or {keys['html']!r} field")
             continue
-        input_id = obj.get(keys["id"])
+        extra = []
+        input_id = field(obj, keys["id"])
         if isinstance(input_id, (str, int)) and not isinstance(input_id, bool) and str(input_id):
-            src = Source(uri, src.sha256, "jsonl", lineno, (("input_id", str(input_id)),))
+            extra.append(("input_id", str(input_id)))
+        kept = {key: value for key in cfg.jsonl_keep if (value := field(obj, key)) is not None}
+        if kept:
+            extra.append(("input_fields", kept))
+        if extra:  # sorted by key, as Source.from_dict reads it back
+            src = Source(uri, src.sha256, "jsonl", lineno, tuple(sorted(extra, key=lambda kv: kv[0])))
         yield Document(source=src, kind=kind, content=body, hints=jsonl_hints(obj, keys))
 
 
 #: The metadata a JSONL line may declare; each wins over what extraction finds.
 JSONL_FIELDS = ("url", "title", "date", "author")
+
+
+def field(obj: dict, key: str) -> Any:
+    """The value of `key` in a JSONL line's object, or None: a key of its own, else, for
+    a dotted key, the path through nested objects ("metadata.url")."""
+    if key in obj or "." not in key:
+        return obj.get(key)
+    value: Any = obj
+    for part in key.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
 
 
 def jsonl_keys(cfg: ReadConfig) -> dict[str, str]:
@@ -657,12 +714,12 @@ def jsonl_hints(obj: dict, keys: dict[str, str]) -> dict:
     where each field is read from (`jsonl_keys`)."""
     hints: dict = {}
     ignored: dict = {}
-    for field in JSONL_FIELDS:
-        value = obj.get(keys[field])
+    for name in JSONL_FIELDS:
+        value = field(obj, keys[name])
         if isinstance(value, str) and value.strip():
-            hints[field] = value
+            hints[name] = value
         elif value is not None and value != "":
-            ignored[field] = f"not a string: {type(value).__name__}"
+            ignored[name] = f"not a string: {type(value).__name__}"
     if ignored:
         hints["ignored"] = ignored
     return hints

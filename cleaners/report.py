@@ -213,9 +213,16 @@ def _decode(raw: bytes, decode_step: dict[str, Any]) -> str:
     return to_text(raw, hint, "text")[0]
 
 
-def load_originals(rows: list[dict[str, Any]], out: Path) -> dict[str, dict[str, Any]]:
+def _text_key(config: dict[str, Any] | None) -> str:
+    """The key a run read a JSONL line's text from (`read.jsonl_keys`), by its config."""
+    return ((config or {}).get("read", {}).get("jsonl_keys") or {}).get("text", "text")
+
+
+def load_originals(rows: list[dict[str, Any]], out: Path, text_key: str = "text") -> dict[str, dict[str, Any]]:
     """The decoded dump text of each row (text dumps only), split into lines exactly as
-    the text-dump cleaner split it, or why it cannot be shown."""
+    the text-dump cleaner split it, or why it cannot be shown. `text_key`: where the run
+    read a JSONL line's text (`_text_key`)."""
+    from cleaners.read import field
     from cleaners.textdump_features import units_of
 
     result: dict[str, dict[str, Any]] = {}
@@ -256,7 +263,7 @@ def load_originals(rows: list[dict[str, Any]], out: Path) -> dict[str, dict[str,
                 continue
             try:
                 if row["format"] == "jsonl":
-                    text = json.loads(raw).get("text") or ""
+                    text = field(json.loads(raw), text_key) or ""
                 else:
                     text = _decode(raw, row["decode"])
             except (ValueError, UnicodeError, AttributeError) as exc:
@@ -363,7 +370,10 @@ def _explain_record(out: Path, record: dict[str, Any]) -> dict[str, Any]:
               "lang": record.get("lang"), "date": record.get("date"), "url": record.get("url"),
               "chars": len(record.get("text", "")), "provenance": record.get("provenance", {})}
     if row["method"] == "textdump":
-        original = load_originals([row], out).get(record["id"], {})
+        run_id = str(record.get("provenance", {}).get("run_id"))
+        run = out / "runs" / run_id / "manifest.json"
+        config = _read_json(run).get("config") if run.exists() else _read_json(out / "manifest.json").get("config")
+        original = load_originals([row], out, _text_key(config)).get(record["id"], {})
         if "lines" in original:
             removed = {k: reason for first, last, reason in row["removed"] for k in range(first, last + 1)}
             result["lines"] = [[line, removed.get(k, "kept" if line.strip() else "")]
@@ -474,7 +484,7 @@ def build_report_data(out: Path, run_id: str | None = None, *, originals: bool =
     dumps = [r for r in records if r["method"] == "textdump"]
     chosen = {r["id"] for r in dumps[:MAX_ORIGINALS]}
     chosen |= {i for key, ids in samples.items() if key.startswith("line:") for i in ids}
-    embedded = load_originals([r for r in records if r["id"] in chosen], out) if originals else {}
+    embedded = load_originals([r for r in records if r["id"] in chosen], out, _text_key(run.get("config"))) if originals else {}
 
     return {
         "format": "docprep-report/1",

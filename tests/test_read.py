@@ -1,4 +1,5 @@
 import gzip
+import hashlib
 import json
 import os
 import random
@@ -9,7 +10,7 @@ import pytest
 from cleaners.config import ReadConfig
 from cleaners.errors import InputError
 from cleaners.read import detect_format, plan_inputs, read_item
-from cleaners.record import Document, Reject
+from cleaners.record import Document, Reject, Source
 
 FORMATS = [
     ("a.txt", "text"), ("a.TXT.gz", "text"), ("page.html", "html"), ("page.htm.gz", "html"),
@@ -17,6 +18,7 @@ FORMATS = [
     ("list.urls", "urls"), ("photo.png", "binary"), ("README", "sniff"),
     ("dump.jsonl.zst", "jsonl"), ("a.txt.ZST", "text"), ("crawl.warc.zst", "warc"), ("list.urls.zst", "urls"),
     ("list.urls.txt.gz", "urls"), ("photo.png.gz", "binary"), ("notes.zst", "sniff"),
+    ("documents/000.json.gz", "json"), ("a.JSON", "json"),  # JSON Lines if the first line is an object
 ]
 
 
@@ -312,6 +314,60 @@ def test_jsonl_keys_name_where_fields_are_read_and_the_input_id_is_kept(tmp_path
     (tmp_path / "e.jsonl").write_text(json.dumps({"text": "x", "id": "abc"}) + "\n")
     [doc] = units(tmp_path, "e.jsonl")
     assert doc.source.get("input_id") == "abc" and doc.source.to_dict()["input_id"] == "abc"
+
+
+#: What a `.json` file, or one whose name says nothing, is read as, by its content
+#: (its first non-blank line): JSON Lines if that line is a JSON object.
+CONTENT_FORMATS = [
+    ("000.json.gz", b'{"id": "a", "text": "one"}\n{"id": "b", "text": "two"}\n', ["Document", "Document"]),
+    ("blank-first.json", b'\n\n{"text": "one"}\n', ["Document"]),
+    ("bom.json", b'\xef\xbb\xbf{"text": "one"}\n', ["Document"]),
+    ("one-object.json.zst", b'{"text": "a single object on one line is one line of JSON Lines"}', ["Document"]),
+    ("part-00000", b'{"text": "Spark names its output so"}\n{"text": "two"}\n', ["Document", "Document"]),
+    ("part-00001.gz", b'{"text": "compressed, no extension"}\n', ["Document"]),
+    ("pretty.json", b'{\n  "text": "a JSON document spread over lines"\n}\n', ["Reject:not_json_lines"]),
+    ("array.json", b'[{"text": "one"}, {"text": "two"}]\n', ["Reject:not_json_lines"]),
+    ("empty.json", b"", ["Reject:not_json_lines"]),
+    ("broken.json.gz", None, ["Reject:corrupt_gzip"]),  # cut in its header: reading it says so, as for .jsonl.gz
+    ("notes", b"{curly braces start this text dump}\n", ["Document:text"]),
+    ("README", b"plain words\n{\"text\": \"a JSON line later does not count\"}\n", ["Document:text"]),
+]
+
+
+@pytest.mark.parametrize("name, data, expected", CONTENT_FORMATS, ids=[c[0] for c in CONTENT_FORMATS])
+def test_json_lines_are_known_by_their_first_line(tmp_path, name, data, expected):
+    if data is None:
+        packed = gzip.compress(b'{"text": "one"}\n')[:5]
+    else:
+        packed = gzip.compress(data) if name.endswith(".gz") else zst(data) if name.endswith(".zst") else data
+    (tmp_path / name).write_bytes(packed)
+    out = units(tmp_path, name)
+    got = [f"Reject:{u.reason}" if isinstance(u, Reject) else "Document" if u.source.format == "jsonl"
+           else f"Document:{u.kind}" for u in out]
+    assert got == expected
+    if expected[0] == "Reject:not_json_lines":
+        assert "JSON Lines" in out[0].detail and out[0].source.sha256 == hashlib.sha256(packed).hexdigest()
+
+
+def test_dotted_jsonl_keys_read_nested_fields_and_jsonl_keep_carries_provenance(tmp_path):
+    """datatrove and dolma keep a document's URL and their own provenance under
+    `metadata`: a dotted key reads there (a key of the line's own, dots and all, first),
+    and `jsonl_keep` carries the values named into `source.input_fields`."""
+    lines = [
+        {"id": "<urn:uuid:1>", "text": "body one", "metadata": {"url": "http://a/1", "dump": "CC-MAIN-2024-10",
+                                                                "language_score": 0.93}},
+        {"id": "2", "text": "body two", "metadata.url": "http://own-key/", "metadata": {"url": "http://nested/"}},
+        {"text": "body three", "metadata": "not an object"},
+    ]
+    (tmp_path / "d.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
+    cfg = ReadConfig(jsonl_keys={"url": "metadata.url"},
+                     jsonl_keep=["metadata.dump", "metadata.language_score", "metadata.absent"])
+    out = units(tmp_path, "d.jsonl", cfg=cfg)
+    assert [u.hints.get("url") for u in out] == ["http://a/1", "http://own-key/", None]
+    assert [u.source.get("input_fields") for u in out] == [
+        {"metadata.dump": "CC-MAIN-2024-10", "metadata.language_score": 0.93}, None, None]
+    assert out[0].source.to_dict()["input_fields"]["metadata.dump"] == "CC-MAIN-2024-10"
+    assert Source.from_dict(out[0].source.to_dict()) == out[0].source
 
 
 def test_jsonl_keys_are_checked():

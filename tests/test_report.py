@@ -505,3 +505,31 @@ def wet_of(texts: list[bytes], gz: bool) -> bytes:
         w.write_record(w.create_warc_record(f"https://news.example/{n}", "conversion", payload=io.BytesIO(text),
                                             warc_content_type="text/plain"))
     return buf.getvalue()
+
+
+@pytest.mark.parametrize("text_key, line", [("raw_content", {"raw_content": None}),
+                                            ("doc.body", {"doc": {"body": None}})])
+def test_explain_rereads_a_jsonl_text_where_the_run_read_it(tmp_path, text_key, line):
+    """A JSONL line whose text the run read under another key (`read.jsonl_keys`, dotted
+    too) is re-read from that key for `explain` and the report, not from "text"."""
+    import contextlib
+
+    from cleaners.config import Config
+    from cleaners.pipeline import run
+    from cleaners.report import build_report_data, explain
+
+    seed = (Path(__file__).resolve().parents[1] / "seeds" / "000_cc37ebd74bd6c639.txt").read_text()
+    inner = line
+    while isinstance(next(iter(inner.values())), dict):
+        inner = next(iter(inner.values()))
+    inner[next(iter(inner))] = seed
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "d.jsonl").write_text(json.dumps(line) + "\n")
+    cfg = Config().with_overrides(read={"jsonl_keys": {"text": text_key}})
+    with contextlib.chdir(tmp_path):
+        run(["in"], "out", cfg, workers=0)
+        rec = next(json.loads(x) for x in open("out/data/part-00000.jsonl"))
+        info = explain(Path("out"), rec["id"])
+        embedded = build_report_data(Path("out"))["originals"]
+    assert ("Cookie Settings", "boilerplate:cookie") in [tuple(x) for x in info["lines"]]
+    assert "Cookie Settings" in embedded[rec["id"]]["lines"]

@@ -579,15 +579,35 @@ def render(body: _Element) -> str:
     paragraphs = [_clean_block(body.text or "")]
     for block in list(body):
         tail, block.tail = block.tail, None
+        code = block.tag == "code" or block.find(".//code") is not None
         wrapper = Element("body")
         wrapper.append(block)
-        paragraphs.append(_clean_block(xmltotxt(wrapper, False)))
+        paragraphs.append(_clean_block(xmltotxt(wrapper, False), code))
         paragraphs.append(_clean_block(tail or ""))  # loose text after a block
     return "\n\n".join(p for p in paragraphs if p)
 
 
-def _clean_block(text: str) -> str:
-    return "\n".join(line.rstrip() for line in text.strip("\n").split("\n") if line.strip())
+#: A list item's line as trafilatura renders it: two spaces a level of nesting, "- ".
+_LIST_ITEM = re.compile(r"(?:  )*- ")
+
+
+_SPACES = re.compile(r"[ \t]+")
+
+
+def _clean_block(text: str, code: bool = False) -> str:
+    """A block's lines without blank ones, each without the source's layout of its HTML
+    (indentation, runs of spaces and tabs, which trafilatura keeps after a <br> and in
+    loose text): a run is one space, but for a list item's nesting and, in a block holding
+    code, every space."""
+    lines = (line.rstrip() for line in text.strip("\n").split("\n"))
+    if code:
+        return "\n".join(line for line in lines if line)
+    out = []
+    for line in lines:
+        if line.strip():
+            indent = m.group() if (m := _LIST_ITEM.match(line)) else ""
+            out.append(indent + _SPACES.sub(" ", line[len(indent):].lstrip()))
+    return "\n".join(out)
 
 
 def _remove(el: _Element) -> None:

@@ -284,7 +284,7 @@ def _render_copies(body) -> str:  # cleaners.html.render before it moved blocks
         block.tail = None
         wrapper = Element("body")
         wrapper.append(block)
-        paragraphs.append(_clean_block(xmltotxt(wrapper, False)))
+        paragraphs.append(_clean_block(xmltotxt(wrapper, False), child.tag == "code" or child.find(".//code") is not None))
         paragraphs.append(_clean_block(child.tail or ""))
     return "\n\n".join(p for p in paragraphs if p)
 

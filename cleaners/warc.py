@@ -14,7 +14,10 @@ goes on at the next record.
 Reasons: `not_html` (the payload is not `text/html` / `application/xhtml+xml`, or the
 record has no HTTP headers), `http_<status>` (a non-2xx response: an error page or a
 redirect stub is not an article), `too_large` (body over `ReadConfig.max_document_bytes`),
-`empty` (a conversion record with no text), `corrupt_warc`.
+`unsupported_encoding` (a body compressed as no decoder here knows: HTTP Content-Encoding
+other than gzip, x-gzip, deflate, br, zstd), `empty` (a conversion record with no text),
+`corrupt_warc`. A crawler stores a body as the server sent it: warcio decodes its
+Content-Encoding (br with the brotli package; zstd and x-gzip are added here).
 
 A WARC compressed a record at a time (a gzip member per record, as every crawler writes
 them; a zstd frame per record, as Archive Team writes `.warc.zst`, after a dictionary
@@ -57,7 +60,9 @@ from collections.abc import Callable, Generator, Iterator
 from hashlib import sha256
 from typing import Any, BinaryIO
 
+import brotli
 from warcio.archiveiterator import ArchiveIterator
+from warcio.bufferedreaders import BufferedReader, gzip_decompressor
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.limitreader import LimitReader
 from warcio.recordloader import ArcWarcRecord
@@ -90,6 +95,50 @@ _CORRUPT = (
     ArchiveLoadFailed, StatusAndHeadersParserException, zlib.error, zstd.ZstdError, EOFError, ValueError,
     AttributeError, TypeError, KeyError, IndexError,
 )
+
+
+class _BrotliContent:
+    """A brotli body's decompressor with zlib's manners, as warcio's reader expects them.
+    warcio's own wraps brotlipy (unmaintained since 2020) and fails on Google's brotli
+    ('brotli.Decompressor' object has no attribute 'unused_data', webrecorder/warcio#73)."""
+
+    unused_data = b""
+
+    def __init__(self) -> None:
+        self._body = brotli.Decompressor()
+
+    @property
+    def eof(self) -> bool:
+        return self._body.is_finished()
+
+    def decompress(self, data: bytes, max_length: int = -1) -> bytes:
+        return self._body.process(data)
+
+    def flush(self) -> bytes:
+        return b""
+
+
+def _zstd_content() -> "_ZstdFrame":
+    return _ZstdFrame(None)
+
+
+# Content codings as warcio's reader decodes a body (`record.content_stream()`): br with
+# Google's brotli, and those warcio does not know by these names: x-gzip (RFC 9110: gzip's
+# old name), zstd (RFC 8878, sent by servers to browsers since 2024). The archive's own
+# zstd frames get their decompressor per reader (`ZstdFrames.archive_iterator`).
+BufferedReader.DECOMPRESSORS["br"] = _BrotliContent
+BufferedReader.DECOMPRESSORS.setdefault("x-gzip", gzip_decompressor)
+BufferedReader.DECOMPRESSORS.setdefault("zstd", _zstd_content)
+
+
+def undecodable_coding(content_encoding: str | None) -> str | None:
+    """The HTTP Content-Encoding of a body that warcio would hand over still compressed
+    (it passes a coding it does not know as it is), or None when the body reads decoded."""
+    codings = [c.strip().lower() for c in (content_encoding or "").split(",") if c.strip()]
+    codings = [c for c in codings if c != "identity"]
+    if not codings or (len(codings) == 1 and codings[0] in BufferedReader.get_supported_decompressors()):
+        return None
+    return content_encoding
 
 
 def parse_content_type(value: str | None) -> tuple[str | None, str | None]:
@@ -693,6 +742,9 @@ def _read_response(record: ArcWarcRecord, uri: str, position: int | None, cfg: R
         return _reject(source, f"http_{status}", f"HTTP status {record.http_headers.statusline!r}: not a page")
     if size > limit:
         return _too_large(source, "body", limit)
+    if coding := undecodable_coding(record.http_headers.get_header("Content-Encoding")):
+        return _reject(source, "unsupported_encoding", f"the body is compressed as {coding!r} (HTTP "
+                       "Content-Encoding), which no decoder here reads: source.sha256 covers it as stored")
     _, charset = parse_content_type(content_type)
     return Document(
         source=source,

@@ -15,9 +15,11 @@ Reasons: `not_html` (the payload is not `text/html` / `application/xhtml+xml`, o
 record has no HTTP headers), `http_<status>` (a non-2xx response: an error page or a
 redirect stub is not an article), `too_large` (body over `ReadConfig.max_document_bytes`),
 `unsupported_encoding` (a body compressed as no decoder here knows: HTTP Content-Encoding
-other than gzip, x-gzip, deflate, br, zstd), `empty` (a conversion record with no text),
+other than gzip, x-gzip, deflate, br, zstd), `corrupt_encoding` (a body that does not
+decode as its Content-Encoding says), `empty` (a conversion record with no text),
 `corrupt_warc`. A crawler stores a body as the server sent it: warcio decodes its
-Content-Encoding (br with the brotli package; zstd and x-gzip are added here).
+Content-Encoding (br with Google's brotli, zstd and x-gzip: added here); a body that stops
+decoding part way is read as far as it decodes, its source marked `body_incomplete`.
 
 A WARC compressed a record at a time (a gzip member per record, as every crawler writes
 them; a zstd frame per record, as Archive Team writes `.warc.zst`, after a dictionary
@@ -106,13 +108,19 @@ class _BrotliContent:
 
     def __init__(self) -> None:
         self._body = brotli.Decompressor()
+        self._failed = False
 
     @property
     def eof(self) -> bool:
-        return self._body.is_finished()
+        """Whether the body ended whole (brotli's decoder, once failed, answers nothing)."""
+        return not self._failed and self._body.is_finished()
 
     def decompress(self, data: bytes, max_length: int = -1) -> bytes:
-        return self._body.process(data)
+        try:
+            return self._body.process(data)
+        except brotli.error:
+            self._failed = True
+            raise
 
     def flush(self) -> bytes:
         return b""
@@ -712,7 +720,7 @@ def _read_conversion(record: ArcWarcRecord, uri: str, position: int | None, cfg:
     facts = {**_facts(record), "refers_to": headers.get_header("WARC-Refers-To"),
              "identified_languages": headers.get_header("WARC-Identified-Content-Language")}
     limit = cfg.max_document_bytes
-    body, digest, size = _read_body(record, keep=True, limit=limit)
+    body, digest, size, _ = _read_body(record, keep=True, limit=limit)
     source = _source(uri, position, digest, facts)
     if size > limit:
         return _too_large(source, "text", limit)
@@ -732,7 +740,13 @@ def _read_response(record: ArcWarcRecord, uri: str, position: int | None, cfg: R
 
     # Read the body only when it may become a document; otherwise hash it in passing.
     limit = cfg.max_document_bytes
-    body, digest, size = _read_body(record, keep=html and ok, limit=limit)
+    body, digest, size, decoding = _read_body(record, keep=html and ok, limit=limit)
+    coding = record.http_headers.get_header("Content-Encoding") if record.http_headers else None
+    if decoding == "stopped" and size <= limit:
+        # The compressed body stops decoding before its end: the server's stream was cut
+        # (a crawler that did not say so in WARC-Truncated) or damaged. warcio ends the
+        # body there without a word; the page is read as far as it decodes, and says so.
+        facts["body_incomplete"] = coding
     source = _source(uri, position, digest, facts)
     if record.http_headers is None:
         return _reject(source, "not_html", f"response record without HTTP headers ({record.content_type or 'no content type'})")
@@ -742,9 +756,14 @@ def _read_response(record: ArcWarcRecord, uri: str, position: int | None, cfg: R
         return _reject(source, f"http_{status}", f"HTTP status {record.http_headers.statusline!r}: not a page")
     if size > limit:
         return _too_large(source, "body", limit)
-    if coding := undecodable_coding(record.http_headers.get_header("Content-Encoding")):
+    if undecodable_coding(coding):
         return _reject(source, "unsupported_encoding", f"the body is compressed as {coding!r} (HTTP "
                        "Content-Encoding), which no decoder here reads: source.sha256 covers it as stored")
+    if decoding == "raw" and b"\x00" in body[:4096]:
+        # warcio takes a body that fails to decode at once for one sent uncompressed (some
+        # servers declare a coding they did not apply); binary bytes say it was not.
+        return _reject(source, "corrupt_encoding", f"the body declares Content-Encoding {coding!r} but does not "
+                       "decode as it (damaged): source.sha256 covers it as stored")
     _, charset = parse_content_type(content_type)
     return Document(
         source=source,
@@ -759,8 +778,11 @@ def _too_large(source: Source, what: str, limit: int) -> Reject:
                    f"{what} is over {limit} bytes (read.max_document_bytes); source.sha256 covers its first {limit + 1} bytes")
 
 
-def _read_body(record: ArcWarcRecord, keep: bool, limit: int) -> tuple[bytes, str, int]:
-    """Stream the (dechunked, decompressed) body: (kept bytes, sha256, size read).
+def _read_body(record: ArcWarcRecord, keep: bool, limit: int) -> tuple[bytes, str, int, str | None]:
+    """Stream the (dechunked, decompressed) body: (kept bytes, sha256, size read, how its
+    Content-Encoding went: None (none declared, or decoded to its end), "stopped" (it
+    stopped decoding before its end), "raw" (it failed at once, and warcio gave the bytes
+    as stored)).
 
     Stops after `limit + 1` bytes; warcio skips the rest when it moves to the next record.
     """
@@ -776,7 +798,11 @@ def _read_body(record: ArcWarcRecord, keep: bool, limit: int) -> tuple[bytes, st
         size += len(chunk)
         if keep:
             parts.append(chunk)
-    return b"".join(parts), hasher.hexdigest(), size
+    decoding = None
+    if getattr(stream, "decomp_type", None):  # warcio decodes a Content-Encoding
+        decoder = stream.decompressor  # None once it gave up at the first bytes
+        decoding = "raw" if decoder is None else None if decoder.eof else "stopped"
+    return b"".join(parts), hasher.hexdigest(), size, decoding
 
 
 def _facts(record: ArcWarcRecord) -> dict[str, Any]:

@@ -272,6 +272,40 @@ def test_a_body_reads_decoded_whatever_the_server_compressed_it_with(coding, chu
         assert doc.reason == "unsupported_encoding" and repr(headers[0][1]) in doc.detail
 
 
+@pytest.mark.parametrize("coding", ["gzip", "deflate", "br", "zstd"])
+def test_a_compressed_body_that_stops_decoding_is_read_as_far_as_it_goes_and_says_so(coding):
+    """A body whose compressed data is cut (a server's stream that broke off, a crawler
+    that did not mark it WARC-Truncated) or damaged past its first bytes: warcio ends it
+    where decoding stops, without a word. The page is read as far as it decodes and its
+    source says so (`body_incomplete`, the coding). Damaged in its first bytes, warcio
+    takes it for a body sent uncompressed and gives its compressed bytes: a
+    corrupt_encoding reject. A body that decodes whole is not marked."""
+    import random
+
+    rnd = random.Random(7)  # words that do not compress to nothing: the body spans many reads
+    page = b"<html><body>" + b"".join(b"<p>%s</p>" % " ".join(rnd.randbytes(3).hex() for _ in range(40)).encode()
+                                      for _ in range(1500)) + b"</body></html>"
+    whole = CODINGS[coding][0](page)
+    half = len(whole) // 2
+    cases = {"whole": whole, "cut": whole[:half], "damaged late": whole[:half] + bytes(64) + whole[half + 64:],
+             "damaged early": whole[:12] + bytes(64) + whole[76:]}
+    for case, body in cases.items():
+        buf = io.BytesIO()
+        w = WARCWriter(buf, gzip=True)
+        w.write_record(_response(w, "http://example.com/z", body, extra=[("Content-Encoding", coding)]))
+        (out,) = read(buf.getvalue())
+        if case == "damaged early":
+            assert out.reason == "corrupt_encoding" and repr(coding) in out.detail, case
+            continue
+        assert isinstance(out, Document), (case, out)
+        if case == "whole":
+            assert out.raw == page and out.source.get("body_incomplete") is None
+        else:
+            assert out.source.get("body_incomplete") == coding and 1000 < len(out.raw) < len(page), case
+        if case == "cut":
+            assert page.startswith(out.raw)
+
+
 def test_too_large_is_rejected_and_reading_goes_on():
     buf = io.BytesIO()
     w = WARCWriter(buf, gzip=True)

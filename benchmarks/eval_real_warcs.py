@@ -12,8 +12,8 @@ WARC with CR CR LF line ends, hand-edited records whose Content-Length is off). 
 file this script reads it twice:
 
   * warcio, as leniently as it reads (a record whose closing is missing or whose
-    Content-Length is off is read with a warning): its units (response records and
-    text/plain conversion records, as docprep counts them) and their offsets, and of those
+    Content-Length is off is read with a warning): its units (response records, HTML
+    resource records and text/plain conversion records, as docprep counts them) and their offsets, and of those
     that carry a WARC-Block-Digest how many hash right;
   * docprep's reader (`plan_inputs` and `read_item`, as a run reads, with
     `read.check_digests` on unless --no-digests), in one read and in parts of 1 KB.
@@ -92,7 +92,8 @@ def warcio_view(path: Path) -> dict:
         try:
             for record in records:
                 content_type = (record.content_type or "").split(";")[0].strip()
-                unit = record.rec_type == "response" or (record.rec_type == "conversion" and content_type == "text/plain")
+                unit = (record.rec_type == "response" or (record.rec_type == "conversion" and content_type == "text/plain")
+                        or (record.rec_type == "resource" and content_type in ("text/html", "application/xhtml+xml")))
                 record.content_stream().read()
                 offset = records.get_record_offset()
                 types[offset] = record.rec_type

@@ -1,12 +1,14 @@
 """Read WARC and ARC archives (`.warc`, `.warc.gz`, `.warc.zst`, `.arc`, `.arc.gz`) and WET
 files (`.warc.wet.gz`, Common Crawl's plain-text extractions) into documents.
 
-The input units are the **response record** and the **text conversion record**: each ends
-as exactly one `Document` (an HTML page; a page's text, as a WET file holds it, for the
-text-dump cleaner) or one `Reject` (stage `read`). Request, metadata, warcinfo, revisit
-and resource records, and conversions to other types than text/plain, are not units: they
-describe or duplicate a response, carry no page of their own, and are skipped without a
-trace. A broken archive gives one `Reject`
+The input units are the **response record**, the **HTML resource record** and the **text
+conversion record**: each ends as exactly one `Document` (an HTML page; a page's text, as
+a WET file holds it, for the text-dump cleaner) or one `Reject` (stage `read`). A resource
+record holds a file archived without an HTTP exchange: warcit archives a folder of a
+site's files so, and crawlers their logs; an HTML one is a page. Request, metadata,
+warcinfo and revisit records, resources of other types (wget's log, a crawl manifest),
+and conversions to other types than text/plain, are not units: they describe or
+duplicate a response, carry no page of their own, and are skipped without a trace. A broken archive gives one `Reject`
 (reason `corrupt_warc`, `position` = byte offset of the broken record) and ends there,
 every record before it still out; a plain WARC, or one compressed a record at a time,
 goes on at the next record.
@@ -709,7 +711,23 @@ def _unit_reader(record: ArcWarcRecord) -> Callable[[ArcWarcRecord, str, int | N
         return _read_response
     if record.rec_type == "conversion" and parse_content_type(record.content_type)[0] == "text/plain":
         return _read_conversion
+    if record.rec_type == "resource" and is_html(record.content_type):
+        return _read_resource
     return None
+
+
+def _read_resource(record: ArcWarcRecord, uri: str, position: int | None, cfg: ReadConfig) -> Document | Reject:
+    """A page archived as a resource record (the file's bytes, no HTTP exchange: warcit's
+    records of a folder of a site's files): an HTML document, its URL the record's target,
+    its charset the record's Content-Type's."""
+    facts = _facts(record)
+    limit = cfg.max_document_bytes
+    body, digest, size, _ = _read_body(record, keep=True, limit=limit)
+    source = _source(uri, position, digest, facts)
+    if size > limit:
+        return _too_large(source, "body", limit)
+    _, charset = parse_content_type(record.content_type)
+    return Document(source=source, kind="html", raw=body, hints={"url": facts.get("target_uri"), "charset": charset})
 
 
 def _read_conversion(record: ArcWarcRecord, uri: str, position: int | None, cfg: ReadConfig) -> Document | Reject:

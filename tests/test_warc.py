@@ -198,6 +198,29 @@ def test_non_response_records_are_not_units():
     assert read(buf.getvalue()) == []
 
 
+def test_an_html_resource_record_is_a_page_and_other_resources_are_not_units():
+    """warcit archives a folder of a site's files as resource records (the file's bytes,
+    no HTTP exchange): an HTML one is a page, read as one (before, it was skipped without
+    a trace, so a whole warcit archive gave nothing). Crawlers archive their logs and
+    manifests as resources too (wget: text/plain under metadata://): not units."""
+    buf = io.BytesIO()
+    w = WARCWriter(buf, gzip=True)
+    w.write_record(w.create_warc_record("metadata://gnu.org/software/wget/warc/wget.log", "resource",
+                                        payload=io.BytesIO(b"--2024-04-25-- https://example.com/\n"),
+                                        warc_content_type="text/plain"))
+    w.write_record(w.create_warc_record("http://example.com/page.html", "resource", payload=io.BytesIO(PAGE),
+                                        warc_content_type="text/html; charset=utf-8"))
+    w.write_record(w.create_warc_record("http://example.com/data.json", "resource", payload=io.BytesIO(b"{}"),
+                                        warc_content_type="application/json"))
+    w.write_record(w.create_warc_record("http://example.com/old.xhtml", "resource", payload=io.BytesIO(PAGE2),
+                                        warc_content_type="application/xhtml+xml"))
+    out = read(buf.getvalue())
+    assert [(type(u).__name__, u.kind, u.raw, u.hints) for u in out] == [
+        ("Document", "html", PAGE, {"url": "http://example.com/page.html", "charset": "utf-8"}),
+        ("Document", "html", PAGE2, {"url": "http://example.com/old.xhtml", "charset": None})]
+    assert out[0].source.get("target_uri") == "http://example.com/page.html" and out[0].source.sha256 == sha256_hex(PAGE)
+
+
 def test_error_status_is_rejected():
     buf = io.BytesIO()
     w = WARCWriter(buf, gzip=False)

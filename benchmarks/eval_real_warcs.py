@@ -13,8 +13,8 @@ file this script reads it twice:
 
   * warcio, as leniently as it reads (a record whose closing is missing or whose
     Content-Length is off is read with a warning): its units (response records, HTML
-    resource records and text/plain conversion records, as docprep counts them) and their offsets, and of those
-    that carry a WARC-Block-Digest how many hash right;
+    resource records and text/plain conversion records, as docprep counts them) and
+    their offsets, and of those that carry a WARC-Block-Digest how many hash right;
   * docprep's reader (`plan_inputs` and `read_item`, as a run reads, with
     `read.check_digests` on unless --no-digests), in one read and in parts of 1 KB.
 

@@ -484,7 +484,8 @@ def build_report_data(out: Path, run_id: str | None = None, *, originals: bool =
     dumps = [r for r in records if r["method"] == "textdump"]
     chosen = {r["id"] for r in dumps[:MAX_ORIGINALS]}
     chosen |= {i for key, ids in samples.items() if key.startswith("line:") for i in ids}
-    embedded = load_originals([r for r in records if r["id"] in chosen], out, _text_key(run.get("config"))) if originals else {}
+    wanted = [r for r in records if r["id"] in chosen]
+    embedded = load_originals(wanted, out, _text_key(run.get("config"))) if originals else {}
 
     return {
         "format": "docprep-report/1",

@@ -8,10 +8,10 @@ record holds a file archived without an HTTP exchange: warcit archives a folder 
 site's files so, and crawlers their logs; an HTML one is a page. Request, metadata,
 warcinfo and revisit records, resources of other types (wget's log, a crawl manifest),
 and conversions to other types than text/plain, are not units: they describe or
-duplicate a response, carry no page of their own, and are skipped without a trace. A broken archive gives one `Reject`
-(reason `corrupt_warc`, `position` = byte offset of the broken record) and ends there,
-every record before it still out; a plain WARC, or one compressed a record at a time,
-goes on at the next record.
+duplicate a response, carry no page of their own, and are skipped without a trace. A
+broken archive gives one `Reject` (reason `corrupt_warc`, `position` = byte offset of the
+broken record) and ends there, every record before it still out; a plain WARC, or one
+compressed a record at a time, goes on at the next record.
 
 Reasons: `not_html` (the payload is not `text/html` / `application/xhtml+xml`, or the
 record has no HTTP headers), `http_<status>` (a non-2xx response: an error page or a

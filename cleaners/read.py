@@ -14,7 +14,8 @@ Formats by name (each optionally compressed, `.gz` or `.zst`): `.txt` `.text` ->
 object (dolma's `.json.gz`), else a `not_json_lines` reject; `.warc` `.arc` -> WARC/ARC;
 `.urls` `.urls.txt` -> a list of URLs to fetch. Anything else is sniffed: a first line
 that is a JSON object -> JSONL (Spark's `part-00000`), markup -> HTML, else text (binary
-garbage is then rejected by `decode`).
+garbage is then rejected by `decode`). Binary types by name (`.pdf`, `.zip`, ...) and a
+crawl's files that hold no page (`.wat`, `.cdx`, `.cdxj`, `.wacz`) are `unsupported_format`.
 """
 from __future__ import annotations
 
@@ -54,6 +55,16 @@ _URLS = (".urls", ".urls.txt")
 #: other corpora ship `.jsonl.zst`).
 _COMPRESSED = (".gz", ".zst")
 _BINARY = (".pdf", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".zip", ".tar", ".mp3", ".mp4", ".exe")
+#: Files of a crawl that hold no page, by name, and what to give instead: read as text
+#: they were garbage (a CDXJ index's lines were kept as a document).
+_NOT_PAGES = {
+    ".wat": "a WAT file (Common Crawl) holds pages' metadata (headers, links), no page: give the "
+            "crawl's WARC or WET files",
+    ".cdx": "a CDX index lists where pages lie in WARC files and holds none: give the WARC files",
+    ".cdxj": "a CDXJ index lists where pages lie in WARC files and holds none: give the WARC files",
+    ".wacz": "a WACZ file (Browsertrix, ArchiveWeb.page) is a zip of WARC files, not read as one: "
+             "unzip it and give its archive/*.warc.gz files",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +108,8 @@ def detect_format(name: str) -> str:
         return "warc"
     if low.endswith(_URLS):
         return "urls"
-    for suffixes, fmt in ((_TEXT, "text"), (_HTML, "html"), (_JSONL, "jsonl"), (_JSON, "json"), (_BINARY, "binary")):
+    for suffixes, fmt in ((_TEXT, "text"), (_HTML, "html"), (_JSONL, "jsonl"), (_JSON, "json"), (_BINARY, "binary"),
+                          (tuple(_NOT_PAGES), "binary")):
         if low.endswith(suffixes):
             return fmt
     return "sniff"
@@ -521,8 +533,10 @@ def read_item(item: WorkItem, cfg: ReadConfig,
     """
     fmt = item.format
     if fmt == "binary":
-        yield Reject(Source(item.uri, item.sha256 or "", fmt), STAGE, "unsupported_format",
-                     "binary file type (by name): not a text, HTML, JSONL or WARC input")
+        low = _uncompressed_name(item.path or item.uri)
+        detail = next((why for suffix, why in _NOT_PAGES.items() if low.endswith(suffix)),
+                      "binary file type (by name): not a text, HTML, JSONL or WARC input")
+        yield Reject(Source(item.uri, item.sha256 or "", fmt), STAGE, "unsupported_format", detail)
         return
     try:
         raw, stream = open_capped(item.path, cfg, progress)

@@ -19,6 +19,9 @@ FORMATS = [
     ("dump.jsonl.zst", "jsonl"), ("a.txt.ZST", "text"), ("crawl.warc.zst", "warc"), ("list.urls.zst", "urls"),
     ("list.urls.txt.gz", "urls"), ("photo.png.gz", "binary"), ("notes.zst", "sniff"),
     ("documents/000.json.gz", "json"), ("a.JSON", "json"),  # JSON Lines if the first line is an object
+    # a crawl's files that hold no page: rejected by name (read as text, they were garbage)
+    ("CC-MAIN-2024-10-00000.warc.wat.gz", "binary"), ("index.cdx", "binary"), ("index.cdxj.gz", "binary"),
+    ("crawl.wacz", "binary"),
 ]
 
 
@@ -347,6 +350,14 @@ def test_json_lines_are_known_by_their_first_line(tmp_path, name, data, expected
     assert got == expected
     if expected[0] == "Reject:not_json_lines":
         assert "JSON Lines" in out[0].detail and out[0].source.sha256 == hashlib.sha256(packed).hexdigest()
+
+
+@pytest.mark.parametrize("name, says", [("a.warc.wat.gz", "WAT"), ("index.cdxj", "CDXJ"), ("crawl.wacz", "unzip it"),
+                                        ("photo.png", "binary file type")])
+def test_a_crawl_file_that_holds_no_page_is_rejected_saying_what_to_give(tmp_path, name, says):
+    (tmp_path / name).write_bytes(b'com,example)/ 20240101000000 {"url": "http://example.com/"}\n')
+    [out] = units(tmp_path, name)
+    assert out.reason == "unsupported_format" and says in out.detail
 
 
 def test_dotted_jsonl_keys_read_nested_fields_and_jsonl_keep_carries_provenance(tmp_path):

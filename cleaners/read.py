@@ -12,10 +12,11 @@ Formats by name (each optionally compressed, `.gz` or `.zst`): `.txt` `.text` ->
 `.xhtml` -> HTML; `.jsonl` `.ndjson` -> JSONL dump (lines with `text` or `html`, plus
 `url`, `title`, `date`, `author`); `.json` -> JSONL dump if its first line is a JSON
 object (dolma's `.json.gz`), else a `not_json_lines` reject; `.warc` `.arc` -> WARC/ARC;
+`.wacz` -> the WARCs in its `archive/` folder, each a work item (`_add_wacz`);
 `.urls` `.urls.txt` -> a list of URLs to fetch. Anything else is sniffed: a first line
 that is a JSON object -> JSONL (Spark's `part-00000`), markup -> HTML, else text (binary
 garbage is then rejected by `decode`). Binary types by name (`.pdf`, `.zip`, ...) and a
-crawl's files that hold no page (`.wat`, `.cdx`, `.cdxj`, `.wacz`) are `unsupported_format`.
+crawl's files that hold no page (`.wat`, `.cdx`, `.cdxj`) are `unsupported_format`.
 """
 from __future__ import annotations
 
@@ -62,9 +63,9 @@ _NOT_PAGES = {
             "crawl's WARC or WET files",
     ".cdx": "a CDX index lists where pages lie in WARC files and holds none: give the WARC files",
     ".cdxj": "a CDXJ index lists where pages lie in WARC files and holds none: give the WARC files",
-    ".wacz": "a WACZ file (Browsertrix, ArchiveWeb.page) is a zip of WARC files, not read as one: "
-             "unzip it and give its archive/*.warc.gz files",
 }
+#: Web Archive Collection Zipped (Browsertrix, ArchiveWeb.page): WARC files in a zip.
+_WACZ = (".wacz",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +78,7 @@ class WorkItem:
     is conditional). `part`, `first_line`, `start`, `end`: one part of a big JSONL file
     (`jsonl_parts`): its index, the number of its first line, and the offsets in the
     file's content (decompressed) where its lines start and stop (None: the end).
+    `member`: a WARC file inside the WACZ file at `path`, its `uri` "<the WACZ>#<member>".
     """
 
     uri: str
@@ -91,6 +93,7 @@ class WorkItem:
     first_line: int | None = None
     start: int | None = None
     end: int | None = None
+    member: str | None = None  # a WARC inside a WACZ file (`path`): its name in the zip
 
     def to_dict(self) -> dict:
         return {k: v for k, v in ((f, getattr(self, f)) for f in self.__slots__) if v is not None}
@@ -108,8 +111,8 @@ def detect_format(name: str) -> str:
         return "warc"
     if low.endswith(_URLS):
         return "urls"
-    for suffixes, fmt in ((_TEXT, "text"), (_HTML, "html"), (_JSONL, "jsonl"), (_JSON, "json"), (_BINARY, "binary"),
-                          (tuple(_NOT_PAGES), "binary")):
+    for suffixes, fmt in ((_TEXT, "text"), (_HTML, "html"), (_JSONL, "jsonl"), (_JSON, "json"), (_WACZ, "wacz"),
+                          (_BINARY, "binary"), (tuple(_NOT_PAGES), "binary")):
         if low.endswith(suffixes):
             return fmt
     return "sniff"
@@ -239,8 +242,37 @@ def _add_file(path: Path, uri: str, cfg: ReadConfig, items, rejects) -> None:
                               "(one object a line, as .jsonl), not a JSON document spread over lines"))
         return
     item = WorkItem(uri=uri, format=fmt, path=os.path.abspath(path), sha256=digest, size=size)
+    if fmt == "wacz":
+        _add_wacz(item, items, rejects)
+        return
     split = {"jsonl": split_jsonl, "warc": split_warc}.get(fmt)
     items.extend(split(item, cfg) if split else [item])
+
+
+def _add_wacz(item: WorkItem, items, rejects) -> None:
+    """A WACZ file (WACZ 1.1: a zip whose `archive/` folder holds the crawl's WARC files)
+    as one work item per WARC in it, in the zip's order, each read as a stream (the
+    record offsets are in the WARC, as for the WARC unzipped; no parts, and damage ends
+    that WARC's reading). Its pages list and indexes are not read: the WARCs hold the pages."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(item.path) as wacz:
+            names = [info.filename for info in wacz.infolist() if not info.is_dir()
+                     and info.filename.startswith("archive/") and info.filename.lower().endswith(_WACZ_WARCS)]
+            sizes = {info.filename: info.file_size for info in wacz.infolist()}
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        rejects.append(Reject(Source(item.uri, item.sha256 or "", "wacz"), STAGE, "corrupt_zip", f"{type(exc).__name__}: {exc}"))
+        return
+    if not names:
+        rejects.append(Reject(Source(item.uri, item.sha256 or "", "wacz"), STAGE, "unsupported_format",
+                              "a WACZ file without a WARC file (.warc, .warc.gz) in its archive/ folder"))
+        return
+    items.extend(replace(item, uri=f"{item.uri}#{name}", format="warc", size=sizes[name], member=name) for name in names)
+
+
+#: The WARC files a WACZ's archive/ folder may hold (its spec: WARC, gzipped or not).
+_WACZ_WARCS = (".warc", ".warc.gz")
 
 
 def _json_lines(path: str, cfg: ReadConfig, probe: int = 1 << 20) -> bool | None:
@@ -538,6 +570,9 @@ def read_item(item: WorkItem, cfg: ReadConfig,
                       "binary file type (by name): not a text, HTML, JSONL or WARC input")
         yield Reject(Source(item.uri, item.sha256 or "", fmt), STAGE, "unsupported_format", detail)
         return
+    if item.member is not None:
+        yield from _read_zipped_warc(item, cfg, progress)
+        return
     try:
         raw, stream = open_capped(item.path, cfg, progress)
     except _CORRUPT as exc:  # unreadable, or a zstd file's dictionary frame broken
@@ -588,6 +623,21 @@ def read_item(item: WorkItem, cfg: ReadConfig,
         yield Reject(src, STAGE, "too_large", f"more than read.max_document_bytes={cfg.max_document_bytes} bytes")
     else:
         yield Document(source=src, kind=fmt, raw=data)
+
+
+def _read_zipped_warc(item: WorkItem, cfg: ReadConfig, progress: Callable[[], None] | None) -> Iterator[Document | Reject]:
+    """The units of a WARC file inside a WACZ (`_add_wacz`), read as a stream from the zip."""
+    import zipfile
+
+    from cleaners.warc import iter_warc
+
+    try:
+        with zipfile.ZipFile(item.path) as wacz, wacz.open(item.member) as member:
+            yield from iter_warc(_CappedStream(member, cfg.max_input_bytes, progress), item.uri, cfg)
+    except (zipfile.BadZipFile, KeyError) as exc:
+        yield Reject(Source(item.uri, item.sha256 or "", "warc"), STAGE, "corrupt_zip", f"{type(exc).__name__}: {exc}")
+    except (LimitExceeded, *_CORRUPT) as exc:
+        yield _failure(item, exc)
 
 
 def _is_warc_name(path: str | None) -> bool:

@@ -21,7 +21,7 @@ FORMATS = [
     ("documents/000.json.gz", "json"), ("a.JSON", "json"),  # JSON Lines if the first line is an object
     # a crawl's files that hold no page: rejected by name (read as text, they were garbage)
     ("CC-MAIN-2024-10-00000.warc.wat.gz", "binary"), ("index.cdx", "binary"), ("index.cdxj.gz", "binary"),
-    ("crawl.wacz", "binary"),
+    ("crawl.wacz", "wacz"),
 ]
 
 
@@ -352,12 +352,61 @@ def test_json_lines_are_known_by_their_first_line(tmp_path, name, data, expected
         assert "JSON Lines" in out[0].detail and out[0].source.sha256 == hashlib.sha256(packed).hexdigest()
 
 
-@pytest.mark.parametrize("name, says", [("a.warc.wat.gz", "WAT"), ("index.cdxj", "CDXJ"), ("crawl.wacz", "unzip it"),
+@pytest.mark.parametrize("name, says", [("a.warc.wat.gz", "WAT"), ("index.cdxj", "CDXJ"),
                                         ("photo.png", "binary file type")])
 def test_a_crawl_file_that_holds_no_page_is_rejected_saying_what_to_give(tmp_path, name, says):
     (tmp_path / name).write_bytes(b'com,example)/ 20240101000000 {"url": "http://example.com/"}\n')
     [out] = units(tmp_path, name)
     assert out.reason == "unsupported_format" and says in out.detail
+
+
+def _wacz(path, warcs: dict[str, bytes], stored: bool = True) -> None:
+    """A WACZ file as Browsertrix writes one: its WARCs under archive/ (stored: they are
+    gzipped already), with a pages list, an index and the package description."""
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("datapackage.json", json.dumps({"profile": "data-package", "wacz_version": "1.1.1"}))
+        z.writestr("pages/pages.jsonl", json.dumps({"format": "json-pages-1.0"}) + "\n")
+        z.writestr("indexes/index.cdx", "com,example)/ 20240101000000 {}\n")
+        for name, data in warcs.items():
+            z.writestr(name, data, compress_type=zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED)
+
+
+@pytest.mark.parametrize("stored", [True, False], ids=["stored", "deflated"])
+def test_a_wacz_is_read_as_the_warcs_in_it(tmp_path, stored):
+    """A WACZ (Browsertrix, ArchiveWeb.page) is a zip whose archive/ folder holds the
+    crawl's WARCs: each is read as that WARC is read unzipped, its units' uri
+    "<the WACZ>#archive/<warc>", their positions the record offsets in that WARC."""
+    from test_warc import build_warc
+
+    gz, plain = build_warc(True), build_warc(False)
+    _wacz(tmp_path / "crawl.wacz", {"archive/data.warc.gz": gz, "archive/more.warc": plain}, stored)
+    (tmp_path / "data.warc.gz").write_bytes(gz)
+    (tmp_path / "more.warc").write_bytes(plain)
+    out = units(tmp_path, "crawl.wacz")
+    unzipped = units(tmp_path, "data.warc.gz") + units(tmp_path, "more.warc")
+    assert [u.source.uri for u in out] == [str(tmp_path / "crawl.wacz#archive/data.warc.gz")] * 3 + [
+        str(tmp_path / "crawl.wacz#archive/more.warc")] * 3
+    assert [(type(u).__name__, u.source.position, u.source.sha256, getattr(u, "reason", None)) for u in out] == [
+        (type(u).__name__, u.source.position, u.source.sha256, getattr(u, "reason", None)) for u in unzipped]
+
+
+def test_a_broken_or_empty_wacz_is_a_reject(tmp_path):
+    from test_warc import build_warc
+
+    _wacz(tmp_path / "none.wacz", {})
+    good = tmp_path / "good.wacz"
+    _wacz(good, {"archive/data.warc.gz": build_warc(True)}, stored=False)
+    (tmp_path / "cut.wacz").write_bytes(good.read_bytes()[:-200])  # its central directory cut off
+    data = bytearray(good.read_bytes())
+    at = data.index(b"archive/data.warc.gz") + 200  # inside the deflated WARC
+    data[at:at + 40] = bytes(40)
+    (tmp_path / "damaged.wacz").write_bytes(bytes(data))
+    assert [(u.reason, "archive/" in u.detail) for u in units(tmp_path, "none.wacz")] == [("unsupported_format", True)]
+    assert [u.reason for u in units(tmp_path, "cut.wacz")] == ["corrupt_zip"]
+    damaged = units(tmp_path, "damaged.wacz")
+    assert damaged and isinstance(damaged[-1], Reject) and damaged[-1].reason in ("corrupt_zip", "corrupt_warc")
 
 
 def test_dotted_jsonl_keys_read_nested_fields_and_jsonl_keep_carries_provenance(tmp_path):

@@ -243,17 +243,17 @@ def _add_file(path: Path, uri: str, cfg: ReadConfig, items, rejects) -> None:
         return
     item = WorkItem(uri=uri, format=fmt, path=os.path.abspath(path), sha256=digest, size=size)
     if fmt == "wacz":
-        _add_wacz(item, items, rejects)
+        _add_wacz(item, cfg, items, rejects)
         return
     split = {"jsonl": split_jsonl, "warc": split_warc}.get(fmt)
     items.extend(split(item, cfg) if split else [item])
 
 
-def _add_wacz(item: WorkItem, items, rejects) -> None:
+def _add_wacz(item: WorkItem, cfg: ReadConfig, items, rejects) -> None:
     """A WACZ file (WACZ 1.1: a zip whose `archive/` folder holds the crawl's WARC files)
-    as one work item per WARC in it, in the zip's order, each read as a stream (the
-    record offsets are in the WARC, as for the WARC unzipped; no parts, and damage ends
-    that WARC's reading). Its pages list and indexes are not read: the WARCs hold the pages."""
+    as work items of the WARCs in it, in the zip's order, each read as that WARC is
+    (`_read_zipped_warc`), its record offsets in it. Its pages list and indexes are not
+    read: the WARCs hold the pages."""
     import zipfile
 
     try:
@@ -268,7 +268,8 @@ def _add_wacz(item: WorkItem, items, rejects) -> None:
         rejects.append(Reject(Source(item.uri, item.sha256 or "", "wacz"), STAGE, "unsupported_format",
                               "a WACZ file without a WARC file (.warc, .warc.gz) in its archive/ folder"))
         return
-    items.extend(replace(item, uri=f"{item.uri}#{name}", format="warc", size=sizes[name], member=name) for name in names)
+    for name in names:
+        items.extend(split_warc(replace(item, uri=f"{item.uri}#{name}", format="warc", size=sizes[name], member=name), cfg))
 
 
 #: The WARC files a WACZ's archive/ folder may hold (its spec: WARC, gzipped or not).
@@ -352,18 +353,28 @@ def split_warc(item: WorkItem, cfg: ReadConfig) -> list[WorkItem]:
     every multiple of the part size (`warc.Records.next`). Parts read the same records,
     offsets and ids as one read. A WARC compressed whole has no record to cut at and
     stays whole; so do ARC files."""
+    import zipfile
+
     from cleaners.warc import members_of
 
-    if not _is_warc_name(item.path) or item.size <= cfg.warc_part_bytes:
+    name = item.member or item.path
+    if not _is_warc_name(name) or item.size <= cfg.warc_part_bytes:
         return [item]
     n = -(-item.size // cfg.warc_part_bytes)
     try:
-        with open(item.path, "rb") as f:
-            members = members_of(item.path, f)
-            if not warc_offsets_in_file(item.path, f, members):
+        if item.member is not None:  # a WARC in a WACZ: in parts if stored uncompressed in the zip
+            span = zip_span(item.path, item.member)
+            if span is None:
+                return [item]
+            f: BinaryIO = _Slice(open(item.path, "rb"), *span)
+        else:
+            f = open(item.path, "rb")
+        with f:
+            members = members_of(name, f)
+            if not warc_offsets_in_file(name, f, members):
                 return [item]
             cuts = {members.next(k * item.size // n) for k in range(1, n)}
-    except (OSError, zstd.ZstdError):
+    except (OSError, zstd.ZstdError, zipfile.BadZipFile, KeyError):
         return [item]  # read whole: reading it finds the same fault, and rejects it
     starts = [0, *sorted(c for c in cuts if c is not None)]  # a record bigger than a part: one cut
     if len(starts) == 1:
@@ -580,22 +591,7 @@ def read_item(item: WorkItem, cfg: ReadConfig,
         return
     with raw:
         if fmt == "warc":
-            from cleaners.warc import iter_warc, members_of
-
-            try:
-                capped = _CappedStream(raw, cfg.max_input_bytes, progress)
-                members = members_of(item.path, raw, lambda offset: setattr(capped, "count", offset))  # ARC: None
-                if not warc_offsets_in_file(item.path, raw, members):
-                    yield from iter_warc(stream, item.uri, cfg)  # offsets in the content
-                    return
-                # a part (`split_warc`, WARC names only) starts at its first record; the first
-                # part, or the whole file, after a zstd WARC's dictionary frame
-                start = item.start or (members.first() if members is not None else 0)
-                if members is not None:
-                    members.seek(start)
-                yield from iter_warc(capped, item.uri, cfg, start, item.end, members)
-            except (LimitExceeded, *_CORRUPT) as exc:  # iter_warc rejects what it can itself
-                yield _failure(item, exc)
+            yield from _read_warc(item, item.path, raw, stream, cfg, progress)
             return
         if fmt == "jsonl":
             try:
@@ -625,19 +621,118 @@ def read_item(item: WorkItem, cfg: ReadConfig,
         yield Document(source=src, kind=fmt, raw=data)
 
 
+def _read_warc(item: WorkItem, name: str, raw: BinaryIO, stream: "_CappedStream", cfg: ReadConfig,
+               progress: Callable[[], None] | None) -> Iterator[Document | Reject]:
+    """The units of a WARC (or ARC) file: `raw` its bytes, `stream` its content (the same,
+    decompressed if `name` says it is compressed)."""
+    from cleaners.warc import iter_warc, members_of
+
+    try:
+        capped = _CappedStream(raw, cfg.max_input_bytes, progress)
+        members = members_of(name, raw, lambda offset: setattr(capped, "count", offset))  # ARC: None
+        if not warc_offsets_in_file(name, raw, members):
+            yield from iter_warc(stream, item.uri, cfg)  # offsets in the content
+            return
+        # a part (`split_warc`, WARC names only) starts at its first record; the first
+        # part, or the whole file, after a zstd WARC's dictionary frame
+        start = item.start or (members.first() if members is not None else 0)
+        if members is not None:
+            members.seek(start)
+        yield from iter_warc(capped, item.uri, cfg, start, item.end, members)
+    except (LimitExceeded, *_CORRUPT) as exc:  # iter_warc rejects what it can itself
+        yield _failure(item, exc)
+
+
 def _read_zipped_warc(item: WorkItem, cfg: ReadConfig, progress: Callable[[], None] | None) -> Iterator[Document | Reject]:
-    """The units of a WARC file inside a WACZ (`_add_wacz`), read as a stream from the zip."""
+    """The units of a WARC file inside a WACZ (`_add_wacz`). Stored in the zip (as WACZ
+    writers store them: they are gzipped already), it is read as a file of its own, a
+    slice of the WACZ (`_Slice`): in parts, and on past damage, as a WARC file is.
+    Deflated in the zip, it is read as a stream: whole, to its first damage."""
     import zipfile
 
     from cleaners.warc import iter_warc
 
+    def corrupt(exc: BaseException) -> Reject:
+        return Reject(Source(item.uri, item.sha256 or "", "warc"), STAGE, "corrupt_zip", f"{type(exc).__name__}: {exc}")
+
     try:
-        with zipfile.ZipFile(item.path) as wacz, wacz.open(item.member) as member:
-            yield from iter_warc(_CappedStream(member, cfg.max_input_bytes, progress), item.uri, cfg)
+        span = zip_span(item.path, item.member)
+        if span is None:
+            with zipfile.ZipFile(item.path) as wacz, wacz.open(item.member) as member:
+                yield from iter_warc(_CappedStream(member, cfg.max_input_bytes, progress), item.uri, cfg)
+            return
+        with _Slice(open(item.path, "rb"), *span) as raw:
+            packed = compression(item.member)
+            cap = max(cfg.max_decompressed_bytes, int(cfg.max_expansion * span[1])) if packed else cfg.max_input_bytes
+            stream = _CappedStream(_decompressed(raw, packed) if packed else raw, cap, progress)
+            yield from _read_warc(item, item.member, raw, stream, cfg, progress)
     except (zipfile.BadZipFile, KeyError) as exc:
-        yield Reject(Source(item.uri, item.sha256 or "", "warc"), STAGE, "corrupt_zip", f"{type(exc).__name__}: {exc}")
+        yield corrupt(exc)
     except (LimitExceeded, *_CORRUPT) as exc:
         yield _failure(item, exc)
+
+
+def zip_span(path: str, member: str) -> tuple[int, int] | None:
+    """(where its bytes start in the zip file, how many) of a member stored uncompressed,
+    or None if it is compressed in the zip. Raises BadZipFile, KeyError."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        info = z.getinfo(member)
+        if info.compress_type != zipfile.ZIP_STORED:
+            return None
+        with open(path, "rb") as f:
+            f.seek(info.header_offset)
+            local = f.read(30)
+    if len(local) < 30 or not local.startswith(b"PK\x03\x04"):
+        raise zipfile.BadZipFile(f"no local header for {member} at byte {info.header_offset}")
+    name_len, extra_len = int.from_bytes(local[26:28], "little"), int.from_bytes(local[28:30], "little")
+    return info.header_offset + 30 + name_len + extra_len, info.compress_size
+
+
+class _Slice:
+    """Bytes [start, start + length) of the file `f`, as a file of their own (a WARC stored
+    in a zip): read, seek and tell within them; `length` is their size."""
+
+    def __init__(self, f: BinaryIO, start: int, length: int) -> None:
+        self.f, self.start, self.length, self.pos = f, start, length, 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        left = self.length - self.pos
+        size = left if size is None or size < 0 else min(size, left)
+        if size <= 0:
+            return b""
+        self.f.seek(self.start + self.pos)
+        data = self.f.read(size)
+        self.pos += len(data)
+        return data
+
+    def readinto(self, buffer) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        self.pos = max(0, offset + {os.SEEK_SET: 0, os.SEEK_CUR: self.pos, os.SEEK_END: self.length}[whence])
+        return self.pos
+
+    def tell(self) -> int:
+        return self.pos
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        self.f.close()
+
+    def __enter__(self) -> "_Slice":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 def _is_warc_name(path: str | None) -> bool:

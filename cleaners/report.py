@@ -312,8 +312,15 @@ def _find_records(out: Path, corpus: dict[str, Any], run_ids: set[str], ids: set
 
 def _same_source(uri: str, key: str) -> bool:
     """Whether a unit's source uri is the one asked for: equal, or the same path written
-    another way ("./seeds/a.txt", "seeds//a.txt")."""
-    return uri == key or ("://" not in key and os.path.normpath(uri) == os.path.normpath(key))
+    another way ("./seeds/a.txt", "seeds//a.txt"); a WACZ's units ("crawl.wacz#archive/
+    data.warc.gz") are the WACZ's too."""
+    if uri == key:
+        return True
+    if "://" in key:
+        return False
+    wacz = uri.split("#", 1)[0] if "#" in uri else None
+    return os.path.normpath(uri) == os.path.normpath(key) or (
+        wacz is not None and wacz.lower().endswith(".wacz") and os.path.normpath(wacz) == os.path.normpath(key))
 
 
 def explain(out: Path, key: str) -> dict[str, Any]:

@@ -252,7 +252,9 @@ class Records:
         self.moved(offset)
 
     def size(self) -> int:
-        return os.fstat(self.f.fileno()).st_size
+        """The file's size (a slice of a file, a WARC stored in a zip, says its `length`)."""
+        length = getattr(self.f, "length", None)
+        return length if length is not None else os.fstat(self.f.fileno()).st_size
 
     def first(self) -> int:
         """Where the first record starts."""

@@ -392,6 +392,35 @@ def test_a_wacz_is_read_as_the_warcs_in_it(tmp_path, stored):
         (type(u).__name__, u.source.position, u.source.sha256, getattr(u, "reason", None)) for u in unzipped]
 
 
+@pytest.mark.parametrize("pack", ["gz", "plain"])
+def test_a_big_warc_stored_in_a_wacz_is_read_in_parts_and_on_past_damage(tmp_path, pack):
+    """A WARC stored uncompressed in the zip (as WACZ writers store their .warc.gz) is a
+    slice of the WACZ file, read as a WARC file is: cut in parts at planning, and read on
+    at the next record after a damaged one; the same units, in one read as in parts."""
+    from test_warc import big_warc, outcomes, packed_offsets, per_record
+
+    from cleaners.read import split_warc
+
+    plain = big_warc(5, n=60, gz=False)
+    data = bytearray(per_record(plain, pack))
+    _, off, length = [r for r in packed_offsets(plain, pack) if r[0] == "response"][7]
+    data[off + length // 2: off + length // 2 + 16] = bytes(16)  # a damaged record
+    name = "archive/data.warc.gz" if pack == "gz" else "archive/data.warc"
+    _wacz(tmp_path / "crawl.wacz", {name: bytes(data)})
+    (tmp_path / name.split("/")[1]).write_bytes(bytes(data))
+    whole = units(tmp_path, "crawl.wacz")
+    cfg = ReadConfig.model_construct(**{**ReadConfig().model_dump(), "warc_part_bytes": 4000})
+    items, _ = plan_inputs([str(tmp_path / "crawl.wacz")], cfg)
+    assert len(items) > 5 and all(i.member == name for i in items)
+    assert outcomes(units(tmp_path, "crawl.wacz", cfg=cfg)) == outcomes(whole)
+    unzipped = units(tmp_path, name.split("/")[1])
+    assert [(type(u).__name__, u.source.position, getattr(u, "reason", None)) for u in whole] == [
+        (type(u).__name__, u.source.position, getattr(u, "reason", None)) for u in unzipped]
+    assert any(getattr(u, "reason", None) == "corrupt_warc" for u in whole)
+    assert [u.source.position for u in whole if isinstance(u, Reject) and u.reason == "corrupt_warc"] == [off]
+    assert whole[-1].source.position > off  # read on past the damage
+
+
 def test_a_broken_or_empty_wacz_is_a_reject(tmp_path):
     from test_warc import build_warc
 

@@ -533,3 +533,25 @@ def test_explain_rereads_a_jsonl_text_where_the_run_read_it(tmp_path, text_key, 
         embedded = build_report_data(Path("out"))["originals"]
     assert ("Cookie Settings", "boilerplate:cookie") in [tuple(x) for x in info["lines"]]
     assert "Cookie Settings" in embedded[rec["id"]]["lines"]
+
+
+def test_explain_a_wacz_lists_the_units_of_the_warcs_in_it(tmp_path):
+    """`docprep explain OUT crawl.wacz`: the units of every WARC in the WACZ (their uri is
+    "crawl.wacz#archive/<warc>"), as for any source of several units."""
+    import contextlib
+    import zipfile
+
+    from test_warc import build_warc
+
+    from cleaners.pipeline import run
+    from cleaners.report import explain
+
+    (tmp_path / "in").mkdir()
+    with zipfile.ZipFile(tmp_path / "in" / "crawl.wacz", "w") as z:
+        z.writestr("archive/a.warc.gz", build_warc(True))
+        z.writestr("archive/b.warc", build_warc(False))
+    with contextlib.chdir(tmp_path):
+        run(["in"], "out", workers=0)
+        info = explain(Path("out"), "in/crawl.wacz")
+        one = explain(Path("out"), "in/crawl.wacz#archive/b.warc")
+    assert len(info["units"]) == 6 and len(one["units"]) == 3

@@ -262,14 +262,19 @@ def _add_wacz(item: WorkItem, cfg: ReadConfig, items, rejects) -> None:
                      and info.filename.startswith("archive/") and info.filename.lower().endswith(_WACZ_WARCS)]
             sizes = {info.filename: info.file_size for info in wacz.infolist()}
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        rejects.append(Reject(Source(item.uri, item.sha256 or "", "wacz"), STAGE, "corrupt_zip", f"{type(exc).__name__}: {exc}"))
+        rejects.append(_corrupt_zip(item, "wacz", exc))
         return
     if not names:
         rejects.append(Reject(Source(item.uri, item.sha256 or "", "wacz"), STAGE, "unsupported_format",
                               "a WACZ file without a WARC file (.warc, .warc.gz) in its archive/ folder"))
         return
     for name in names:
-        items.extend(split_warc(replace(item, uri=f"{item.uri}#{name}", format="warc", size=sizes[name], member=name), cfg))
+        warc = replace(item, uri=f"{item.uri}#{name}", format="warc", size=sizes[name], member=name)
+        items.extend(split_warc(warc, cfg))
+
+
+def _corrupt_zip(item: WorkItem, fmt: str, exc: BaseException) -> Reject:
+    return Reject(Source(item.uri, item.sha256 or "", fmt), STAGE, "corrupt_zip", f"{type(exc).__name__}: {exc}")
 
 
 #: The WARC files a WACZ's archive/ folder may hold (its spec: WARC, gzipped or not).
@@ -643,7 +648,8 @@ def _read_warc(item: WorkItem, name: str, raw: BinaryIO, stream: "_CappedStream"
         yield _failure(item, exc)
 
 
-def _read_zipped_warc(item: WorkItem, cfg: ReadConfig, progress: Callable[[], None] | None) -> Iterator[Document | Reject]:
+def _read_zipped_warc(item: WorkItem, cfg: ReadConfig,
+                      progress: Callable[[], None] | None) -> Iterator[Document | Reject]:
     """The units of a WARC file inside a WACZ (`_add_wacz`). Stored in the zip (as WACZ
     writers store them: they are gzipped already), it is read as a file of its own, a
     slice of the WACZ (`_Slice`): in parts, and on past damage, as a WARC file is.
@@ -651,9 +657,6 @@ def _read_zipped_warc(item: WorkItem, cfg: ReadConfig, progress: Callable[[], No
     import zipfile
 
     from cleaners.warc import iter_warc
-
-    def corrupt(exc: BaseException) -> Reject:
-        return Reject(Source(item.uri, item.sha256 or "", "warc"), STAGE, "corrupt_zip", f"{type(exc).__name__}: {exc}")
 
     try:
         span = zip_span(item.path, item.member)
@@ -667,7 +670,7 @@ def _read_zipped_warc(item: WorkItem, cfg: ReadConfig, progress: Callable[[], No
             stream = _CappedStream(_decompressed(raw, packed) if packed else raw, cap, progress)
             yield from _read_warc(item, item.member, raw, stream, cfg, progress)
     except (zipfile.BadZipFile, KeyError) as exc:
-        yield corrupt(exc)
+        yield _corrupt_zip(item, "warc", exc)
     except (LimitExceeded, *_CORRUPT) as exc:
         yield _failure(item, exc)
 

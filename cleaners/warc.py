@@ -14,7 +14,9 @@ broken record) and ends there, every record before it still out; a plain WARC, o
 compressed a record at a time, goes on at the next record.
 
 Reasons: `not_html` (the payload is not `text/html` / `application/xhtml+xml`, or the
-record has no HTTP headers), `http_<status>` (a non-2xx response: an error page or a
+record has no HTTP headers; a response with no Content-Type, or a generic one, is a page
+if the crawler identified it as one, WARC-Identified-Payload-Type, or, failing that, its
+body starts as one: its source's `html_by` says which), `http_<status>` (a non-2xx response: an error page or a
 redirect stub is not an article), `too_large` (body over `ReadConfig.max_document_bytes`),
 `unsupported_encoding` (a body compressed as no decoder here knows: HTTP Content-Encoding
 other than gzip, x-gzip, deflate, br, zstd), `corrupt_encoding` (a body that does not
@@ -74,13 +76,17 @@ from warcio.statusandheaders import StatusAndHeadersParserException
 from warcio.timeutils import timestamp_to_iso_date
 
 from cleaners.config import ReadConfig
-from cleaners.read import _uncompressed_name, compression, zstd, zstd_dictionary
+from cleaners.read import _uncompressed_name, compression, sniff_format, zstd, zstd_dictionary
 from cleaners.record import Document, Reject, Source, document_id, sha256_hex
 
 STAGE = "read"
 
 #: HTTP media types whose payload is a page `extract` can handle.
 HTML_MEDIA_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+
+#: HTTP media types that say nothing of what a body is (and no Content-Type at all): a
+#: response of such a type is a page if it reads as one (`_read_response`).
+UNDECLARED_TYPES = frozenset({None, "application/octet-stream"})
 
 #: docprep's WARC headers on records written by `fetch_to_warc`.
 REQUESTED_URI_HEADER = "WARC-Docprep-Requested-URI"
@@ -757,10 +763,17 @@ def _read_response(record: ArcWarcRecord, uri: str, position: int | None, cfg: R
     status = facts.get("http_status")
     html = record.http_headers is not None and is_html(content_type)
     ok = status is not None and 200 <= status < 300
+    # A page whose server names no type for it, or a generic one: the crawler's own finding
+    # (Common Crawl's WARC-Identified-Payload-Type), else the body's first bytes, tell.
+    undeclared = record.http_headers is not None and parse_content_type(content_type)[0] in UNDECLARED_TYPES
 
     # Read the body only when it may become a document; otherwise hash it in passing.
     limit = cfg.max_document_bytes
-    body, digest, size, decoding = _read_body(record, keep=html and ok, limit=limit)
+    body, digest, size, decoding = _read_body(record, keep=(html or undeclared) and ok, limit=limit)
+    if undeclared and ok:
+        identified = record.rec_headers.get_header("WARC-Identified-Payload-Type")
+        if (is_html(identified) if identified else size <= limit and sniff_format(body) == "html"):
+            html, facts["html_by"] = True, "WARC-Identified-Payload-Type" if identified else "sniffed"
     coding = record.http_headers.get_header("Content-Encoding") if record.http_headers else None
     if decoding == "stopped" and size <= limit:
         # The compressed body stops decoding before its end: the server's stream was cut
@@ -771,7 +784,8 @@ def _read_response(record: ArcWarcRecord, uri: str, position: int | None, cfg: R
     if record.http_headers is None:
         return _reject(source, "not_html", f"response record without HTTP headers ({record.content_type or 'no content type'})")
     if not html:
-        return _reject(source, "not_html", f"HTTP Content-Type is {content_type or 'missing'}, not HTML")
+        return _reject(source, "not_html", f"HTTP Content-Type is {content_type or 'missing'}, not HTML"
+                       + (" (nor does the body start as a page)" if undeclared and ok else ""))
     if not ok:
         return _reject(source, f"http_{status}", f"HTTP status {record.http_headers.statusline!r}: not a page")
     if size > limit:

@@ -221,6 +221,32 @@ def test_an_html_resource_record_is_a_page_and_other_resources_are_not_units():
     assert out[0].source.get("target_uri") == "http://example.com/page.html" and out[0].source.sha256 == sha256_hex(PAGE)
 
 
+#: A response whose server named no type for it, or a generic one: (Content-Type, the
+#: crawler's WARC-Identified-Payload-Type, body, what it reads as: "sniffed",
+#: "WARC-Identified-Payload-Type" (a page, and how it was known), or None (not_html)).
+UNDECLARED = [
+    (None, None, PAGE, "sniffed"),
+    ("application/octet-stream", None, b"\n  <!DOCTYPE html>" + PAGE, "sniffed"),
+    (None, None, b"\x00\x01\x00\x00 a font", None),
+    (None, "text/html", b"Hello, a page the crawler found to be HTML", "WARC-Identified-Payload-Type"),
+    ("application/octet-stream", "application/pdf", PAGE, None),  # the crawler's finding wins
+    ("text/plain", None, PAGE, None),  # a declared type is taken at its word
+]
+
+
+@pytest.mark.parametrize("content_type, identified, body, html_by", UNDECLARED)
+def test_a_page_served_without_a_type_is_known_by_what_it_is(content_type, identified, body, html_by):
+    buf = io.BytesIO()
+    w = WARCWriter(buf, gzip=True)
+    w.write_record(_response(w, "http://example.com/x", body, content_type=content_type,
+                             warc_headers={"WARC-Identified-Payload-Type": identified} if identified else None))
+    (out,) = read(buf.getvalue())
+    if html_by:
+        assert isinstance(out, Document) and out.raw == body and out.source.get("html_by") == html_by
+    else:
+        assert out.reason == "not_html" and out.source.get("html_by") is None
+
+
 def test_error_status_is_rejected():
     buf = io.BytesIO()
     w = WARCWriter(buf, gzip=False)

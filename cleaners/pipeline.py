@@ -42,7 +42,7 @@ from cleaners.errors import AccountingError, ConfigError, OutputError
 from cleaners.extract import extract
 from cleaners.language import language
 from cleaners.quality import judge
-from cleaners.read import WorkItem, plan_inputs, read_item
+from cleaners.read import WorkItem, nothing_read, plan_inputs, read_item
 from cleaners.record import Document, Reject, Source
 from cleaners.repair import repair
 from cleaners.write import AtomicLines, ShardWriter, atomic_write_json, json_line, remove_unlisted_shards, to_record
@@ -212,7 +212,12 @@ def iter_units(batch: Batch, cfg: Config, fetching: Callable[[], None] | None = 
         if pending_urls:
             yield from _fetch_units(pending_urls, cfg, batch, item.uri, fetching)
             pending_urls = []
-        yield from read_item(item, cfg.read, reading)
+        units = 0
+        for unit in read_item(item, cfg.read, reading):
+            units += 1
+            yield unit
+        if not units and item.part is None:  # a part of a file may hold nothing; the file is not judged
+            yield nothing_read(item)
     if pending_urls:
         yield from _fetch_units(pending_urls, cfg, batch, "end", fetching)
 

@@ -626,6 +626,18 @@ def read_item(item: WorkItem, cfg: ReadConfig,
         yield Document(source=src, kind=fmt, raw=data)
 
 
+def nothing_read(item: WorkItem) -> Reject:
+    """What a file that gave no unit at all becomes, so that it leaves a line in the
+    rejects: a WARC with no page in it (requests, revisits, metadata, a crawler's logs
+    only), a JSONL file of blank lines. (Each other kind of file gives a unit or a reject
+    of its own. A file read in parts is not judged so: a part may hold nothing.)"""
+    why = {"warc": ("no_pages", "the archive holds no page: no response, HTML resource or text conversion record "
+                                "(only requests, revisits, metadata, a crawler's logs...)"),
+           "jsonl": ("empty", "every line of the file is blank")}
+    reason, detail = why.get(item.format, ("empty", "the file gave nothing to read"))
+    return Reject(Source(item.uri, item.sha256 or "", item.format), STAGE, reason, detail)
+
+
 def _read_warc(item: WorkItem, name: str, raw: BinaryIO, stream: "_CappedStream", cfg: ReadConfig,
                progress: Callable[[], None] | None) -> Iterator[Document | Reject]:
     """The units of a WARC (or ARC) file: `raw` its bytes, `stream` its content (the same,

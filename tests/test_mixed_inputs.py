@@ -316,3 +316,29 @@ def test_declared_languages_may_spare_the_cleaning(tmp_path):
     off = run([str(tmp_path / "c.warc.wet.gz")], tmp_path / "off", Config().with_overrides(language={"keep": ["en"]}),
               workers=0)
     assert off["counts"]["records"] == 5  # the seeds are English, whatever was declared
+
+
+def test_a_file_that_gives_nothing_to_read_leaves_a_reject(tmp_path):
+    """Every input ends as records or reject lines: a WARC with no page in it (a crawler's
+    requests and metadata only, as wget's -meta.warc.gz) is a no_pages reject, a JSONL
+    file of blank lines an empty one. Before, such a file left no line anywhere but the
+    manifest's input list ("0 inputs = 0 kept + 0 rejected")."""
+    import io
+
+    from test_warc import WARCWriter as FixedWARCWriter, _request
+
+    src = tmp_path / "in"
+    src.mkdir()
+    buf = io.BytesIO()
+    w = FixedWARCWriter(buf, gzip=True)
+    w.write_record(w.create_warcinfo_record("crawl-meta.warc.gz", {"software": "tests"}))
+    w.write_record(_request(w, "http://example.com/"))
+    w.write_record(w.create_warc_record("metadata://crawler/log", "resource", payload=io.BytesIO(b"GET /\n"),
+                                        warc_content_type="text/plain"))
+    (src / "crawl-meta.warc.gz").write_bytes(buf.getvalue())
+    (src / "blank.jsonl").write_text("\n   \n\n")
+    manifest = run([str(src)], tmp_path / "out", workers=0)
+    rejects = [json.loads(line) for line in open(tmp_path / "out" / "rejects.jsonl")]
+    assert [(r["source"]["uri"].rsplit("/", 1)[1], r["stage"], r["reason"]) for r in rejects] == [
+        ("blank.jsonl", "read", "empty"), ("crawl-meta.warc.gz", "read", "no_pages")]
+    assert manifest["counts"]["inputs"] == 2 and manifest["counts"]["rejects"] == 2

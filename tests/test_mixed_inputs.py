@@ -323,19 +323,11 @@ def test_a_file_that_gives_nothing_to_read_leaves_a_reject(tmp_path):
     requests and metadata only, as wget's -meta.warc.gz) is a no_pages reject, a JSONL
     file of blank lines an empty one. Before, such a file left no line anywhere but the
     manifest's input list ("0 inputs = 0 kept + 0 rejected")."""
-    import io
-
-    from test_warc import WARCWriter as FixedWARCWriter, _request
+    from test_warc import no_page_warc
 
     src = tmp_path / "in"
     src.mkdir()
-    buf = io.BytesIO()
-    w = FixedWARCWriter(buf, gzip=True)
-    w.write_record(w.create_warcinfo_record("crawl-meta.warc.gz", {"software": "tests"}))
-    w.write_record(_request(w, "http://example.com/"))
-    w.write_record(w.create_warc_record("metadata://crawler/log", "resource", payload=io.BytesIO(b"GET /\n"),
-                                        warc_content_type="text/plain"))
-    (src / "crawl-meta.warc.gz").write_bytes(buf.getvalue())
+    (src / "crawl-meta.warc.gz").write_bytes(no_page_warc())
     (src / "blank.jsonl").write_text("\n   \n\n")
     manifest = run([str(src)], tmp_path / "out", workers=0)
     rejects = [json.loads(line) for line in open(tmp_path / "out" / "rejects.jsonl")]

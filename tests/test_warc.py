@@ -188,14 +188,21 @@ def test_non_html_response_is_rejected_with_its_position():
     assert rej.id is not None
 
 
-def test_non_response_records_are_not_units():
+def no_page_warc() -> bytes:
+    """A gzip WARC with no page in it: warcinfo, a request, metadata, a crawler's log."""
     buf = io.BytesIO()
     w = WARCWriter(buf, gzip=True)
     w.write_record(w.create_warcinfo_record("x.warc", {"software": "tests"}))
     w.write_record(_request(w, "http://example.com/"))
     w.write_record(w.create_warc_record("http://example.com/", "metadata", payload=io.BytesIO(b"a: b\r\n"),
                                         warc_content_type="application/warc-fields"))
-    assert read(buf.getvalue()) == []
+    w.write_record(w.create_warc_record("metadata://crawler/log", "resource", payload=io.BytesIO(b"GET /\n"),
+                                        warc_content_type="text/plain"))
+    return buf.getvalue()
+
+
+def test_non_response_records_are_not_units():
+    assert read(no_page_warc()) == []
 
 
 def test_an_html_resource_record_is_a_page_and_other_resources_are_not_units():

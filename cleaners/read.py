@@ -258,18 +258,17 @@ def _add_wacz(item: WorkItem, cfg: ReadConfig, items, rejects) -> None:
 
     try:
         with zipfile.ZipFile(item.path) as wacz:
-            names = [info.filename for info in wacz.infolist() if not info.is_dir()
+            warcs = [info for info in wacz.infolist() if not info.is_dir()
                      and info.filename.startswith("archive/") and info.filename.lower().endswith(_WACZ_WARCS)]
-            sizes = {info.filename: info.file_size for info in wacz.infolist()}
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
         rejects.append(_corrupt_zip(item, "wacz", exc))
         return
-    if not names:
+    if not warcs:
         rejects.append(Reject(Source(item.uri, item.sha256 or "", "wacz"), STAGE, "unsupported_format",
                               "a WACZ file without a WARC file (.warc, .warc.gz) in its archive/ folder"))
         return
-    for name in names:
-        warc = replace(item, uri=f"{item.uri}#{name}", format="warc", size=sizes[name], member=name)
+    for info in warcs:
+        warc = replace(item, uri=f"{item.uri}#{info.filename}", format="warc", size=info.file_size, member=info.filename)
         items.extend(split_warc(warc, cfg))
 
 
@@ -367,13 +366,9 @@ def split_warc(item: WorkItem, cfg: ReadConfig) -> list[WorkItem]:
         return [item]
     n = -(-item.size // cfg.warc_part_bytes)
     try:
-        if item.member is not None:  # a WARC in a WACZ: in parts if stored uncompressed in the zip
-            span = zip_span(item.path, item.member)
-            if span is None:
-                return [item]
-            f: BinaryIO = _Slice(open(item.path, "rb"), *span)
-        else:
-            f = open(item.path, "rb")
+        f = open(item.path, "rb") if item.member is None else _stored_member(item)
+        if f is None:  # a WARC deflated in a WACZ: read as a stream, whole
+            return [item]
         with f:
             members = members_of(name, f)
             if not warc_offsets_in_file(name, f, members):
@@ -495,16 +490,22 @@ def open_capped(path: str, cfg: ReadConfig, progress: Callable[[], None] | None 
     more; else the file's bytes, capped at read.max_input_bytes. `progress`: see
     `_CappedStream`."""
     raw = open(path, "rb")
-    packed = compression(path)
-    if packed is None:
-        return raw, _CappedStream(raw, cfg.max_input_bytes, progress)
     try:
-        cap = max(cfg.max_decompressed_bytes, int(cfg.max_expansion * os.fstat(raw.fileno()).st_size))
-        stream = _decompressed(raw, packed)
+        return raw, capped_content(raw, path, lambda: os.fstat(raw.fileno()).st_size, cfg, progress)
     except BaseException:
         raw.close()
         raise
-    return raw, _CappedStream(stream, cap, progress)
+
+
+def capped_content(raw: BinaryIO, name: str, size: Callable[[], int], cfg: ReadConfig,
+                   progress: Callable[[], None] | None = None) -> "_CappedStream":
+    """The content of the open file `raw`, named `name`, as `open_capped` gives it (`size`:
+    the file's size, asked only of a compressed one)."""
+    packed = compression(name)
+    if packed is None:
+        return _CappedStream(raw, cfg.max_input_bytes, progress)
+    cap = max(cfg.max_decompressed_bytes, int(cfg.max_expansion * size()))
+    return _CappedStream(_decompressed(raw, packed), cap, progress)
 
 
 def compression(path: str | None) -> str | None:
@@ -671,20 +672,25 @@ def _read_zipped_warc(item: WorkItem, cfg: ReadConfig,
     from cleaners.warc import iter_warc
 
     try:
-        span = zip_span(item.path, item.member)
-        if span is None:
+        raw = _stored_member(item)
+        if raw is None:
             with zipfile.ZipFile(item.path) as wacz, wacz.open(item.member) as member:
                 yield from iter_warc(_CappedStream(member, cfg.max_input_bytes, progress), item.uri, cfg)
             return
-        with _Slice(open(item.path, "rb"), *span) as raw:
-            packed = compression(item.member)
-            cap = max(cfg.max_decompressed_bytes, int(cfg.max_expansion * span[1])) if packed else cfg.max_input_bytes
-            stream = _CappedStream(_decompressed(raw, packed) if packed else raw, cap, progress)
+        with raw:
+            stream = capped_content(raw, item.member, lambda: raw.length, cfg, progress)
             yield from _read_warc(item, item.member, raw, stream, cfg, progress)
     except (zipfile.BadZipFile, KeyError) as exc:
         yield _corrupt_zip(item, "warc", exc)
     except (LimitExceeded, *_CORRUPT) as exc:
         yield _failure(item, exc)
+
+
+def _stored_member(item: WorkItem) -> "_Slice | None":
+    """The WARC `item.member` of the WACZ at `item.path`, open as a file of its own if it is
+    stored uncompressed in the zip, else None. Raises BadZipFile, KeyError, OSError."""
+    span = zip_span(item.path, item.member)
+    return None if span is None else _Slice(open(item.path, "rb"), *span)
 
 
 def zip_span(path: str, member: str) -> tuple[int, int] | None:

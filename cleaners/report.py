@@ -377,10 +377,8 @@ def _explain_record(out: Path, record: dict[str, Any]) -> dict[str, Any]:
               "lang": record.get("lang"), "date": record.get("date"), "url": record.get("url"),
               "chars": len(record.get("text", "")), "provenance": record.get("provenance", {})}
     if row["method"] == "textdump":
-        run_id = str(record.get("provenance", {}).get("run_id"))
-        run = out / "runs" / run_id / "manifest.json"
-        config = _read_json(run).get("config") if run.exists() else _read_json(out / "manifest.json").get("config")
-        original = load_originals([row], out, _text_key(config)).get(record["id"], {})
+        _, run = load_run_manifest(out, record.get("provenance", {}).get("run_id"))
+        original = load_originals([row], out, _text_key(run.get("config"))).get(record["id"], {})
         if "lines" in original:
             removed = {k: reason for first, last, reason in row["removed"] for k in range(first, last + 1)}
             result["lines"] = [[line, removed.get(k, "kept" if line.strip() else "")]

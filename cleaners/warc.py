@@ -374,7 +374,7 @@ class GzipMembers(_Compressed):
     """A gzip WARC: a gzip member per record, as every crawler writes them."""
 
     MAGIC = b"\x1f\x8b\x08"  # gzip, deflate
-    #: Far more than the 8 bytes of output needed (deflate's output starts at once).
+    #: Far more than the 9 bytes of output needed (deflate's output starts at once).
     PROBE = 4096
 
     def decompressor(self) -> Any:

@@ -45,7 +45,8 @@ from cleaners.quality import judge
 from cleaners.read import WorkItem, nothing_read, plan_inputs, read_item
 from cleaners.record import Document, Reject, Source
 from cleaners.repair import repair
-from cleaners.write import AtomicLines, ShardWriter, atomic_write_json, json_line, remove_unlisted_shards, to_record
+from cleaners.write import (AtomicLines, ShardWriter, atomic_write_json, json_line, orphaned_temporary,
+                            remove_unlisted_shards, to_record)
 
 #: Per-document steps in order: (name, function of (doc, config) -> doc | reject).
 STEPS: tuple[tuple[str, Callable[[Document, Config], Document | Reject]], ...] = (
@@ -678,7 +679,8 @@ STALE_WORK_DAYS = 7
 def remove_work(plan: RunPlan) -> None:
     """After the run is published: its batch results (the corpus holds them now; each
     done file before its results, so a crash midway never leaves a done batch without
-    them), and stale work files (STALE_WORK_DAYS). Best effort: a file another process
+    them), stale work files (STALE_WORK_DAYS) and temporaries whose writer was killed
+    before renaming them (`orphaned_temporary`). Best effort: a file another process
     removed first, or cannot be removed, is left to the next run."""
     for b in plan.batches:
         results, done = batch_paths(plan, b)
@@ -691,7 +693,7 @@ def remove_work(plan: RunPlan) -> None:
                           ("fetched/pace/*", STALE_WORK_DAYS), ("fetched/robots/*", 1)):
         for path in work.glob(pattern):
             with contextlib.suppress(OSError):
-                if path.is_file() and now - path.stat().st_mtime > days * 86400:
+                if path.is_file() and (now - path.stat().st_mtime > days * 86400 or orphaned_temporary(path)):
                     path.unlink()
 
 

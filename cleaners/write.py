@@ -12,6 +12,7 @@ import gzip
 import hashlib
 import json
 import os
+import re
 import threading
 from pathlib import Path
 from typing import Any
@@ -165,6 +166,25 @@ class ShardWriter:
     def close(self) -> list[dict[str, Any]]:
         self._close()
         return self.shards
+
+
+_TEMP_PID = re.compile(r"\.tmp-(\d+)")
+
+
+def orphaned_temporary(path: Path) -> bool:
+    """Whether `path` is a temporary (`atomic_write_bytes`, `AtomicLines`) whose writing
+    process is gone: a process killed between writing it and renaming it into place. A
+    live process of that id (its writer, or another that took the id since) keeps it."""
+    m = _TEMP_PID.search(path.name)
+    if m is None or not path.name.startswith("."):
+        return False
+    try:
+        os.kill(int(m.group(1)), 0)
+    except ProcessLookupError:
+        return True
+    except (PermissionError, OverflowError):
+        return False
+    return False
 
 
 def remove_unlisted_shards(out: Path, listed: set[str]) -> list[str]:

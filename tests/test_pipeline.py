@@ -577,7 +577,12 @@ def test_a_published_run_leaves_no_batch_results_and_stale_work_goes(tmp_path):
     old = time.time() - (STALE_WORK_DAYS + 1) * 86400
     files = {"batches/crashed.jsonl": old, "batches/crashed.done.json": old, "batches/running.jsonl": time.time(),
              "fetched/k-1.warc.gz": old, "fetched/robots/site.json": time.time() - 2 * 86400,
-             "fetched/robots/fresh.json": time.time(), "fetched/pace/site.next": old}
+             "fetched/robots/fresh.json": time.time(), "fetched/pace/site.next": old,
+             # a temporary whose writer was killed before renaming it goes at once; one
+             # whose writer lives (here: this process) stays
+             f"batches/.k.done.json.tmp-{dead_pid()}-1": time.time(),
+             f"batches/.k2.done.json.tmp-{os.getpid()}-1": time.time(),
+             f"fetched/robots/.site.json.tmp-{dead_pid()}-7": time.time()}
     for name, mtime in files.items():
         path = out / ".work" / name
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -586,4 +591,14 @@ def test_a_published_run_leaves_no_batch_results_and_stale_work_goes(tmp_path):
     (src / "b.txt").write_bytes(seeds[1].read_bytes())
     run([str(src)], out, workers=0)
     left = sorted(str(p.relative_to(out / ".work")) for p in (out / ".work").rglob("*") if p.is_file())
-    assert left == ["batches/running.jsonl", "fetched/robots/fresh.json"]
+    assert left == [f"batches/.k2.done.json.tmp-{os.getpid()}-1", "batches/running.jsonl",
+                    "fetched/robots/fresh.json"]
+
+
+def dead_pid() -> int:
+    """The id of a process that has ended (and been waited for)."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, check=True)
+    return int(proc.stdout)

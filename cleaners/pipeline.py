@@ -217,7 +217,7 @@ def iter_units(batch: Batch, cfg: Config, fetching: Callable[[], None] | None = 
         for unit in read_item(item, cfg.read, reading):
             units += 1
             yield unit
-        if not units and item.part is None:  # a part of a file may hold nothing; the file is not judged
+        if not units and item.part is None:  # a file read in parts is judged at finalize (`_last_parts`)
             yield nothing_read(item)
     if pending_urls:
         yield from _fetch_units(pending_urls, cfg, batch, "end", fetching)
@@ -568,6 +568,8 @@ def _finalize_locked(plan: RunPlan, previous: dict[str, Any]) -> dict[str, Any]:
             counts[r["stage"]][r["reason"]] += 1
             asked.add(r["source"], r["stage"], r["reason"])
             units_expected += 1
+        last_parts = _last_parts(plan.batches)
+        part_units: Counter = Counter()
         for b in plan.batches:
             results, done = batch_paths(plan, b)
             summary = json.loads(done.read_text())
@@ -608,6 +610,13 @@ def _finalize_locked(plan: RunPlan, previous: dict[str, Any]) -> dict[str, Any]:
                     writer.write_line(kept_record_line(raw, rec, run_meta))
                     counts["write"]["kept"] += 1
                     langs[rec["lang"]] += 1
+            if (uri := _part_of(b)) is not None:
+                part_units[uri] += summary["units"]
+            if b["index"] in last_parts and not part_units[uri]:  # no part of the file gave a unit
+                rej = nothing_read(last_parts[b["index"]]).to_dict()
+                rejects_out.write(rej)
+                counts[rej["stage"]][rej["reason"]] += 1
+                units_expected += 1
         shards = writer.close()
         rejects_info = rejects_out.commit()
         against = [{"corpus": where, **ref.stats()} for where, ref in references]
@@ -667,6 +676,23 @@ def _finalize_locked(plan: RunPlan, previous: dict[str, Any]) -> dict[str, Any]:
 
         write_report(out, plan.run_id)
     return corpus
+
+
+def _part_of(batch: dict[str, Any]) -> str | None:
+    """The uri of the file the batch is a part of (a part is a batch of its own), or None."""
+    items = batch["items"]
+    return items[0]["uri"] if len(items) == 1 and items[0].get("part") is not None else None
+
+
+def _last_parts(batches: Sequence[dict[str, Any]]) -> dict[int, WorkItem]:
+    """The batches that hold the last part of a file read in parts, by batch index: the
+    file is judged there (`read.nothing_read`) if none of its parts gave a unit, as a file
+    read whole is in `iter_units` (the parts of one file are consecutive batches)."""
+    last: dict[str, dict[str, Any]] = {}
+    for b in batches:
+        if (uri := _part_of(b)) is not None:
+            last[uri] = b
+    return {b["index"]: WorkItem(**b["items"][0]) for b in last.values()}
 
 
 #: Work files no run has touched for this long are removed by the next run to publish:

@@ -631,7 +631,8 @@ def nothing_read(item: WorkItem) -> Reject:
     """What a file that gave no unit at all becomes, so that it leaves a line in the
     rejects: a WARC with no page in it (requests, revisits, metadata, a crawler's logs
     only), a JSONL file of blank lines. (Each other kind of file gives a unit or a reject
-    of its own. A file read in parts is not judged so: a part may hold nothing.)"""
+    of its own. A file read in parts is judged once all its parts are read, when the run
+    is finalized: a part alone may hold nothing.)"""
     why = {"warc": ("no_pages", "the archive holds no page: no response, HTML resource or text conversion record "
                                 "(only requests, revisits, metadata, a crawler's logs...)"),
            "jsonl": ("empty", "every line of the file is blank")}

@@ -334,3 +334,33 @@ def test_a_file_that_gives_nothing_to_read_leaves_a_reject(tmp_path):
     assert [(r["source"]["uri"].rsplit("/", 1)[1], r["stage"], r["reason"]) for r in rejects] == [
         ("blank.jsonl", "read", "empty"), ("crawl-meta.warc.gz", "read", "no_pages")]
     assert manifest["counts"]["inputs"] == 2 and manifest["counts"]["rejects"] == 2
+
+
+def test_a_file_read_in_parts_that_gives_nothing_leaves_one_reject(tmp_path):
+    """A file over read.warc_part_bytes / jsonl_part_bytes is read in parts, each a batch of
+    its own, and a part alone may hold nothing: the file is judged when the run is
+    finalized, once, after its last part. Before, a big WARC of requests and metadata only
+    left no line anywhere but the manifest's input list."""
+    import io
+    import random
+
+    src = tmp_path / "in"
+    src.mkdir()
+    buf = io.BytesIO()
+    w = WARCWriter(buf, gzip=True)
+    rng = random.Random(7)
+    for n in range(80):  # payloads of random hex: the file is about 80 x 3 KB, four parts
+        w.write_record(w.create_warc_record(f"metadata://crawler/log/{n}", "resource",
+                                            payload=io.BytesIO(rng.randbytes(3000).hex().encode()),
+                                            warc_content_type="text/plain"))
+    (src / "crawl-meta.warc.gz").write_bytes(buf.getvalue())
+    (src / "blank.jsonl").write_text("\n" * 200_000)
+    (src / "one.jsonl").write_text('{"text": "%s"}\n' % ("A sentence of the page, once. " * 40) + "\n" * 200_000)
+    cfg = Config().with_overrides(read={"warc_part_bytes": 64 * 1024, "jsonl_part_bytes": 64 * 1024})
+    manifest = run([str(src)], tmp_path / "out", cfg, workers=0)
+    plan_batches = json.loads(next((tmp_path / "out" / "runs").glob("*/manifest.json")).read_text())["batches"]
+    assert plan_batches >= 7  # each file in two parts or more
+    rejects = [json.loads(line) for line in open(tmp_path / "out" / "rejects.jsonl")]
+    assert [(r["source"]["uri"].rsplit("/", 1)[1], r["stage"], r["reason"]) for r in rejects] == [
+        ("blank.jsonl", "read", "empty"), ("crawl-meta.warc.gz", "read", "no_pages")]
+    assert manifest["counts"]["inputs"] == 3 and manifest["counts"]["records"] == 1

@@ -571,6 +571,10 @@ class DedupIndex:
             raise
         return n
 
+    def committed_runs(self) -> set[str]:
+        """The ids of the runs whose entries count (committed)."""
+        return {rid for (rid,) in self._db.execute("SELECT run_id FROM runs WHERE state = 'committed'")}
+
     def begin_run(self, run_id: str) -> None:
         """Start a run: discard what any run that never committed left, then open `run_id`."""
         self._require_writable()

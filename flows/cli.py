@@ -237,6 +237,43 @@ def validate(out: Path = typer.Argument(..., help="A corpus folder written by do
     Console().print(f"{out}: ok")
 
 
+@app.command(epilog="Example: docprep index evalsets/*.jsonl --index refs/evalsets.sqlite, then "
+             "docprep clean crawl --against refs/evalsets.sqlite")
+def index(
+    inputs: list[str] = typer.Argument(..., help="JSONL files (their text field) and .txt files, or folders of them."),
+    index_file: Path = typer.Option(..., "--index", "-i", help="The dedup index file to add them to (created if missing)."),
+    config: Optional[Path] = typer.Option(None, "--config", "-c",
+                                          help="Config file: its dedup settings must be those of the runs that will use the index."),
+    as_json: bool = typer.Option(False, "--json", help="Print what was done as JSON."),
+) -> None:
+    """Index texts as they are (another project's corpus, a test set to keep out) for
+    dedup.against: a corpus cleaned with --against INDEX drops what duplicates them.
+
+    No boilerplate removal or filtering, only the encoding repaired. Pages (HTML, WARC) are
+    not_text rejects: clean them with docprep clean and give that corpus instead. Rejects,
+    and texts duplicating one already indexed, go to INDEX.rejects.jsonl.
+    """
+    import json
+
+    from cleaners.reference import index_texts
+
+    try:
+        done = index_texts(inputs, index_file, load_config(config))
+    except DocprepError as exc:
+        _fail(exc)
+    if as_json:
+        print(json.dumps(done, indent=2))
+        return
+    if done["status"] == "already_indexed":
+        console.print(f"{escape(str(index_file))}: these inputs are already indexed (run {done['run_id']}); nothing added")
+        return
+    console.print(f"{escape(str(index_file))}: run {done['run_id']}: {done['indexed']} of {done['inputs']} texts indexed, "
+                  f"{done['rejects']} rejects ({escape(done['rejects_path'])}); "
+                  f"{done['indexed_documents']} documents in {done['committed_runs']} runs")
+    for reason, n in done["by_reason"].items():
+        console.print(f"  {reason}: {n}")
+
+
 @app.command(epilog='Example: docprep serve seeds --out output/corpus --cron "*/5 * * * *"')
 def serve(
     inputs: list[str] = typer.Argument(..., help="Files, folders, URL-list files (*.urls) or http(s) URLs, relative to this directory."),

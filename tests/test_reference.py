@@ -1,0 +1,146 @@
+"""`docprep index`: a dedup reference built from texts as they are (another project's
+corpus, a test set to keep out), used by `dedup.against` as a docprep corpus is."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cleaners.config import Config
+from cleaners.dedup import DedupIndex
+from cleaners.reference import index_texts, rejects_path
+from cleaners.validate import iter_records
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def mojibake(text: str) -> str:
+    """UTF-8 read as Windows-1252 (as browsers and most tools read it: the five bytes it
+    leaves undefined as control characters): a copy that passed through a wrong decoder."""
+    import ftfy.bad_codecs  # noqa: F401 (registers the codec)
+
+    return text.encode("utf-8").decode("sloppy-windows-1252")
+
+
+@pytest.fixture()
+def other_project(seeds_run, tmp_path) -> Path:
+    """The seeds' clean texts as another project's JSONL would hold them, under its own
+    ids: the first with its encoding broken, the second cut by its last paragraph (a near
+    copy), the third twice (the project's own duplicate), and lines no text can be
+    taken from: an HTML page, a broken line."""
+    texts = [r["text"] for r in iter_records(seeds_run)]
+    assert len(texts) == 5
+    assert any(ch in texts[0] for ch in "’“”—é") and mojibake(texts[0]) != texts[0]
+    cut = texts[1].rsplit("\n\n", 1)[0]
+    lines = [{"id": "ext-0", "text": mojibake(texts[0])}, {"id": "ext-1", "text": cut},
+             {"id": "ext-2", "text": texts[2]}, {"id": "ext-2b", "text": texts[2]},
+             {"id": "page", "html": "<html><body><p>A page</p></body></html>"}]
+    path = tmp_path / "project.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines) + "{broken\n")
+    return path
+
+
+def test_a_corpus_drops_what_an_indexed_project_holds(other_project, tmp_path):
+    index = tmp_path / "refs" / "project.sqlite"
+    done = index_texts([str(other_project)], index, Config())
+    assert (done["status"], done["inputs"], done["indexed"], done["rejects"]) == ("indexed", 6, 3, 3)
+    assert done["by_reason"] == {"dedup/exact_duplicate": 1, "index/not_text": 1, "read/bad_json_line": 1}
+    rejects = [json.loads(line) for line in open(rejects_path(index))]
+    assert [(r["source"]["position"], r["reason"], r.get("duplicate_of")) for r in rejects] == [
+        (4, "exact_duplicate", "ext-2"), (5, "not_text", None), (6, "bad_json_line", None)]
+    assert {r["run_id"] for r in rejects} == {done["run_id"]}
+
+    m = _clean_seeds(tmp_path / "corpus", index)
+    dropped = {json.loads(line)["duplicate_of"]: json.loads(line) for line in open(tmp_path / "corpus" / "rejects.jsonl")}
+    # the broken copy matches once repaired; the cut one as a near duplicate
+    assert set(dropped) == {"ext-0", "ext-1", "ext-2"}
+    assert dropped["ext-0"]["reason"] == "exact_duplicate" and dropped["ext-2"]["reason"] == "exact_duplicate"
+    assert dropped["ext-1"]["reason"] == "near_duplicate" and 0.8 <= dropped["ext-1"]["similarity"] < 1
+    assert all(r["duplicate_of_corpus"] == str(index) and r["duplicate_of_run"] == done["run_id"] for r in dropped.values())
+    [against] = m["dedup"]["against"]
+    assert (against["indexed_documents"], against["exact_duplicates"], against["near_duplicates"]) == (3, 2, 1)
+    assert m["counts"]["records"] == 2
+
+
+def _clean_seeds(out: Path, index: Path) -> dict:
+    from conftest import clean_seeds
+
+    return clean_seeds(out, cfg=Config().with_overrides(dedup={"against": [str(index)]}), workers=0)
+
+
+def test_without_repair_the_broken_copy_is_only_a_near_duplicate(other_project, tmp_path):
+    """Why the index repairs encodings: unrepaired, the mojibake copy differs in every word
+    with a curly quote or an accent, and is caught only as a near duplicate (exact match
+    lost, similarity lower); a copy broken in more of its words would be missed."""
+    index = tmp_path / "raw.sqlite"
+    index_texts([str(other_project)], index, Config().with_overrides(repair={"fix_encoding": False}))
+    _clean_seeds(tmp_path / "corpus", index)
+    dropped = {json.loads(line)["duplicate_of"]: json.loads(line) for line in open(tmp_path / "corpus" / "rejects.jsonl")}
+    assert dropped["ext-0"]["reason"] == "near_duplicate" and dropped["ext-0"]["similarity"] < 0.99
+
+
+def test_the_same_inputs_are_indexed_once_and_new_ones_add_a_run(other_project, tmp_path):
+    index = tmp_path / "project.sqlite"
+    first = index_texts([str(other_project)], index, Config())
+    again = index_texts([str(other_project)], index, Config())
+    assert again["status"] == "already_indexed" and again["run_id"] == first["run_id"]
+    more = tmp_path / "more"
+    more.mkdir()
+    (more / "a.txt").write_text("A text of its own, long enough to be one. " * 10)
+    (more / "b.txt").write_text(json.loads(other_project.read_text().splitlines()[1])["text"])  # ext-1's text
+    later = index_texts([str(more)], index, Config())
+    assert (later["indexed"], later["indexed_documents"], later["committed_runs"]) == (1, 4, 2)
+    lines = [json.loads(line) for line in open(rejects_path(index))]
+    assert [r["run_id"] for r in lines] == [first["run_id"]] * 3 + [later["run_id"]]
+    assert (lines[-1]["source"]["uri"], lines[-1]["reason"], lines[-1]["duplicate_of"], lines[-1]["duplicate_of_run"]) == (
+        str(more / "b.txt"), "exact_duplicate", "ext-1", first["run_id"])
+
+
+def test_a_crash_before_the_commit_is_redone_and_leaves_no_lines_twice(other_project, tmp_path, monkeypatch):
+    index = tmp_path / "project.sqlite"
+
+    def crash(self):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as m:
+        m.setattr(DedupIndex, "commit_run", crash)
+        with pytest.raises(KeyboardInterrupt):
+            index_texts([str(other_project)], index, Config())
+    assert len(rejects_path(index).read_text().splitlines()) == 3  # written before the commit
+    with DedupIndex(index, Config().dedup) as idx:
+        assert idx.committed_runs() == set()
+    done = index_texts([str(other_project)], index, Config())
+    assert (done["status"], done["indexed_documents"], done["committed_runs"]) == ("indexed", 3, 1)
+    assert len(rejects_path(index).read_text().splitlines()) == 3
+
+
+def test_an_index_built_with_other_dedup_settings_is_refused(other_project, tmp_path):
+    index = tmp_path / "project.sqlite"
+    index_texts([str(other_project)], index, Config().with_overrides(dedup={"num_perm": 64}))
+    with pytest.raises(Exception, match="settings|num_perm"):
+        _clean_seeds(tmp_path / "corpus", index)
+
+
+def test_the_cli_indexes_and_says_what_it_did(other_project, tmp_path):
+    index = tmp_path / "project.sqlite"
+    cmd = [sys.executable, "-m", "flows.cli", "index", str(other_project), "--index", str(index), "--json"]
+    done = json.loads(subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True, timeout=120).stdout)
+    assert (done["indexed"], done["rejects"]) == (3, 3)
+    again = subprocess.run(cmd[:-1], cwd=ROOT, capture_output=True, text=True, check=True, timeout=120)
+    assert "already indexed" in again.stderr
+
+
+def test_a_corpus_own_index_is_not_written(other_project, seeds_run, tmp_path):
+    """A corpus's dedup.sqlite holds that corpus's runs (its next run discards any run its
+    manifest does not list): docprep index refuses it, and leaves it as it was."""
+    import shutil
+
+    from cleaners.errors import OutputError
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(seeds_run, corpus)
+    before = (corpus / "dedup.sqlite").read_bytes()
+    with pytest.raises(OutputError, match="dedup index of the corpus"):
+        index_texts([str(other_project)], corpus / "dedup.sqlite", Config())
+    assert (corpus / "dedup.sqlite").read_bytes() == before

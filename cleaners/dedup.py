@@ -17,6 +17,9 @@ read-only (SQLite's mode=ro; never written), its committed runs only, loaded int
 this corpus's own index is (~270 bytes per document). The pipeline checks each reference
 before its own index, in the order given, so an earlier corpus wins as an earlier run does;
 a copy's reject also names the corpus (`duplicate_of_corpus`). Its settings must match.
+A reference `docprep index` built from texts as they are (`cleaners.reference`) may also
+hold their word sequences: a document holding some is a `contaminated` reject (
+`cleaners.contamination`), checked after the duplicate checks.
 
 Exact key: `normalise(text)` (NFC, casefolded, BOM and zero-width characters dropped,
 whitespace runs collapsed to one space) hashed with SHA-256. Copies that differ only in line
@@ -328,14 +331,22 @@ _EQUAL_PAIRS = np.array([sum(((x >> (2 * k)) & 3) == 0 for k in range(4)) for x 
 
 @dataclass(frozen=True, slots=True)
 class Match:
-    """Why a document is a duplicate: `kind` is the reject reason (`exact_duplicate` or
-    `near_duplicate`), `duplicate_of` the id of the earliest-published matching document,
-    `run_id` the run that published it, `similarity` the estimated Jaccard (1.0 if exact)."""
+    """Why a document is a duplicate: `kind` is the reject reason (`exact_duplicate`,
+    `near_duplicate`; `contaminated`, see `DedupIndex.contaminated`), `duplicate_of` the id
+    of the earliest-published matching document, `run_id` the run that published it,
+    `similarity` the estimated Jaccard (1.0 if exact). `relation`: the detail's words for
+    how the document relates to it, if not "<kind> of"."""
 
     kind: str
     duplicate_of: str
     run_id: str
     similarity: float
+    relation: str = ""
+
+    def describe(self, corpus: str | None = None) -> str:
+        """The reject's detail: "near duplicate of <id> (run <run>[ of corpus <corpus>])"."""
+        how = self.relation or f"{self.kind.replace('_', ' ')} of"
+        return f"{how} {self.duplicate_of} (run {self.run_id}" + (f" of corpus {corpus})" if corpus else ")")
 
 
 _SCHEMA = """
@@ -347,6 +358,7 @@ CREATE TABLE IF NOT EXISTS docs (
     seq INTEGER PRIMARY KEY, doc_id TEXT NOT NULL, run_no INTEGER NOT NULL, minhash BLOB);
 CREATE TABLE IF NOT EXISTS exact (key BLOB PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS lsh (seq INTEGER PRIMARY KEY, prints BLOB NOT NULL, bits BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS ngrams (seq INTEGER PRIMARY KEY, hashes BLOB NOT NULL);
 """
 
 
@@ -391,6 +403,7 @@ class DedupIndex:
         self._counts: dict[str, int] = {}
         self._clusters: set[int] = set()
         self._last_lsh: tuple[Signature | None, np.ndarray, bytes] = (None, np.empty(0, dtype=np.uint32), b"")
+        self._ngrams: Any = None  # a reference's NgramTable, False if it has none; loaded at first use
         # In memory, loaded when the first run begins: the band table and the sketches.
         self._bands: BandTable | None = None
         self._sketches = np.zeros((0, sketch_bytes(cfg.num_perm)), dtype=np.uint8)
@@ -398,7 +411,7 @@ class DedupIndex:
         # always agree. floor() keeps the filter on the safe side of float rounding.
         self._needed_agreement = math.floor(cfg.threshold * cfg.num_perm) + (-cfg.num_perm) % 4
         if read_only:  # a reference: checked without a run of its own, loaded at its first check
-            self._counts = dict.fromkeys(("checked", "exact_duplicates", "near_duplicates", "candidates",
+            self._counts = dict.fromkeys(("checked", "exact_duplicates", "near_duplicates", "contaminated", "candidates",
                                           "candidates_prefiltered", "candidates_rejected", "candidates_truncated"), 0)
 
     # -- setup ----------------------------------------------------------------------------
@@ -532,6 +545,7 @@ class DedupIndex:
         n = db.execute("SELECT count(*) FROM docs WHERE seq >= ?", (first,)).fetchone()[0]
         db.execute("DELETE FROM exact WHERE seq >= ?", (first,))
         db.execute("DELETE FROM lsh WHERE seq >= ?", (first,))
+        db.execute("DELETE FROM ngrams WHERE seq >= ?", (first,))
         db.execute("DELETE FROM docs WHERE seq >= ?", (first,))
         if self._bands is not None:
             self._bands.forget_from(first)
@@ -704,8 +718,9 @@ class DedupIndex:
         seq, doc_id, run_no, _ = rows[hit[0]]  # rows are in seq order: earliest published
         return self._match("near_duplicate", seq, doc_id, run_no, round(float(sims[hit[0]]), 4))
 
-    def add(self, doc_id: str, sig: Signature) -> None:
-        """Index a kept document for the current run (in input order)."""
+    def add(self, doc_id: str, sig: Signature, ngrams: np.ndarray | None = None) -> None:
+        """Index a kept document for the current run (in input order); `ngrams`: its
+        sequence hashes, in an index with an n-gram rule (`set_ngram_rule`)."""
         self._require_run()
         db = self._db
         seq = self._next_seq
@@ -723,6 +738,8 @@ class DedupIndex:
                        (seq, prints.astype("<u4").tobytes(), bits))
             self._bands.add(seq, prints)
             self._store_sketch(seq, bits)
+        if ngrams is not None and len(ngrams):
+            db.execute("INSERT INTO ngrams (seq, hashes) VALUES (?, ?)", (seq, ngrams.astype("<u8").tobytes()))
         self._counts["added"] += 1
         self._pending += 1
         if self._pending >= self.cfg.flush_every:
@@ -778,6 +795,50 @@ class DedupIndex:
             self._counts["matched_earlier_runs"] += 1
         self._clusters.add(seq)
         return Match(kind, doc_id, self._run_name(run_no), sim)
+
+    def set_ngram_rule(self, n: int, min_matches: int) -> None:
+        """Keep each added text's N-word sequences (`cleaners.contamination`; n=0: none),
+        a document holding `min_matches` of one text's being contaminated by it. Fixed when
+        the index is made: a later run with another rule is refused (its texts would hold
+        sequences of another length, or none)."""
+        self._require_writable()
+        have = dict(self._db.execute("SELECT key, value FROM meta WHERE key IN ('ngrams', 'ngram_min_matches')"))
+        want = {"ngrams": str(n), "ngram_min_matches": str(min_matches if n else 0)}
+        if not have and self._db.execute("SELECT 1 FROM docs LIMIT 1").fetchone() is None:
+            self._db.executemany("INSERT INTO meta VALUES (?, ?)", sorted(want.items()))
+        elif have != want:
+            made = (f"{have['ngrams']}-word sequences, {have['ngram_min_matches']} to match" if have.get("ngrams", "0") != "0"
+                    else "no word sequences")
+            raise DedupIndexError(f"dedup index {self.path} was made with {made}; build another index for "
+                                  f"{n}-word sequences" if n else f"dedup index {self.path} was made with {made}; "
+                                  "index into it with the same --ngrams")
+
+    def contaminated(self, text: str) -> Match | None:
+        """A reference made with word sequences (`set_ngram_rule`): the committed text whose
+        sequences `text` holds enough of, as a `contaminated` match (its similarity the share
+        of the text's sequences found), or None; None always for an index without them."""
+        if self._ngrams is None:
+            self._ngrams = self._load_ngrams()
+        if self._ngrams is False:
+            return None
+        hit = self._ngrams.check(text)
+        if hit is None:
+            return None
+        doc_id, run_no = self._db.execute("SELECT doc_id, run_no FROM docs WHERE seq = ?", (hit.seq,)).fetchone()
+        self._counts["contaminated"] += 1
+        return Match("contaminated", doc_id, self._run_name(run_no), hit.matched / hit.total,
+                     f"holds {hit.matched} of the {hit.total} {self._ngrams.n}-word sequences of")
+
+    def _load_ngrams(self) -> Any:
+        """The `NgramTable` of the committed texts, or False for an index without sequences."""
+        from cleaners.contamination import NgramTable
+
+        rule = dict(self._db.execute("SELECT key, value FROM meta WHERE key IN ('ngrams', 'ngram_min_matches')"))
+        if int(rule.get("ngrams", 0)) == 0:
+            return False
+        rows = self._db.execute("SELECT n.seq, n.hashes FROM ngrams n JOIN docs d ON d.seq = n.seq "
+                                "JOIN runs r ON r.run_no = d.run_no AND r.state = 'committed' ORDER BY n.seq").fetchall()
+        return NgramTable.build(int(rule["ngrams"]), int(rule["ngram_min_matches"]), rows)
 
     def _run_name(self, run_no: int) -> str:
         name = self._run_names.get(run_no)

@@ -591,11 +591,12 @@ def _finalize_locked(plan: RunPlan, previous: dict[str, Any]) -> dict[str, Any]:
                                           if (m := ref.check(sig)) is not None), (None, None))
                     if match is None:
                         match = index.check(sig)
+                    if match is None:  # references made with word sequences (docprep index --ngrams)
+                        corpus, match = next(((where, m) for where, ref in references
+                                              if (m := ref.contaminated(rec["text"])) is not None), (None, None))
                     if match is not None:
                         rej = Reject(
-                            Source.from_dict(rec["source"]), "dedup", match.kind,
-                            f"{match.kind.replace('_', ' ')} of {match.duplicate_of} (run {match.run_id}"
-                            + (f" of corpus {corpus})" if corpus else ")"),
+                            Source.from_dict(rec["source"]), "dedup", match.kind, match.describe(corpus),
                             id=rec["id"], duplicate_of=match.duplicate_of, duplicate_of_run=match.run_id,
                             similarity=round(match.similarity, 4),
                             extra=(("duplicate_of_corpus", corpus),) if corpus else (),

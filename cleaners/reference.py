@@ -15,6 +15,10 @@ one's) is not indexed again; it is a line in the rejects, as in a corpus. An ind
 document's id is its line's own id (`read.jsonl_keys` id) where it has one, else docprep's
 stable id, so a corpus's reject names the eval item it duplicated: duplicate_of "gsm8k-17".
 
+With `ngrams` (`docprep index --ngrams 13`) the index also keeps each text's word
+sequences, and a corpus document holding some of one text's is `contaminated` by it
+(`cleaners.contamination`): a test item quoted inside a longer page.
+
 Every input ends as an indexed text or a reject: the rejects of each call go to
 `<index>.rejects.jsonl` (appended, atomically), with the run id. A crash leaves the run
 uncommitted: it is not used by `dedup.against`, and the next call discards and redoes it.
@@ -28,6 +32,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 from cleaners.config import Config
+from cleaners.contamination import ngram_hashes
 from cleaners.decode import decode
 from cleaners.dedup import INDEX_FILE, DedupIndex, signature
 from cleaners.errors import OutputError
@@ -41,9 +46,10 @@ NOT_TEXT = ("a page, not a text: `docprep index` takes texts as they are (JSONL 
             "clean pages with `docprep clean` and give that corpus to dedup.against")
 
 
-def index_run_id(items: Sequence[WorkItem], cfg: Config) -> str:
+def index_run_id(items: Sequence[WorkItem], cfg: Config, ngrams: int = 0, min_ngrams: int = 1) -> str:
     """The run's name in the index: the same files with the same settings, the same id."""
-    h = hashlib.sha256(json.dumps({"dedup": cfg.dedup.model_dump(mode="json", exclude={"index", "against"}),
+    h = hashlib.sha256(json.dumps({"ngrams": [ngrams, min_ngrams],
+                                   "dedup": cfg.dedup.model_dump(mode="json", exclude={"index", "against"}),
                                    "repair": cfg.repair.model_dump(mode="json"),
                                    "read": cfg.read.model_dump(mode="json")}, sort_keys=True).encode())
     for it in items:
@@ -64,19 +70,23 @@ def as_text(unit: Document | Reject, cfg: Config) -> Document | Reject:
     return repair(doc, cfg.repair)
 
 
-def index_texts(inputs: Sequence[str], index: Path, cfg: Config,
+def index_texts(inputs: Sequence[str], index: Path, cfg: Config, ngrams: int = 0, min_ngrams: int = 1,
                 progress: Callable[[], None] | None = None) -> dict[str, Any]:
     """Add the texts of `inputs` to the dedup index file `index` (created if missing) as
-    one run; return what was done. `progress()` is called after each unit."""
+    one run; return what was done. `ngrams` > 0: also keep each text's `ngrams`-word
+    sequences, so that a corpus holding `min_ngrams` of one text's is `contaminated`
+    (`cleaners.contamination`); fixed when the index is made. `progress()` is called after
+    each unit."""
     if (index.parent / "manifest.json").exists() and index.name == INDEX_FILE:
         raise OutputError(f"{index} is the dedup index of the corpus in {index.parent}: its runs are that "
                           "corpus's; give docprep index a file of its own")
     items, plan_rejects = plan_inputs(inputs, cfg.read)
-    run_id = index_run_id(items, cfg)
+    run_id = index_run_id(items, cfg, ngrams, min_ngrams)
     lines: list[dict[str, Any]] = [r.to_dict() for r in plan_rejects]
-    indexed = 0
+    indexed = short = 0  # short: texts of fewer than `ngrams` words, indexed with no sequence
     index.parent.mkdir(parents=True, exist_ok=True)
     with DedupIndex(index, cfg.dedup) as idx:
+        idx.set_ngram_rule(ngrams, min_ngrams)
         committed = idx.committed_runs()
         if run_id in committed:
             return {"run_id": run_id, "status": "already_indexed", "index": str(index),
@@ -88,11 +98,12 @@ def index_texts(inputs: Sequence[str], index: Path, cfg: Config,
                 units += 1
                 outcome = as_text(unit, cfg)
                 if not isinstance(outcome, Reject):
-                    outcome = _index_one(idx, outcome, cfg)
+                    outcome = _index_one(idx, outcome, cfg, ngrams)
                 if isinstance(outcome, Reject):
                     lines.append(outcome.to_dict())
                 else:
                     indexed += 1
+                    short += bool(outcome.signals.get("no_sequences"))
                 if progress is not None:
                     progress()
             if not units:
@@ -103,7 +114,8 @@ def index_texts(inputs: Sequence[str], index: Path, cfg: Config,
     reasons = Counter(f"{line['stage']}/{line['reason']}" for line in lines)
     return {"run_id": run_id, "status": "indexed", "index": str(index), "inputs": indexed + len(lines),
             "indexed": indexed, "rejects": len(lines), "by_reason": dict(sorted(reasons.items())),
-            "rejects_path": str(rejects_path(index)),
+            "rejects_path": str(rejects_path(index)), "ngrams": ngrams,
+            "indexed_without_sequences": short,
             "indexed_documents": stats["indexed_documents"], "committed_runs": stats["committed_runs"]}
 
 
@@ -114,18 +126,20 @@ def _units(item: WorkItem, cfg: Config) -> Iterator[Document | Reject]:
         yield from read_item(item, cfg.read)
 
 
-def _index_one(idx: DedupIndex, doc: Document, cfg: Config) -> Document | Reject:
-    """Index `doc` under its own id (its line's, else docprep's), unless it duplicates a
-    text already indexed: then the dedup reject, as a corpus gives it."""
+def _index_one(idx: DedupIndex, doc: Document, cfg: Config, ngrams: int) -> Document | Reject:
+    """Index `doc` under its own id (its line's, else docprep's), with its `ngrams`-word
+    sequences if asked, unless it duplicates a text already indexed: then the dedup
+    reject, as a corpus gives it."""
     sig = signature(doc.text, cfg.dedup)
     doc_id = doc.source.get("input_id") or doc.id
     match = idx.check(sig)
     if match is None:
-        idx.add(doc_id, sig)
+        sequences = ngram_hashes(doc.text, ngrams) if ngrams else None
+        idx.add(doc_id, sig, sequences)
+        if sequences is not None and not len(sequences):
+            doc.signals["no_sequences"] = True
         return doc
-    return Reject(doc.source, "dedup", match.kind,
-                  f"{match.kind.replace('_', ' ')} of {match.duplicate_of} (run {match.run_id})",
-                  id=doc_id, duplicate_of=match.duplicate_of, duplicate_of_run=match.run_id,
+    return Reject(doc.source, "dedup", match.kind, match.describe(), id=doc_id, duplicate_of=match.duplicate_of, duplicate_of_run=match.run_id,
                   similarity=round(match.similarity, 4))
 
 

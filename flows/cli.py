@@ -237,13 +237,18 @@ def validate(out: Path = typer.Argument(..., help="A corpus folder written by do
     Console().print(f"{out}: ok")
 
 
-@app.command(epilog="Example: docprep index evalsets/*.jsonl --index refs/evalsets.sqlite, then "
+@app.command(epilog="Example: docprep index evalsets/*.jsonl --index refs/evalsets.sqlite --ngrams 13, then "
              "docprep clean crawl --against refs/evalsets.sqlite")
 def index(
     inputs: list[str] = typer.Argument(..., help="JSONL files (their text field) and .txt files, or folders of them."),
     index_file: Path = typer.Option(..., "--index", "-i", help="The dedup index file to add them to (created if missing)."),
     config: Optional[Path] = typer.Option(None, "--config", "-c",
                                           help="Config file: its dedup settings must be those of the runs that will use the index."),
+    ngrams: int = typer.Option(0, "--ngrams", min=0, help="Also keep each text's N-word sequences (13 is usual): a "
+                               "corpus document holding --min-ngrams of one text's is a contaminated reject. "
+                               "Fixed when the index is made. 0: whole-text duplicates only."),
+    min_ngrams: int = typer.Option(1, "--min-ngrams", min=1, help="Sequences of one text a document must hold "
+                                   "(all of them, for a text with fewer)."),
     as_json: bool = typer.Option(False, "--json", help="Print what was done as JSON."),
 ) -> None:
     """Index texts as they are (another project's corpus, a test set to keep out) for
@@ -258,7 +263,7 @@ def index(
     from cleaners.reference import index_texts
 
     try:
-        done = index_texts(inputs, index_file, load_config(config))
+        done = index_texts(inputs, index_file, load_config(config), ngrams, min_ngrams)
     except DocprepError as exc:
         _fail(exc)
     if as_json:
@@ -272,6 +277,9 @@ def index(
                   f"{done['indexed_documents']} documents in {done['committed_runs']} runs")
     for reason, n in done["by_reason"].items():
         console.print(f"  {reason}: {n}")
+    if done["indexed_without_sequences"]:
+        console.print(f"  {done['indexed_without_sequences']} texts of fewer than {ngrams} words: indexed for "
+                      "whole-text duplicates only")
 
 
 @app.command(epilog='Example: docprep serve seeds --out output/corpus --cron "*/5 * * * *"')

@@ -63,6 +63,11 @@ def test_a_corpus_drops_what_an_indexed_project_holds(other_project, tmp_path):
     assert m["counts"]["records"] == 2
 
 
+def crash(self):
+    """A process killed before the index's run commits."""
+    raise KeyboardInterrupt
+
+
 def _clean_seeds(out: Path, index: Path) -> dict:
     from conftest import clean_seeds
 
@@ -99,10 +104,6 @@ def test_the_same_inputs_are_indexed_once_and_new_ones_add_a_run(other_project, 
 
 def test_a_crash_before_the_commit_is_redone_and_leaves_no_lines_twice(other_project, tmp_path, monkeypatch):
     index = tmp_path / "project.sqlite"
-
-    def crash(self):
-        raise KeyboardInterrupt
-
     with monkeypatch.context() as m:
         m.setattr(DedupIndex, "commit_run", crash)
         with pytest.raises(KeyboardInterrupt):
@@ -144,3 +145,84 @@ def test_a_corpus_own_index_is_not_written(other_project, seeds_run, tmp_path):
     with pytest.raises(OutputError, match="dedup index of the corpus"):
         index_texts([str(other_project)], corpus / "dedup.sqlite", Config())
     assert (corpus / "dedup.sqlite").read_bytes() == before
+
+
+def words_of(text: str) -> list[str]:
+    """The words of `text` as the sequences are made of (casefolded, punctuation dropped)."""
+    from cleaners.dedup import normalise, tokens
+
+    return [w.decode() for w in tokens(normalise(text))]
+
+
+@pytest.fixture()
+def test_set(seeds_run, tmp_path) -> Path:
+    """A benchmark's test items: one quotes a paragraph of the first seed article (so that
+    article holds all its 13-word sequences); one shares only 12 words in a row with the
+    third (no 13-word sequence); one shares 14 words with the fourth, then goes on with
+    words of its own (2 of its 32 sequences); one is new; one has 5 words."""
+    texts = [r["text"] for r in iter_records(seeds_run)]
+    paragraph = max(texts[0].split("\n\n"), key=len)
+    assert len(words_of(paragraph)) > 40
+    w2, w3 = words_of(texts[2]), words_of(texts[3])
+    def own(name: str) -> list[str]:  # 30 words of the item's own
+        return [f"{name}{k}" for k in range(30)]
+
+    items = [("quoted", paragraph), ("twelve", " ".join(w2[100:112] + own("t"))),
+             ("partial", " ".join(w3[50:64] + own("p"))), ("new", " ".join(own("n"))),
+             ("short", "What is the capital of France?")]
+    path = tmp_path / "test-set.jsonl"
+    path.write_text("".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in items))
+    return path
+
+
+def contaminated(out: Path) -> dict[str, dict]:
+    lines = [json.loads(line) for line in open(out / "rejects.jsonl")]
+    return {r["duplicate_of"]: r for r in lines if r["reason"] == "contaminated"}
+
+
+def test_a_document_quoting_a_test_item_is_contaminated(test_set, tmp_path):
+    index = tmp_path / "tests.sqlite"
+    done = index_texts([str(test_set)], index, Config(), ngrams=13)
+    assert (done["indexed"], done["indexed_without_sequences"]) == (5, 1)
+    m = _clean_seeds(tmp_path / "corpus", index)
+    found = contaminated(tmp_path / "corpus")
+    assert set(found) == {"quoted", "partial"}  # 12 words in a row are no 13-word sequence
+    quoted = found["quoted"]
+    assert quoted["similarity"] == 1.0 and quoted["duplicate_of_corpus"] == str(index)
+    assert quoted["detail"].startswith("holds ") and "13-word sequences of quoted (run index-" in quoted["detail"]
+    assert found["partial"]["detail"].startswith("holds 2 of the 32 13-word sequences of partial")
+    assert m["counts"]["records"] == 3 and m["dedup"]["against"][0]["contaminated"] == 2
+
+    strict = tmp_path / "strict.sqlite"
+    index_texts([str(test_set)], strict, Config(), ngrams=13, min_ngrams=3)
+    _clean_seeds(tmp_path / "strict-corpus", strict)
+    assert set(contaminated(tmp_path / "strict-corpus")) == {"quoted"}
+
+    whole = tmp_path / "whole.sqlite"  # without sequences: a quoted item is no duplicate of the page
+    index_texts([str(test_set)], whole, Config())
+    assert _clean_seeds(tmp_path / "whole-corpus", whole)["counts"]["records"] == 5
+
+
+def test_the_sequence_rule_is_fixed_when_the_index_is_made(test_set, tmp_path):
+    from cleaners.dedup import DedupIndexError
+
+    index = tmp_path / "tests.sqlite"
+    index_texts([str(test_set)], index, Config(), ngrams=13)
+    other = tmp_path / "more.jsonl"
+    other.write_text(json.dumps({"id": "x", "text": "another test item with words enough to be one " * 3}) + "\n")
+    for ngrams, min_ngrams in ((0, 1), (8, 1), (13, 2)):
+        with pytest.raises(DedupIndexError, match="was made with 13-word sequences"):
+            index_texts([str(other)], index, Config(), ngrams=ngrams, min_ngrams=min_ngrams)
+    assert index_texts([str(other)], index, Config(), ngrams=13)["status"] == "indexed"
+
+
+def test_sequences_of_an_uncommitted_run_are_not_used(test_set, tmp_path, monkeypatch):
+    index = tmp_path / "tests.sqlite"
+    with monkeypatch.context() as m:
+        m.setattr(DedupIndex, "commit_run", crash)
+        with pytest.raises(KeyboardInterrupt):
+            index_texts([str(test_set)], index, Config(), ngrams=13)
+    assert _clean_seeds(tmp_path / "corpus", index)["counts"]["records"] == 5
+    index_texts([str(test_set)], index, Config(), ngrams=13)
+    _clean_seeds(tmp_path / "again", index)
+    assert set(contaminated(tmp_path / "again")) == {"quoted", "partial"}

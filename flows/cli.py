@@ -252,7 +252,8 @@ def index(
     as_json: bool = typer.Option(False, "--json", help="Print what was done as JSON."),
 ) -> None:
     """Index texts as they are (another project's corpus, a test set to keep out) for
-    dedup.against: a corpus cleaned with --against INDEX drops what duplicates them.
+    dedup.against: a corpus cleaned with --against INDEX drops what duplicates them and,
+    with --ngrams, what quotes them.
 
     No boilerplate removal or filtering, only the encoding repaired. Pages (HTML, WARC) are
     not_text rejects: clean them with docprep clean and give that corpus instead. Rejects,

@@ -1012,7 +1012,10 @@ def render_html(data: dict[str, Any]) -> str:
     # Duplicates.
     parts.append(f'<h2 id="duplicates">Duplicate clusters ({len(data["duplicates"]):,})</h2>')
     if data["duplicates"]:
-        parts.append('<p class="note">The first published copy is kept; the others are rejected at <code>dedup</code>.</p>'
+        quoting = any(x["reason"] == "contaminated" for c in data["duplicates"] for x in c["copies"])
+        parts.append('<p class="note">The first published copy is kept; the others are rejected at <code>dedup</code>.'
+                     + (' A <code>contaminated</code> document is listed under the indexed text it quotes '
+                        '(<code>docprep index --ngrams</code>).' if quoting else '') + '</p>'
                      '<table id="dup-table"><thead><tr><th>kept</th><th>copies dropped</th></tr></thead><tbody>')
         for c in data["duplicates"][:MAX_LISTED]:
             k = c["kept"]

@@ -226,3 +226,11 @@ def test_sequences_of_an_uncommitted_run_are_not_used(test_set, tmp_path, monkey
     index_texts([str(test_set)], index, Config(), ngrams=13)
     _clean_seeds(tmp_path / "again", index)
     assert set(contaminated(tmp_path / "again")) == {"quoted", "partial"}
+
+
+def test_the_report_lists_a_contaminated_document_under_the_item_it_quotes(test_set, tmp_path):
+    index = tmp_path / "tests.sqlite"
+    index_texts([str(test_set)], index, Config(), ngrams=13)
+    _clean_seeds(tmp_path / "corpus", index)
+    page = (tmp_path / "corpus" / "report.html").read_text()
+    assert "listed under the indexed text it quotes" in page and ">contaminated</span>" in page

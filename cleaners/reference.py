@@ -80,6 +80,9 @@ def index_texts(inputs: Sequence[str], index: Path, cfg: Config, ngrams: int = 0
     if (index.parent / "manifest.json").exists() and index.name == INDEX_FILE:
         raise OutputError(f"{index} is the dedup index of the corpus in {index.parent}: its runs are that "
                           "corpus's; give docprep index a file of its own")
+    if index.is_file() and not _head(index).startswith(b"SQLite format 3"):
+        raise OutputError(f"{index} exists and is not a dedup index (an SQLite file): give --index a new "
+                          "path or an index docprep index made")
     items, plan_rejects = plan_inputs(inputs, cfg.read)
     run_id = index_run_id(items, cfg, ngrams, min_ngrams)
     lines: list[dict[str, Any]] = [r.to_dict() for r in plan_rejects]
@@ -117,6 +120,11 @@ def index_texts(inputs: Sequence[str], index: Path, cfg: Config, ngrams: int = 0
             "rejects_path": str(rejects_path(index)), "ngrams": ngrams,
             "indexed_without_sequences": short,
             "indexed_documents": stats["indexed_documents"], "committed_runs": stats["committed_runs"]}
+
+
+def _head(path: Path) -> bytes:
+    with open(path, "rb") as f:
+        return f.read(16)
 
 
 def _units(item: WorkItem, cfg: Config) -> Iterator[Document | Reject]:

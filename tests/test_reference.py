@@ -132,7 +132,7 @@ def test_the_cli_indexes_and_says_what_it_did(other_project, tmp_path):
     assert "already indexed" in again.stderr
 
 
-def test_a_corpus_own_index_is_not_written(other_project, seeds_run, tmp_path):
+def test_a_corpus_own_index_or_another_file_is_not_written(other_project, seeds_run, tmp_path):
     """A corpus's dedup.sqlite holds that corpus's runs (its next run discards any run its
     manifest does not list): docprep index refuses it, and leaves it as it was."""
     import shutil
@@ -145,6 +145,9 @@ def test_a_corpus_own_index_is_not_written(other_project, seeds_run, tmp_path):
     with pytest.raises(OutputError, match="dedup index of the corpus"):
         index_texts([str(other_project)], corpus / "dedup.sqlite", Config())
     assert (corpus / "dedup.sqlite").read_bytes() == before
+    # nor a file that is no index (the inputs named as --index by mistake)
+    with pytest.raises(OutputError, match="is not a dedup index"):
+        index_texts([str(other_project)], other_project, Config())
 
 
 def words_of(text: str) -> list[str]:

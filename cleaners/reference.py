@@ -95,10 +95,10 @@ def index_texts(inputs: Sequence[str], index: Path, cfg: Config, ngrams: int = 0
             return {"run_id": run_id, "status": "already_indexed", "index": str(index),
                     "indexed_documents": idx.stats()["indexed_documents"], "committed_runs": len(committed)}
         idx.begin_run(run_id)
-        for item in items:
-            units = 0
+        units: Counter = Counter()  # by file: a file read in parts (`read.split_jsonl`) is judged after its last
+        for k, item in enumerate(items):
             for unit in _units(item, cfg):
-                units += 1
+                units[item.uri] += 1
                 outcome = as_text(unit, cfg)
                 if not isinstance(outcome, Reject):
                     outcome = _index_one(idx, outcome, cfg, ngrams)
@@ -109,7 +109,7 @@ def index_texts(inputs: Sequence[str], index: Path, cfg: Config, ngrams: int = 0
                     short += bool(outcome.signals.get("no_sequences"))
                 if progress is not None:
                     progress()
-            if not units:
+            if not units[item.uri] and (k + 1 == len(items) or items[k + 1].uri != item.uri):
                 lines.append(nothing_read(item).to_dict())
         _write_rejects(index, run_id, lines, committed)
         idx.commit_run()

@@ -263,8 +263,14 @@ def index(
 
     from cleaners.reference import index_texts
 
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     try:
-        done = index_texts(inputs, index_file, load_config(config), ngrams, min_ngrams)
+        with Progress(SpinnerColumn(), TextColumn("indexing: {task.completed:,} texts"), TimeElapsedColumn(),
+                      console=console, transient=True, disable=as_json) as bar:
+            task = bar.add_task("index", total=None)
+            done = index_texts(inputs, index_file, load_config(config), ngrams, min_ngrams,
+                               progress=lambda: bar.advance(task))
     except DocprepError as exc:
         _fail(exc)
     if as_json:

@@ -237,3 +237,20 @@ def test_the_report_lists_a_contaminated_document_under_the_item_it_quotes(test_
     _clean_seeds(tmp_path / "corpus", index)
     page = (tmp_path / "corpus" / "report.html").read_text()
     assert "listed under the indexed text it quotes" in page and ">contaminated</span>" in page
+
+
+def test_every_input_is_indexed_or_a_reject_also_when_read_in_parts(tmp_path):
+    """A JSONL file over read.jsonl_part_bytes is read in parts: a file of blank lines is
+    one `empty` reject, judged after its last part; a file whose texts are in its first
+    part gives no reject for the parts after."""
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "blank.jsonl").write_text("\n" * 200_000)
+    (src / "one.jsonl").write_text(json.dumps({"id": "a", "text": "A text. " * 40}) + "\n" * 200_000)
+    (src / "empty.txt").write_text("")
+    cfg = Config().with_overrides(read={"jsonl_part_bytes": 64 * 1024})
+    done = index_texts([str(src)], tmp_path / "ix.sqlite", cfg)
+    lines = [json.loads(line) for line in open(rejects_path(tmp_path / "ix.sqlite"))]
+    assert [(r["source"]["uri"].rsplit("/", 1)[1], r["reason"]) for r in lines] == [
+        ("blank.jsonl", "empty"), ("empty.txt", "empty")]
+    assert (done["inputs"], done["indexed"]) == (3, 1)

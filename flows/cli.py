@@ -289,6 +289,26 @@ def index(
                       "whole-text duplicates only")
 
 
+@app.command(epilog="Example: docprep export output/seeds --to output/seeds-dolma")
+def export(
+    out: Path = typer.Argument(..., help="A corpus folder written by docprep clean."),
+    to: Path = typer.Option(..., "--to", help="Folder to write the export to (documents/ and export.json)."),
+    source: str = typer.Option("docprep", "--source", help="The documents' source name (dolma's mandatory field)."),
+) -> None:
+    """Write the corpus as dolma documents (gzipped JSONL under TO/documents/, one file
+    per shard), each with the record's source and provenance in its metadata. Again into
+    the same folder after later runs: only the new shards are written. (datatrove and
+    Hugging Face datasets read docprep's shards as they are.)"""
+    from cleaners.export import export_dolma
+
+    try:
+        done = export_dolma(out, to, source)
+    except DocprepError as exc:
+        _fail(exc)
+    console.print(f"{escape(str(to))}: {done['records']:,} documents in {len(done['files'])} files "
+                  f"({done['written']} written, {done['kept']} already there); listing in export.json")
+
+
 @app.command(epilog='Example: docprep serve seeds --out output/corpus --cron "*/5 * * * *"')
 def serve(
     inputs: list[str] = typer.Argument(..., help="Files, folders, URL-list files (*.urls) or http(s) URLs, relative to this directory."),

@@ -78,3 +78,15 @@ def test_the_cli_exports(corpus, tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "5 documents in 3 files (3 written, 0 already there)" in " ".join(proc.stderr.split())  # rich wraps lines
     assert len(documents(tmp_path / "d")) == 5
+
+
+def test_a_compressed_corpus_exports_the_same_documents(corpus, tmp_path):
+    packed = tmp_path / "packed"
+    clean_seeds(packed, cfg=Config().with_overrides(write={"shard_records": 2, "compress": True}), workers=0)
+    assert all(p.suffix == ".gz" for p in (packed / "data").iterdir())
+    export_dolma(corpus, tmp_path / "plain-dolma")
+    export_dolma(packed, tmp_path / "packed-dolma")
+    assert [(d["id"], d["text"]) for d in documents(tmp_path / "plain-dolma")] == \
+        [(d["id"], d["text"]) for d in documents(tmp_path / "packed-dolma")]
+    assert sorted(p.name for p in (tmp_path / "packed-dolma" / "documents").iterdir()) == [
+        "part-00000.jsonl.gz", "part-00001.jsonl.gz", "part-00002.jsonl.gz"]

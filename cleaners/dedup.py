@@ -807,11 +807,12 @@ class DedupIndex:
         if not have and self._db.execute("SELECT 1 FROM docs LIMIT 1").fetchone() is None:
             self._db.executemany("INSERT INTO meta VALUES (?, ?)", sorted(want.items()))
         elif have != want:
-            made = (f"{have['ngrams']}-word sequences, {have['ngram_min_matches']} to match" if have.get("ngrams", "0") != "0"
-                    else "no word sequences")
-            raise DedupIndexError(f"dedup index {self.path} was made with {made}; build another index for "
-                                  f"{n}-word sequences" if n else f"dedup index {self.path} was made with {made}; "
-                                  "index into it with the same --ngrams")
+            def rule(r: dict[str, str]) -> str:
+                return (f"{r['ngrams']}-word sequences, {r['ngram_min_matches']} to match"
+                        if r.get("ngrams", "0") != "0" else "whole texts only")
+
+            raise DedupIndexError(f"dedup index {self.path} was made with {rule(have)}; this call asks for "
+                                  f"{rule(want)}: index into it with the rule it was made with, or build another index")
 
     def contaminated(self, text: str) -> Match | None:
         """A reference made with word sequences (`set_ngram_rule`): the committed text whose
@@ -825,7 +826,7 @@ class DedupIndex:
         if hit is None:
             return None
         doc_id, run_no = self._db.execute("SELECT doc_id, run_no FROM docs WHERE seq = ?", (hit.seq,)).fetchone()
-        self._counts["contaminated"] += 1
+        self._counts["contaminated"] = self._counts.get("contaminated", 0) + 1
         return Match("contaminated", doc_id, self._run_name(run_no), hit.matched / hit.total,
                      f"holds {hit.matched} of the {hit.total} {self._ngrams.n}-word sequences of")
 

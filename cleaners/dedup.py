@@ -125,6 +125,7 @@ import numpy as np
 from cleaners.bands import BandTable, fingerprints
 from cleaners.config import DedupConfig
 from cleaners.errors import OutputError
+from cleaners.record import Reject, Source
 
 try:  # rensa is the MinHash backend (see module docstring for the measurement).
     import rensa as _rensa
@@ -343,10 +344,15 @@ class Match:
     similarity: float
     relation: str = ""
 
-    def describe(self, corpus: str | None = None) -> str:
-        """The reject's detail: "near duplicate of <id> (run <run>[ of corpus <corpus>])"."""
+    def reject(self, source: Source, doc_id: str, corpus: str | None = None) -> Reject:
+        """The document `doc_id` (from `source`) rejected at dedup for this match; `corpus`:
+        the `dedup.against` reference matched, as written there. Its detail reads "near
+        duplicate of <id> (run <run>[ of corpus <corpus>])"."""
         how = self.relation or f"{self.kind.replace('_', ' ')} of"
-        return f"{how} {self.duplicate_of} (run {self.run_id}" + (f" of corpus {corpus})" if corpus else ")")
+        detail = f"{how} {self.duplicate_of} (run {self.run_id}" + (f" of corpus {corpus})" if corpus else ")")
+        return Reject(source, STEP, self.kind, detail, id=doc_id, duplicate_of=self.duplicate_of,
+                      duplicate_of_run=self.run_id, similarity=round(self.similarity, 4),
+                      extra=(("duplicate_of_corpus", corpus),) if corpus else ())
 
 
 _SCHEMA = """
@@ -802,7 +808,7 @@ class DedupIndex:
         the index is made: a later run with another rule is refused (its texts would hold
         sequences of another length, or none)."""
         self._require_writable()
-        have = dict(self._db.execute("SELECT key, value FROM meta WHERE key IN ('ngrams', 'ngram_min_matches')"))
+        have = self._ngram_rule()
         want = {"ngrams": str(n), "ngram_min_matches": str(min_matches if n else 0)}
         if not have and self._db.execute("SELECT 1 FROM docs LIMIT 1").fetchone() is None:
             self._db.executemany("INSERT INTO meta VALUES (?, ?)", sorted(want.items()))
@@ -813,6 +819,10 @@ class DedupIndex:
 
             raise DedupIndexError(f"dedup index {self.path} was made with {rule(have)}; this call asks for "
                                   f"{rule(want)}: index into it with the rule it was made with, or build another index")
+
+    def _ngram_rule(self) -> dict[str, str]:
+        """The index's n-gram rule as its meta table holds it ({} if it was made before them)."""
+        return dict(self._db.execute("SELECT key, value FROM meta WHERE key IN ('ngrams', 'ngram_min_matches')"))
 
     def contaminated(self, text: str) -> Match | None:
         """A reference made with word sequences (`set_ngram_rule`): the committed text whose
@@ -834,7 +844,7 @@ class DedupIndex:
         """The `NgramTable` of the committed texts, or False for an index without sequences."""
         from cleaners.contamination import NgramTable
 
-        rule = dict(self._db.execute("SELECT key, value FROM meta WHERE key IN ('ngrams', 'ngram_min_matches')"))
+        rule = self._ngram_rule()
         if int(rule.get("ngrams", 0)) == 0:
             return False
         rows = self._db.execute("SELECT n.seq, n.hashes FROM ngrams n JOIN docs d ON d.seq = n.seq "

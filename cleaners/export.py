@@ -23,13 +23,12 @@ Same corpus, same bytes (gzip with no timestamp).
 """
 from __future__ import annotations
 
-import gzip
 import json
 from pathlib import Path
 from typing import Any, Iterator
 
 from cleaners.errors import OutputError
-from cleaners.validate import _manifest
+from cleaners.validate import load_manifest, read_shard
 from cleaners.write import AtomicLines, atomic_write_json
 
 FORMAT = "dolma"
@@ -52,7 +51,7 @@ def dolma_document(record: dict[str, Any], source: str, added: str | None) -> di
 def export_dolma(out: Path, to: Path, source: str = "docprep") -> dict[str, Any]:
     """Write the corpus at `out` as dolma documents under `to`; return the export's
     listing (also `to/export.json`), with `written` and `kept` counts of files."""
-    manifest = _manifest(out)
+    manifest = load_manifest(out)
     finished = {r["run_id"]: r.get("finished_at") for r in manifest.get("runs", [])}
     listing_path = to / "export.json"
     before = _listing(listing_path, out, source)
@@ -100,6 +99,4 @@ def _checked_records(out: Path, shard: dict[str, Any]) -> Iterator[dict[str, Any
     if not path.is_file() or file_sha256(path) != shard["sha256"]:
         raise OutputError(f"{path}: missing, or its bytes do not hash as the corpus manifest says "
                           f"(docprep validate {out} tells more)")
-    with (gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")) as f:
-        for line in f:
-            yield json.loads(line)
+    yield from read_shard(path)

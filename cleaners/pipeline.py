@@ -587,20 +587,13 @@ def _finalize_locked(plan: RunPlan, previous: dict[str, Any]) -> dict[str, Any]:
                         continue
                     rec = line["record"]
                     sig = Signature.from_json(line["signature"])
-                    corpus, match = next(((where, m) for where, ref in references
-                                          if (m := ref.check(sig)) is not None), (None, None))
+                    corpus, match = _first_match(references, lambda ref: ref.check(sig))
                     if match is None:
                         match = index.check(sig)
                     if match is None:  # references made with word sequences (docprep index --ngrams)
-                        corpus, match = next(((where, m) for where, ref in references
-                                              if (m := ref.contaminated(rec["text"])) is not None), (None, None))
+                        corpus, match = _first_match(references, lambda ref: ref.contaminated(rec["text"]))
                     if match is not None:
-                        rej = Reject(
-                            Source.from_dict(rec["source"]), "dedup", match.kind, match.describe(corpus),
-                            id=rec["id"], duplicate_of=match.duplicate_of, duplicate_of_run=match.run_id,
-                            similarity=round(match.similarity, 4),
-                            extra=(("duplicate_of_corpus", corpus),) if corpus else (),
-                        ).to_dict()
+                        rej = match.reject(Source.from_dict(rec["source"]), rec["id"], corpus).to_dict()
                         rejects_out.write(rej)
                         asked.add(rec["source"], "dedup", match.kind)
                         counts["dedup"][match.kind] += 1
@@ -677,6 +670,12 @@ def _finalize_locked(plan: RunPlan, previous: dict[str, Any]) -> dict[str, Any]:
 
         write_report(out, plan.run_id)
     return corpus
+
+
+def _first_match(references: list[tuple[str, Any]], check: Callable[[Any], Any]) -> tuple[str | None, Any]:
+    """(the reference, as `dedup.against` names it, and its match) of the first of
+    `references` whose `check` matches, in their order; (None, None) if none does."""
+    return next(((where, m) for where, ref in references if (m := check(ref)) is not None), (None, None))
 
 
 def _part_of(batch: dict[str, Any]) -> str | None:

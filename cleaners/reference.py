@@ -147,8 +147,7 @@ def _index_one(idx: DedupIndex, doc: Document, cfg: Config, ngrams: int) -> Docu
         if sequences is not None and not len(sequences):
             doc.signals["no_sequences"] = True
         return doc
-    return Reject(doc.source, "dedup", match.kind, match.describe(), id=doc_id, duplicate_of=match.duplicate_of, duplicate_of_run=match.run_id,
-                  similarity=round(match.similarity, 4))
+    return match.reject(doc.source, doc_id)
 
 
 def rejects_path(index: Path) -> Path:

@@ -22,16 +22,19 @@ def record_validator():
 
 def iter_records(out: Path) -> Iterator[dict]:
     """Every record of the corpus, in shard order (what a downstream reader does)."""
-    manifest = _manifest(out)
-    for shard in manifest["shards"]:
-        path = out / shard["path"]
-        opener = gzip.open if path.suffix == ".gz" else open
-        with opener(path, "rt", encoding="utf-8") as f:
-            for line in f:
-                yield json.loads(line)
+    for shard in load_manifest(out)["shards"]:
+        yield from read_shard(out / shard["path"])
 
 
-def _manifest(out: Path) -> dict:
+def read_shard(path: Path) -> Iterator[dict]:
+    """The records of one shard file (.jsonl or .jsonl.gz), in order."""
+    with (gzip.open if path.suffix == ".gz" else open)(path, "rt", encoding="utf-8") as f:
+        for line in f:
+            yield json.loads(line)
+
+
+def load_manifest(out: Path) -> dict:
+    """The corpus manifest of `out`, or an OutputError saying it is not a corpus."""
     try:
         return json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -40,7 +43,7 @@ def _manifest(out: Path) -> dict:
 
 def validate_corpus(out: Path) -> list[str]:
     problems = []
-    manifest = _manifest(out)
+    manifest = load_manifest(out)
     validator = record_validator()
     for shard in manifest["shards"]:
         path = out / shard["path"]
